@@ -1,0 +1,49 @@
+# Set-up and everyday commands; see README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install services test test-fast soak demo run bench bench-receiver bench-consumers lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@scripts/ensure-python.sh $(PYTHON) $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+services:
+	@scripts/ensure-services.sh --postgres
+
+test: install services
+	$(BIN)/pytest
+
+test-fast: install services
+	$(BIN)/pytest -x -q
+
+soak: install services
+	$(BIN)/pytest -m soak
+
+demo: install
+	@scripts/ensure-services.sh
+	$(BIN)/bridgectl demo
+
+run: install
+	@scripts/ensure-services.sh
+	@test -f .env || { echo "make run: copy .env.example to .env and fill it in first"; exit 1; }
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -e .env
+
+bench: bench-receiver bench-consumers
+
+bench-receiver: install
+	@scripts/ensure-services.sh
+	bench/receiver
+
+bench-consumers: install
+	@scripts/ensure-services.sh
+	bench/consumers
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

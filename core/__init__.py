@@ -1,0 +1,1 @@
+"""The pure core shared by every process: settings, errors, notifications, broker layout, database tables."""

@@ -1,0 +1,113 @@
+"""The bridge's own database (SQLAlchemy Core): accepted event ids, sync reports, sync state, positions.
+
+SQLite by default (WAL mode, so readers never wait for the writer), PostgreSQL in production.
+Tables are created idempotently at start-up with ``ensure_schema``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+
+# Event ids the receiver accepted (published and confirmed), for duplicate detection.
+seen_events = sa.Table(
+    "seen_events", metadata,
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("accepted_at", sa.Float, nullable=False, index=True),  # unix seconds
+)
+
+# One row per outcome of one message: synced, skipped, retrying or dead.
+sync_reports = sa.Table(
+    "sync_reports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(255), nullable=False, index=True),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # synced | skipped | retrying | dead
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("error_class", sa.String(64), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("detail", sa.String(255), nullable=True),  # e.g. "unchanged", "stale", "deleted"
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_sync_reports_at", "at"),
+    sa.Index("ix_sync_reports_entity_status_at", "entity", "status", "at"),
+)
+
+# What the ERP was last given for each record: the staleness guard and the unchanged check.
+sync_state = sa.Table(
+    "sync_state", metadata,
+    sa.Column("backend", sa.String(16), primary_key=True),
+    sa.Column("entity", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("erp_id", sa.String(64), nullable=True),
+    sa.Column("version", sa.String(64), nullable=True),  # Magento updated_at, UTC text, sortable
+    sa.Column("doc_hash", sa.String(64), nullable=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Backfill progress per entity, so an interrupted backfill resumes after the last finished page.
+backfill_positions = sa.Table(
+    "backfill_positions", metadata,
+    sa.Column("entity", sa.String(32), primary_key=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("since", sa.String(32), nullable=True),
+    sa.Column("until", sa.String(32), nullable=True),
+    sa.Column("batch_size", sa.Integer, nullable=False),
+    sa.Column("last_key", sa.String(255), nullable=True),  # the unique sort key of the last record published
+    sa.Column("pages_done", sa.Integer, nullable=False, default=0),
+    sa.Column("published", sa.Integer, nullable=False, default=0),
+    sa.Column("failed_pages", sa.Integer, nullable=False, default=0),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Reconcile watermark per entity: the newest updated_at published and confirmed.
+reconcile_watermarks = sa.Table(
+    "reconcile_watermarks", metadata,
+    sa.Column("entity", sa.String(32), primary_key=True),
+    sa.Column("watermark", sa.String(32), nullable=False),  # Magento updated_at, UTC "YYYY-MM-DD HH:MM:SS"
+    sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published", sa.Integer, nullable=False, default=0),
+)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    database = sa.engine.make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the bridge's tables when they are missing (idempotent, safe from several processes)."""
+    try:
+        metadata.create_all(engine, checkfirst=True)
+    except sa.exc.OperationalError:
+        metadata.create_all(engine, checkfirst=True)  # another process created them between check and create
+    except sa.exc.IntegrityError:
+        metadata.create_all(engine, checkfirst=True)

@@ -1,0 +1,99 @@
+"""A change notification as it travels through the broker: which record changed, never its contents."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from core.errors import MalformedMessage
+
+ENTITIES: tuple[str, ...] = (
+    "product", "customer", "category", "order", "invoice", "shipment", "creditmemo", "stock",
+)
+ACTIONS: tuple[str, ...] = ("save", "delete")
+SKU_KEYED: frozenset[str] = frozenset({"product", "stock"})
+SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "replay", "sandbox")
+
+
+@dataclasses.dataclass(frozen=True)
+class Notification:
+    """One change: ``key`` is the SKU for product and stock, Magento's numeric entity id otherwise."""
+
+    id: str
+    entity: str
+    action: str
+    key: str
+    occurred_at: str | None = None
+    store_code: str | None = None
+    source: str = "webhook"
+
+    @property
+    def routing_key(self) -> str:
+        return f"{self.entity}.{self.action}"
+
+    @property
+    def record(self) -> tuple[str, str]:
+        """The record this notification is about, the unit of coalescing and of per-record ordering."""
+        return self.entity, self.key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if getattr(self, field.name) is not None}
+
+    def to_body(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_body(cls, body: bytes) -> Notification:
+        """Parse a queued message body; a body that is not a notification raises MalformedMessage."""
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise MalformedMessage(f"message body is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise MalformedMessage("message body is not a JSON object")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Notification:
+        """Validate with the notification schema (the receiver's rules); problems raise MalformedMessage."""
+        from schemas.notification import NotificationSchema
+
+        problems = NotificationSchema().validate(data)
+        if problems:
+            raise MalformedMessage("not a notification: " + json.dumps(problems, sort_keys=True))
+        names = {field.name for field in dataclasses.fields(cls)}
+        values = {name: data[name] for name in names if data.get(name) is not None}
+        values["key"] = normalise_key(values["entity"], data["key"])
+        return cls(**values)
+
+
+def normalise_key(entity: str, key: Any) -> str:
+    """The key as text; numeric ids given as JSON numbers become their decimal string."""
+    if isinstance(key, bool):
+        raise ValueError("must be a string or a number")
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    if not isinstance(key, str):
+        raise ValueError("must be a string or a number")
+    return key.strip() if entity not in SKU_KEYED else key
+
+
+def key_problem(entity: str, key: Any) -> str | None:
+    """Why ``key`` cannot identify a record of ``entity``, or None when it can."""
+    try:
+        text = normalise_key(entity, key)
+    except ValueError as exc:
+        return str(exc)
+    if text.strip() == "":
+        return "must not be empty"
+    if len(text) > 255:
+        return "must be at most 255 characters"
+    if entity not in SKU_KEYED and not (text.isascii() and text.isdigit() and int(text) > 0):
+        return f"must be a positive numeric id for {entity}"
+    if any(ord(char) < 32 for char in text):
+        return "must not contain control characters"
+    return None

@@ -1,0 +1,1 @@
+"""Operator tooling behind ``bridgectl``: topology, dead letters, backfill, reconcile, status, reports."""

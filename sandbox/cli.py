@@ -1,0 +1,46 @@
+"""``bridgectl sandbox``: run a local stand-in for Magento, Odoo or an HTTP ERP."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def sandbox() -> None:
+    """Run a local stand-in (tests, the demo and the benchmarks use these)."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, required=True)
+@click.option("--token", required=True, help="The integration access token the sandbox accepts.")
+@click.option("--seed", type=click.Choice(["demo", "empty"]), default="demo", show_default=True)
+def magento(host: str, port: int, token: str, seed: str) -> None:
+    """Magento 2.4 REST API stand-in under /rest/V1, /rest/all/V1 and /rest/<store>/V1."""
+    from sandbox.magento import serve
+
+    serve(host=host, port=port, token=token, seed=seed)
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, required=True)
+@click.option("--db", default="bridge", show_default=True, help="Database name the sandbox accepts.")
+@click.option("--login", default="admin", show_default=True)
+@click.option("--password", default="admin", show_default=True, help="Password or API key.")
+def odoo(host: str, port: int, db: str, login: str, password: str) -> None:
+    """Odoo external API (JSON-RPC at /jsonrpc) stand-in with an in-memory ORM."""
+    from sandbox.odoo import serve
+
+    serve(host=host, port=port, db=db, login=login, password=password)
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, required=True)
+@click.option("--token", default="", help="Bearer token required from the bridge (empty: none).")
+def erp(host: str, port: int, token: str) -> None:
+    """Generic HTTP ERP stand-in: PUT/DELETE/GET {url}/{entity}/{key}."""
+    from sandbox.erp import serve
+
+    serve(host=host, port=port, token=token)

@@ -1,0 +1,40 @@
+"""The bridge's own notification format, as accepted by ``POST /webhooks/magento`` and carried in queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from core.notification import ACTIONS, ENTITIES, SOURCES, key_problem
+
+
+class _Key(fields.Field):
+    """A record key given as a JSON string or number; checked against the entity in the schema."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ValidationError("Must be a string or a number.")
+        return value
+
+
+class NotificationSchema(Schema):
+    """Validates a notification; unknown top-level fields are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    entity = fields.String(required=True, validate=validate.OneOf(ENTITIES))
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    key = _Key(required=True)
+    occurred_at = fields.DateTime(format="iso", load_default=None, allow_none=True)
+    store_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    source = fields.String(load_default="webhook", validate=validate.OneOf(SOURCES))
+
+    @validates_schema
+    def _key_fits_entity(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "entity" in data and "key" in data:
+            problem = key_problem(data["entity"], data["key"])
+            if problem:
+                raise ValidationError(problem[0].upper() + problem[1:] + ".", field_name="key")

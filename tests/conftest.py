@@ -1,0 +1,97 @@
+"""Shared fixtures: a RabbitMQ vhost per test run, a clean broker per test, settings, databases."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pika
+import pytest
+import sqlalchemy as sa
+
+from bridge.amqp import connection_parameters, declare
+from core.notification import ENTITIES
+from core.settings import Settings
+from core.topology import topology
+from tests import support
+
+DEFAULT_RETRY_DELAYS = (5, 30, 120, 600, 1800)
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "magento-samples"
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> Iterator[str]:
+    """AMQP URL of a vhost of this test run's own, created at the start and deleted at the end."""
+    with support.temporary_vhost() as url:
+        yield url
+
+
+@pytest.fixture
+def broker(broker_url: str) -> Iterator[str]:
+    """The run's vhost with the full topology declared and every queue empty; yields the AMQP URL."""
+    layout = topology(ENTITIES, DEFAULT_RETRY_DELAYS)
+    connection = pika.BlockingConnection(connection_parameters(broker_url, name="test-fixture"))
+    try:
+        channel = connection.channel()
+        declare(channel, layout)
+        for queue in layout.queues:
+            channel.queue_purge(queue.name)
+    finally:
+        connection.close()
+    yield broker_url
+
+
+@pytest.fixture
+def amqp_channel(broker: str) -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
+    """A blocking channel on the test vhost, for inspecting queues."""
+    connection = pika.BlockingConnection(connection_parameters(broker, name="test-inspector"))
+    try:
+        yield connection.channel()
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'bridge.sqlite3'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database on the local server, dropped afterwards."""
+    name = f"bridge_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is needed (make test starts it): {exc}")
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def make_settings(sqlite_url: str) -> Callable[..., Settings]:
+    """Build Settings from overrides only (never the environment); the database is a fresh SQLite file."""
+    def build(**overrides: Any) -> Settings:
+        base: dict[str, Any] = {"DATABASE_URL": sqlite_url}
+        base.update({key.upper(): value for key, value in overrides.items()})
+        return Settings.from_env({}, base)
+    return build
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    """The shared real Magento payloads; tests using it are skipped when the folder is absent."""
+    if not SAMPLES_DIR.is_dir():
+        pytest.skip(f"{SAMPLES_DIR} is absent")
+    return SAMPLES_DIR
