@@ -50,7 +50,10 @@ sync_state = sa.Table(
     sa.Column("version", sa.String(64), nullable=True),  # Magento updated_at, UTC text, sortable
     sa.Column("doc_hash", sa.String(64), nullable=True),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
-    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True),
+    # A short lease so that consumer processes on several machines never handle one record at once.
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", sa.Float, nullable=True),  # unix seconds
 )
 
 # Backfill progress per entity, so an interrupted backfill resumes after the last finished page.
