@@ -10,7 +10,7 @@ import pytest
 from core.errors import ConfigError
 from core.settings import VARIABLES, Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
