@@ -1,0 +1,86 @@
+"""fetch_record: the full record per entity with its _bridge extras; list_endpoint: how each entity is paged."""
+
+from __future__ import annotations
+
+import pytest
+
+from consumers.magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint
+from core.errors import MagentoNotFound, MalformedMessage
+from core.notification import ENTITIES
+from tests.consumers.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
+
+
+@pytest.mark.parametrize(("entity", "key", "path"), [
+    ("customer", "7", "customers/7"), ("category", "15", "categories/15"), ("order", "12", "orders/12"),
+    ("invoice", "4", "invoices/4"), ("shipment", "3", "shipment/3"), ("creditmemo", "2", "creditmemo/2"),
+])
+def test_records_keyed_by_id_are_fetched_from_their_get_route(client, mocked, rest, entity, key, path) -> None:
+    record = {"entity_id": int(key), "updated_at": "2024-03-02 09:30:00"}
+    mocked.add("GET", rest(path), json=record)
+    assert fetch_record(client, entity, key) == record
+    assert len(mocked.calls) == 1
+
+
+def test_a_simple_product_is_one_call_without_extras(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    record = fetch_record(client, "product", "TSHIRT-RED-M")
+    assert record == SIMPLE_PRODUCT and "_bridge" not in record
+    assert record["extension_attributes"]["stock_item"]["qty"] == 14
+
+
+def test_a_configurable_product_carries_its_children_skus(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT"), json=payload(CONFIGURABLE_PRODUCT))
+    mocked.add("GET", rest("configurable-products/TSHIRT/children"),
+               json=[{"id": 301, "sku": "TSHIRT-RED-M"}, {"id": 302, "sku": "TSHIRT-RED-L"}])
+    record = fetch_record(client, "product", "TSHIRT")
+    assert record["_bridge"] == {"children_skus": ["TSHIRT-RED-M", "TSHIRT-RED-L"]}
+    assert record["sku"] == "TSHIRT"
+
+
+def test_a_configurable_without_children_has_an_empty_list(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT"), json=payload(CONFIGURABLE_PRODUCT))
+    mocked.add("GET", rest("configurable-products/TSHIRT/children"), json=[])
+    assert fetch_record(client, "product", "TSHIRT")["_bridge"] == {"children_skus": []}
+
+
+def test_a_stock_item_carries_the_sku_it_was_fetched_by(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("stockItems/bla%2Fkoe"), json=payload(STOCK_ITEM))
+    record = fetch_record(client, "stock", "bla/koe")
+    assert record == {**STOCK_ITEM, "_bridge": {"sku": "bla/koe"}}
+
+
+def test_a_deleted_record_raises_not_found(client, mocked, rest) -> None:
+    mocked.add("GET", rest("products/GONE"), status=404,
+               json={"message": "The product that was requested doesn't exist. Verify the product and try again."})
+    with pytest.raises(MagentoNotFound) as caught:
+        fetch_record(client, "product", "GONE")
+    assert not caught.value.route_missing
+
+
+@pytest.mark.parametrize(("entity", "key", "problem"), [
+    ("customer", "abc", "positive numeric id"), ("order", "0", "positive numeric id"), ("product", "", "empty"),
+    ("product", "tab\x01", "control characters"), ("wishlist", "1", "unknown entity"),
+])
+def test_a_key_that_cannot_name_a_record_is_a_malformed_message(client, mocked, entity, key, problem) -> None:
+    with pytest.raises(MalformedMessage, match=problem):
+        fetch_record(client, entity, key)
+    assert len(mocked.calls) == 0
+
+
+def test_every_entity_has_a_list_endpoint_with_a_unique_sort_key() -> None:
+    for entity in ENTITIES:
+        endpoint = list_endpoint(entity)
+        assert endpoint.sort_field == "entity_id"
+    assert list_endpoint("product").path == "products" and list_endpoint("product").item_key == "id"
+    assert list_endpoint("customer").path == "customers/search"
+    assert list_endpoint("category").path == "categories/list"
+    assert [list_endpoint(entity).path for entity in ("order", "invoice", "shipment", "creditmemo")] == [
+        "orders", "invoices", "shipments", "creditmemos"]
+    assert list_endpoint("order").updated_field == "updated_at"
+    assert list_endpoint("stock").updated_field is None and list_endpoint("stock").record_key == "sku"
+    assert ATTRIBUTE_SETS.sort_field == "attribute_set_id"
+
+
+def test_an_unknown_entity_has_no_list_endpoint() -> None:
+    with pytest.raises(ValueError, match="unknown entity"):
+        list_endpoint("wishlist")
