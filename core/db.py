@@ -52,7 +52,7 @@ sync_state = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
     sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True),
     # A short lease so that consumer processes on several machines never handle one record at once.
-    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("lease_owner", sa.String(255), nullable=True),
     sa.Column("lease_until", sa.Float, nullable=True),  # unix seconds
 )
 

@@ -1,0 +1,183 @@
+"""The per-record pipeline the runner drives: fetch from Magento, map, guard, import dependencies, upsert.
+
+Roles (after the OCA connector): the Magento client is the adapter, ``schemas.mapping`` the mapper, the
+ERP backend's ir.model.data/URL keys the binder, and ``Pipeline`` the importer. It is called with every
+notification waiting for one record, and always fetches the record fresh, so the latest state wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from consumers.dispatch import SKIPPED, SYNCED, Outcome
+from consumers.erp.base import ErpBackend
+from consumers.magento.records import fetch_record
+from consumers.reports import ReportStore
+from consumers.sync_state import RecordBusy, SyncStateStore
+from core.db import ensure_schema, make_engine
+from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
+from core.notification import Notification
+from schemas.mapping import document_hash, document_version, map_record
+
+log = logging.getLogger(__name__)
+
+HOST = socket.gethostname()
+
+
+def lease_owner() -> str:
+    """Who holds a record's lease: this host, process and thread (so a dead local holder can be recognised)."""
+    return f"{HOST}:{os.getpid()}:{threading.get_ident()}"
+
+
+@dataclasses.dataclass
+class Pipeline:
+    """Fetch → map → staleness/unchanged guard → dependencies → upsert → remember, for one record at a time."""
+
+    client: Any
+    backend: ErpBackend
+    state: SyncStateStore
+    noncritical: frozenset[str] = frozenset()
+    lease_ttl: float = 150.0
+    max_dependency_depth: int = 3
+
+    def handle(self, notifications: list[Notification]) -> Outcome:
+        """The runner's handler: every notification is for the same record."""
+        entity, key = notifications[0].record
+        try:
+            with self._lease(entity, key):
+                return self.sync(entity, key)
+        except (MagentoUnavailable, MagentoNotFound) as error:
+            if entity in self.noncritical and _endpoint_unavailable(error):
+                log.warning("skipped %s %r: its Magento endpoint is unavailable (%s)", entity, key, error.message)
+                return Outcome(SKIPPED, f"entity unavailable: {error.report_text()}")
+            raise
+
+    def sync(self, entity: str, key: str, *, depth: int = 0, force: bool = False) -> Outcome:
+        """Bring the ERP's copy of (entity, key) to Magento's current state; the caller holds the lease."""
+        try:
+            record = fetch_record(self.client, entity, key)
+        except MagentoNotFound as error:
+            if error.route_missing:
+                raise
+            return self._delete(entity, key)
+        document = map_record(entity, record)
+        version, digest = document_version(entity, document), document_hash(document)
+        decision = "write" if force else self.state.decide(entity, key, version, digest)
+        if decision != "write":
+            log.debug("skipped %s %r: %s", entity, key, decision)
+            return Outcome(SKIPPED, decision)
+        self._import_dependencies(entity, document, depth)
+        erp_id = self.backend.upsert(entity, key, document)
+        self.state.remember(entity, key, version=version, doc_hash=digest, erp_id=erp_id)
+        log.debug("synced %s %r (ERP id %s)", entity, key, erp_id)
+        return Outcome(SYNCED)
+
+    def _delete(self, entity: str, key: str) -> Outcome:
+        self.backend.delete(entity, key)
+        self.state.remember(entity, key, version=None, doc_hash=None, erp_id=None, deleted=True)
+        log.info("deleted %s %r in the ERP: Magento no longer has it", entity, key)
+        return Outcome(SYNCED, "deleted")
+
+    def _import_dependencies(self, entity: str, document: dict[str, Any], depth: int) -> None:
+        """Import what the document refers to and the ERP lacks (an order's customer and products) first."""
+        for dep_entity, dep_key in self.backend.dependencies(entity, document):
+            if self.backend.exists(dep_entity, dep_key):
+                continue
+            if depth >= self.max_dependency_depth:
+                raise MappingError(f"{entity} needs {dep_entity} {dep_key!r}, which is {depth + 1} dependencies "
+                                   "deep; import it first (e.g. with bridgectl backfill)")
+            log.info("importing %s %r first: %s needs it", dep_entity, dep_key, entity)
+            with self._lease(dep_entity, dep_key):
+                self.sync(dep_entity, dep_key, depth=depth + 1, force=True)
+
+    @contextlib.contextmanager
+    def _lease(self, entity: str, key: str) -> Iterator[None]:
+        """Hold the record's lease; a lease left by a dead process on this host is taken over at once."""
+        owner = lease_owner()
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
+            except RecordBusy:
+                if not self._took_over_from_dead_holder(entity, key, owner):
+                    raise
+                stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
+            yield
+
+    def _took_over_from_dead_holder(self, entity: str, key: str, owner: str) -> bool:
+        holder = (self.state.get(entity, key) or {}).get("lease_owner")
+        if not holder or not _is_dead_local_owner(holder):
+            return False
+        taken = self.state.take_over(entity, key, holder, owner, self.lease_ttl)
+        if taken:
+            log.warning("took over the lease of %s %r from %s, a process on this host that is gone",
+                        entity, key, holder)
+        return taken
+
+
+def _endpoint_unavailable(error: Exception) -> bool:
+    """Magento could not serve the entity at all: unavailable after retries, or its route is missing."""
+    return isinstance(error, MagentoUnavailable) or (isinstance(error, MagentoNotFound) and error.route_missing)
+
+
+def _is_dead_local_owner(owner: str) -> bool:
+    """Whether a lease owner is a process on this host that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != HOST or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+
+def build_backend(settings: Any) -> ErpBackend:
+    """The ERP backend ``ERP_BACKEND`` names, built from the settings."""
+    if settings.erp_backend == "odoo":
+        from consumers.erp.odoo import OdooBackend
+
+        return OdooBackend.from_settings(settings)
+    from consumers.erp.http import HttpErpBackend
+
+    return HttpErpBackend.from_settings(settings)
+
+
+def report_to(store: ReportStore) -> Callable[..., None]:
+    """A runner reporter that stores every outcome as a sync report row."""
+    def report(notification: Notification, status: str, attempts: int, duration_ms: int,
+               error_class: str | None, error_text: str | None, detail: str | None) -> None:
+        store.record(event_id=notification.id, entity=notification.entity, key=notification.key,
+                     action=notification.action, status=status, attempts=attempts, duration_ms=duration_ms,
+                     error_class=error_class, error=error_text, detail=detail)
+    return report
+
+
+def build_handler(settings: Any) -> tuple[Callable[[list[Notification]], Outcome], Callable[..., None],
+                                          Callable[[], None]]:
+    """(handler, reporter, close) for ``python -m consumers``: the real Magento → ERP pipeline."""
+    from consumers.magento.client import MagentoClient
+
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    client = MagentoClient(settings)
+    backend = build_backend(settings)
+    pipeline = Pipeline(client, backend, SyncStateStore(engine, backend.name),
+                        noncritical=frozenset(settings.noncritical_entities))
+
+    def close() -> None:
+        backend.close()
+        client.close()
+        engine.dispose()
+
+    return pipeline.handle, report_to(ReportStore(engine)), close

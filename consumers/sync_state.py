@@ -1,0 +1,246 @@
+"""What the ERP was last given for each record: the staleness guard, the unchanged check, per-record leases.
+
+Every write is one atomic statement (``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` on SQLite 3.35+ and
+PostgreSQL, or ``UPDATE ... WHERE``), so consumer processes on several machines sharing one PostgreSQL database never move a
+record's version backwards and never hold one record's lease at the same time. Versions are Magento's
+``updated_at`` in its own UTC form ``YYYY-MM-DD HH:MM:SS``, which sorts as text.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from core import parsing
+from core.db import sync_state
+from core.errors import RetryableError
+
+log = logging.getLogger(__name__)
+
+Decision = Literal["write", "stale", "unchanged"]
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_PRIMARY_KEY = ["backend", "entity", "key"]
+_ID_LENGTH = sync_state.c.erp_id.type.length
+_OWNER_LENGTH = sync_state.c.lease_owner.type.length
+
+
+class RecordBusy(RetryableError):
+    """Another consumer holds the record's lease; the message is retried after a delay."""
+
+    source = "sync-state"
+
+
+def document_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the document's canonical JSON: equal documents, equal hashes, whatever the key order."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stored_owner(owner: str) -> str:
+    """The owner as stored: names longer than the column keep their start plus a hash of the whole name."""
+    if not owner:
+        raise ValueError("a lease owner must not be empty")
+    if len(owner) <= _OWNER_LENGTH:
+        return owner
+    digest = hashlib.sha256(owner.encode()).hexdigest()[:16]
+    return f"{owner[:_OWNER_LENGTH - 17]}~{digest}"
+
+
+def canonical_version(version: str | None) -> str | None:
+    """A version as Magento's sortable ``YYYY-MM-DD HH:MM:SS`` (UTC); ISO 8601 is converted.
+
+    A version that is no date-time is logged and treated as absent: the record still syncs, unguarded.
+    """
+    if version is None or version.strip() == "":
+        return None
+    try:
+        return parsing.magento_timestamp(parsing.utc_datetime(version))
+    except ValueError:
+        log.warning("ignoring version %r: not a date-time, so no staleness check for this write", version)
+        return None
+
+
+_PK = sa.and_(sync_state.c.backend == sa.bindparam("pk_backend"), sync_state.c.entity == sa.bindparam("pk_entity"),
+              sync_state.c.key == sa.bindparam("pk_key"))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Statements:
+    """Every statement the store runs, built once per dialect with bind parameters (building is the slow part)."""
+
+    get: Any
+    remember: Any
+    acquire: Any
+    release: Any
+    take_over: Any
+    forget: Any
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    insert = _INSERTS[dialect]
+    table = sync_state.c
+    record = {"backend": sa.bindparam("pk_backend"), "entity": sa.bindparam("pk_entity"), "key": sa.bindparam("pk_key")}
+    remember = insert(sync_state).values(**record, **{name: sa.bindparam(name) for name in (
+        "version", "doc_hash", "erp_id", "deleted", "synced_at")})
+    new = remember.excluded
+    remember = remember.on_conflict_do_update(
+        index_elements=_PRIMARY_KEY,
+        set_={"version": sa.func.coalesce(new.version, table.version), "doc_hash": new.doc_hash,
+              "erp_id": sa.func.coalesce(new.erp_id, table.erp_id), "deleted": new.deleted,
+              "synced_at": new.synced_at},
+        where=sa.or_(table.version.is_(None), new.version.is_(None), table.version <= new.version))
+    acquire = insert(sync_state).values(**record, deleted=False, lease_owner=sa.bindparam("owner"),
+                                        lease_until=sa.bindparam("until"))
+    new = acquire.excluded
+    acquire = acquire.on_conflict_do_update(
+        index_elements=_PRIMARY_KEY,
+        set_={"lease_owner": new.lease_owner, "lease_until": new.lease_until},
+        where=sa.or_(table.lease_owner.is_(None), table.lease_until.is_(None), table.lease_until < sa.bindparam("now"),
+                     table.lease_owner == sa.bindparam("owner")))
+    return _Statements(
+        get=sa.select(sync_state).where(_PK),
+        remember=remember.returning(table.key),
+        acquire=acquire.returning(table.key),
+        release=sync_state.update().where(_PK, table.lease_owner == sa.bindparam("owner"))
+        .values(lease_owner=None, lease_until=None),
+        take_over=sync_state.update().where(_PK, table.lease_owner == sa.bindparam("from_owner"))
+        .values(lease_owner=sa.bindparam("new_owner"), lease_until=sa.bindparam("until")),
+        forget=sync_state.delete().where(_PK))
+
+
+class SyncStateStore:
+    """Per-record sync state of one ERP backend (``backend_name``) in ``core.db.sync_state``."""
+
+    def __init__(self, engine: Engine, backend_name: str, clock: Callable[[], float] = time.time) -> None:
+        if engine.dialect.name not in _INSERTS:
+            raise ValueError(f"sync state needs SQLite or PostgreSQL, not {engine.dialect.name}")
+        self.engine = engine
+        # Each call is one statement, atomic on its own: autocommit saves BEGIN and COMMIT round trips.
+        self._db = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._sql = _statements(engine.dialect.name)
+        self.backend = backend_name
+        self.clock = clock
+        self._held: collections.Counter[tuple[str, str, str]] = collections.Counter()  # leases held, by depth
+        self._held_lock = threading.Lock()
+
+    def _run(self, statement: Any, entity: str, key: str, **values: Any) -> Any:
+        """Execute one prepared statement for (entity, key) in autocommit; the result is fully read."""
+        params = {"pk_backend": self.backend, "pk_entity": entity, "pk_key": key, **values}
+        with self._db.connect() as connection:
+            result = connection.execute(statement, params)
+            return result.rowcount if not result.returns_rows else result.mappings().first()
+
+    def get(self, entity: str, key: str) -> dict[str, Any] | None:
+        """The stored state of (entity, key), or None when the bridge never wrote it."""
+        row = self._run(self._sql.get, entity, key)
+        if row is None:
+            return None
+        state = dict(row)
+        if state["synced_at"] is not None and state["synced_at"].tzinfo is None:
+            state["synced_at"] = state["synced_at"].replace(tzinfo=dt.timezone.utc)
+        return state
+
+    def decide(self, entity: str, key: str, version: str | None, doc_hash: str) -> Decision:
+        """``stale`` when a newer version was written, ``unchanged`` when this exact document was; else ``write``."""
+        state = self.get(entity, key)
+        if state is None:
+            return "write"
+        version = canonical_version(version)
+        if version is not None and state["version"] is not None and state["version"] > version:
+            return "stale"
+        if state["doc_hash"] == doc_hash and not state["deleted"]:
+            return "unchanged"
+        return "write"
+
+    def remember(self, entity: str, key: str, *, version: str | None, doc_hash: str | None,
+                 erp_id: str | None, deleted: bool = False) -> bool:
+        """Record what the ERP now holds, unless a newer version is stored; True when stored.
+
+        A None ``version`` or ``erp_id`` keeps the stored one.
+        """
+        version = canonical_version(version)
+        stored = self._run(
+            self._sql.remember, entity, key, version=version, doc_hash=doc_hash, erp_id=None if erp_id is None else str(erp_id)[:_ID_LENGTH], deleted=deleted,
+            synced_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)) is not None
+        if not stored:
+            log.info("kept the newer state of %s %r: %s is older", entity, key, version)
+        return stored
+
+    def forget(self, entity: str, key: str) -> None:
+        self._run(self._sql.forget, entity, key)
+
+    @contextlib.contextmanager
+    def lease(self, entity: str, key: str, owner: str, ttl: float) -> Iterator[Lease]:
+        """Hold (entity, key) for ``owner`` for up to ``ttl`` seconds; RecordBusy when another owner has it.
+
+        Re-entrant: a nested lease of the same owner on the same record leaves the release to the outer one.
+        """
+        if ttl <= 0:
+            raise ValueError("a lease's ttl must be more than 0 seconds")
+        held = Lease(self, entity, key, stored_owner(owner), ttl)
+        with self._held_lock:
+            nested = self._held[held.ident] > 0
+            self._held[held.ident] += 1
+        try:
+            if not nested and not held.renew():
+                raise self._busy(entity, key)
+            yield held
+        finally:
+            with self._held_lock:
+                self._held[held.ident] -= 1
+                outermost = self._held[held.ident] == 0
+                if outermost:
+                    del self._held[held.ident]
+            if outermost and not nested:
+                held.release()
+
+    def take_over(self, entity: str, key: str, from_owner: str, owner: str, ttl: float) -> bool:
+        """Move the lease from ``from_owner`` (known to be gone) to ``owner``; False when it is not theirs now."""
+        return self._run(self._sql.take_over, entity, key, from_owner=stored_owner(from_owner),
+                         new_owner=stored_owner(owner), until=self.clock() + ttl) == 1
+
+    def _acquire(self, entity: str, key: str, owner: str, ttl: float) -> bool:
+        """Take or extend the lease in one statement: free, expired, or already ours."""
+        now = self.clock()
+        return self._run(self._sql.acquire, entity, key, owner=owner, until=now + ttl, now=now) is not None
+
+    def _release(self, entity: str, key: str, owner: str) -> None:
+        self._run(self._sql.release, entity, key, owner=owner)
+
+    def _busy(self, entity: str, key: str) -> RecordBusy:
+        state = self.get(entity, key) or {}
+        holder, until = state.get("lease_owner") or "released a moment ago", state.get("lease_until")
+        remaining = max(0.0, until - self.clock()) if until is not None else None
+        wait = f" for up to {remaining:.1f} s more" if remaining is not None else ""
+        log.info("%s %r is busy: leased by %s%s", entity, key, holder, wait)
+        return RecordBusy(f"{entity} {key!r} is being handled by another consumer ({holder}){wait}; "
+                          "it will be retried", retry_after=remaining)
+
+
+class Lease:
+    """A held per-record lease; ``renew`` extends it during long work (False when it was lost)."""
+
+    def __init__(self, store: SyncStateStore, entity: str, key: str, owner: str, ttl: float) -> None:
+        self.store, self.entity, self.key, self.owner, self.ttl = store, entity, key, owner, ttl
+        self.ident = (entity, key, owner)
+
+    def renew(self, ttl: float | None = None) -> bool:
+        return self.store._acquire(self.entity, self.key, self.owner, ttl or self.ttl)
+
+    def release(self) -> None:
+        self.store._release(self.entity, self.key, self.owner)

@@ -1,0 +1,215 @@
+"""The record pipeline: fetch fresh, map, skip stale or unchanged, import dependencies first, delete on 404.
+
+Magento and the ERP are in-memory fakes here (the pipeline's own decisions are under test); the sync
+state is the real store on SQLite. The end-to-end tests run the same pipeline against the sandboxes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from consumers.dispatch import SKIPPED, SYNCED, Outcome
+from consumers.erp.base import ErpBackend
+from consumers.pipeline import Pipeline, lease_owner
+from consumers.sync_state import RecordBusy, SyncStateStore
+from core.db import ensure_schema, make_engine
+from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
+from core.notification import Notification
+from tests.schemas.conftest import read_fixture
+
+ROUTE_MISSING = "Request does not match any route."
+
+
+class FakeMagento:
+    """Answers the fetcher's calls from a dict of records; a missing record is Magento's 404."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict] = {}
+        self.down: dict[str, Exception] = {}
+        self.calls: list[tuple[str, str]] = []
+
+    def _get(self, entity: str, key: str) -> dict:
+        self.calls.append((entity, key))
+        if entity in self.down:
+            raise self.down[entity]
+        if (entity, key) not in self.records:
+            raise MagentoNotFound("The entity that was requested doesn't exist. Verify the entity and try again.",
+                                  status=404)
+        return dict(self.records[(entity, key)])
+
+    def get_product(self, sku): return self._get("product", sku)
+    def configurable_children(self, sku): return []
+    def get_customer(self, key): return self._get("customer", key)
+    def get_category(self, key): return self._get("category", key)
+    def get_order(self, key): return self._get("order", key)
+    def get_invoice(self, key): return self._get("invoice", key)
+    def get_shipment(self, key): return self._get("shipment", key)
+    def get_creditmemo(self, key): return self._get("creditmemo", key)
+    def get_stock_item(self, sku): return self._get("stock", sku)
+
+
+class FakeErp(ErpBackend):
+    """Records writes in order; orders depend on their customer and products."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, str], dict] = {}
+        self.writes: list[tuple[str, str]] = []
+        self.deletes: list[tuple[str, str]] = []
+
+    def upsert(self, entity, key, document):
+        self.held[(entity, key)] = document
+        self.writes.append((entity, key))
+        return str(len(self.writes))
+
+    def delete(self, entity, key):
+        self.held.pop((entity, key), None)
+        self.deletes.append((entity, key))
+
+    def dependencies(self, entity, document):
+        if entity != "order":
+            return []
+        deps = [("product", line["sku"]) for line in document["lines"]]
+        if document["customer"]["magento_id"]:
+            deps.insert(0, ("customer", str(document["customer"]["magento_id"])))
+        return deps
+
+    def exists(self, entity, key):
+        return (entity, key) in self.held
+
+
+@pytest.fixture
+def magento():
+    return FakeMagento()
+
+
+@pytest.fixture
+def erp():
+    return FakeErp()
+
+
+@pytest.fixture
+def state(sqlite_url):
+    engine = make_engine(sqlite_url)
+    ensure_schema(engine)
+    yield SyncStateStore(engine, "fake")
+    engine.dispose()
+
+
+@pytest.fixture
+def pipeline(magento, erp, state):
+    return Pipeline(magento, erp, state, noncritical=frozenset({"invoice"}))
+
+
+def note(entity: str, key: str, action: str = "save") -> list[Notification]:
+    return [Notification(f"evt-{entity}-{key}", entity, action, key)]
+
+
+def product(sku: str = "MH-TEST", updated_at: str = "2026-01-01 10:00:00", **changes) -> dict:
+    record = read_fixture("product.simple.json")
+    record.update({"sku": sku, "updated_at": updated_at, **changes})
+    return record
+
+
+def test_a_new_record_is_written_then_an_unchanged_one_is_not(pipeline, magento, erp):
+    magento.records[("product", "MH-TEST")] = product()
+    assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SYNCED)
+    assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SKIPPED, "unchanged")
+    assert erp.writes == [("product", "MH-TEST")] and erp.held[("product", "MH-TEST")]["sku"] == "MH-TEST"
+
+
+def test_a_newer_version_is_written_and_an_older_one_is_skipped(pipeline, magento, erp):
+    magento.records[("product", "MH-TEST")] = product(updated_at="2026-01-01 10:00:00", name="v1")
+    pipeline.handle(note("product", "MH-TEST"))
+    magento.records[("product", "MH-TEST")] = product(updated_at="2026-01-01 10:05:00", name="v2")
+    assert pipeline.handle(note("product", "MH-TEST")).status == SYNCED
+    magento.records[("product", "MH-TEST")] = product(updated_at="2026-01-01 10:01:00", name="v-old")
+    assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SKIPPED, "stale")
+    assert erp.held[("product", "MH-TEST")]["name"] == "v2"
+
+
+def test_a_record_magento_no_longer_has_is_deleted_in_the_erp(pipeline, magento, erp, state):
+    magento.records[("product", "GONE")] = product("GONE")
+    pipeline.handle(note("product", "GONE"))
+    del magento.records[("product", "GONE")]
+    assert pipeline.handle(note("product", "GONE", "delete")) == Outcome(SYNCED, "deleted")
+    assert erp.deletes == [("product", "GONE")] and state.get("product", "GONE")["deleted"]
+
+
+def test_a_delete_notification_for_a_record_that_still_exists_keeps_it(pipeline, magento, erp):
+    """Fetched fresh, the latest state wins: a record re-created after its delete stays in the ERP."""
+    magento.records[("product", "BACK")] = product("BACK")
+    assert pipeline.handle(note("product", "BACK", "delete")).status == SYNCED
+    assert erp.deletes == [] and ("product", "BACK") in erp.held
+
+
+def test_an_order_imports_its_missing_customer_and_products_first(pipeline, magento, erp):
+    order = read_fixture("order.configurable.json")
+    customer = read_fixture("customer.json")
+    customer["id"] = order["customer_id"]
+    magento.records[("order", str(order["entity_id"]))] = order
+    magento.records[("customer", str(order["customer_id"]))] = customer
+    skus = sorted({item["sku"] for item in order["items"]})
+    for sku in skus:
+        magento.records[("product", sku)] = product(sku)
+    pipeline.handle(note("order", str(order["entity_id"])))
+    assert erp.writes[-1] == ("order", str(order["entity_id"]))
+    assert erp.writes[0] == ("customer", str(order["customer_id"]))
+    assert {key for entity, key in erp.writes if entity == "product"} <= set(skus)
+
+
+def test_dependencies_the_erp_already_holds_are_not_fetched(pipeline, magento, erp):
+    order = read_fixture("order.guest.json")
+    magento.records[("order", str(order["entity_id"]))] = order
+    for item in order["items"]:
+        erp.held[("product", item["sku"])] = {}
+    pipeline.handle(note("order", str(order["entity_id"])))
+    assert magento.calls == [("order", str(order["entity_id"]))]
+
+
+def test_a_noncritical_entity_whose_endpoint_is_gone_is_skipped_and_said_why(pipeline, magento):
+    magento.down["invoice"] = MagentoNotFound(ROUTE_MISSING, status=404)
+    outcome = pipeline.handle(note("invoice", "3"))
+    assert outcome.status == SKIPPED and ROUTE_MISSING in outcome.detail
+    magento.down["invoice"] = MagentoUnavailable("timed out after 4 attempts")
+    assert pipeline.handle(note("invoice", "3")).status == SKIPPED
+
+
+def test_a_critical_entity_whose_endpoint_is_gone_fails(pipeline, magento, erp):
+    magento.down["order"] = MagentoNotFound(ROUTE_MISSING, status=404)
+    with pytest.raises(MagentoNotFound):
+        pipeline.handle(note("order", "9"))
+    magento.down["order"] = MagentoUnavailable("timed out")
+    with pytest.raises(MagentoUnavailable):
+        pipeline.handle(note("order", "9"))
+    assert erp.deletes == []
+
+
+def test_a_record_that_cannot_be_mapped_raises_a_mapping_error(pipeline, magento, erp):
+    broken = product("BROKEN")
+    del broken["name"]
+    magento.records[("product", "BROKEN")] = broken
+    with pytest.raises(MappingError, match="name"):
+        pipeline.handle(note("product", "BROKEN"))
+    assert erp.writes == []
+
+
+def test_a_record_leased_by_a_live_consumer_is_busy(pipeline, magento, state):
+    magento.records[("product", "HOT")] = product("HOT")
+    with state.lease("product", "HOT", "elsewhere:1:1", 60):
+        with pytest.raises(RecordBusy):
+            pipeline.handle(note("product", "HOT"))
+
+
+def test_a_lease_left_by_a_dead_local_process_is_taken_over(pipeline, magento, state):
+    magento.records[("product", "ORPHAN")] = product("ORPHAN")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = lease_owner().split(":")[0]
+    left_behind = state.lease("product", "ORPHAN", f"{host}:{dead.stdout.strip()}:1", 300)
+    left_behind.__enter__()  # never exited: the holder "died" with the lease held
+    assert pipeline.handle(note("product", "ORPHAN")).status == SYNCED
+    assert state.get("product", "ORPHAN")["lease_owner"] is None
