@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -58,15 +59,21 @@ class Notification:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Notification:
         """Validate with the notification schema (the receiver's rules); problems raise MalformedMessage."""
-        from schemas.notification import NotificationSchema
-
-        problems = NotificationSchema().validate(data)
+        problems = _schema().validate(data)
         if problems:
             raise MalformedMessage("not a notification: " + json.dumps(problems, sort_keys=True))
         names = {field.name for field in dataclasses.fields(cls)}
         values = {name: data[name] for name in names if data.get(name) is not None}
         values["key"] = normalise_key(values["entity"], data["key"])
         return cls(**values)
+
+
+@functools.cache
+def _schema() -> Any:
+    """One shared NotificationSchema (validation keeps no per-call state), built on first use."""
+    from schemas.notification import NotificationSchema
+
+    return NotificationSchema()
 
 
 def normalise_key(entity: str, key: Any) -> str:

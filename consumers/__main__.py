@@ -1,0 +1,108 @@
+"""``python -m consumers ENTITY [ENTITY ...] [--concurrency N] [--prefetch N] [--handler MODULE:FUNCTION]``.
+
+Consumes the named entities' queues until SIGTERM or SIGINT, then finishes what it holds and exits 0.
+Exit codes: 0 stopped gracefully, 1 a broker error it cannot recover from (the process manager should
+restart it), 2 bad configuration or arguments. ``--handler`` (for tests and benchmarks) names a factory
+``function(settings) -> (handler, reporter, close)`` used instead of ``consumers.pipeline.build_handler``;
+with it, the Magento and ERP settings are not required.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from core.errors import ConfigError
+from core.logs import configure_from
+from core.notification import ENTITIES
+from core.settings import Settings
+
+log = logging.getLogger("consumers")
+
+DEFAULT_FACTORY = "consumers.pipeline:build_handler"
+EXIT_CONFIG = 2
+EXIT_FAILED = 1
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m consumers",
+                                     description="Consume Magento change notifications and sync them to the ERP.")
+    parser.add_argument("entities", nargs="+", metavar="ENTITY", choices=ENTITIES,
+                        help=f"entities whose queues to consume: {', '.join(ENTITIES)}")
+    parser.add_argument("--concurrency", type=_positive, help="records handled in parallel (CONSUMER_CONCURRENCY)")
+    parser.add_argument("--prefetch", type=_non_negative,
+                        help="unacknowledged messages held per queue; 0 = 4 x concurrency (CONSUMER_PREFETCH)")
+    parser.add_argument("--handler", metavar="MODULE:FUNCTION",
+                        help="for tests and benchmarks: factory(settings) -> (handler, reporter, close)")
+    return parser.parse_args(argv)
+
+
+def load_factory(target: str) -> Callable[[Settings], tuple[Any, Any, Callable[[], None]]]:
+    """The handler factory named ``module:function``; ConfigError with a clear reason when it is missing."""
+    module_name, _, attribute = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise
+        raise ConfigError(f"--handler {target}: no module named {module_name!r}") from None
+    factory = getattr(module, attribute or "", None)
+    if not callable(factory):
+        raise ConfigError(f"--handler {target}: {module_name} has no function {attribute!r}")
+    return factory
+
+
+def build(args: argparse.Namespace) -> tuple[Settings, Any, Any, Callable[[], None]]:
+    """Settings (validated for the real pipeline) and the handler, reporter and close function."""
+    overrides = {"CONSUMER_CONCURRENCY": args.concurrency, "CONSUMER_PREFETCH": args.prefetch}
+    settings = Settings.from_env(os.environ, {k: v for k, v in overrides.items() if v is not None})
+    configure_from(settings)
+    if args.handler is None:
+        settings.validate_magento()
+        settings.validate_erp()
+    handler, reporter, close = load_factory(args.handler or DEFAULT_FACTORY)(settings)
+    return settings, handler, reporter, close
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        settings, handler, reporter, close = build(args)
+    except ConfigError as exc:
+        print(f"consumers: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    from consumers.runner import Runner, RunnerFailed, install_signal_handlers
+
+    runner = Runner(settings, args.entities, handler, reporter, name=f"bridge-consumer {'+'.join(args.entities)}")
+    install_signal_handlers(runner)
+    try:
+        runner.run()
+    except RunnerFailed as exc:
+        print(f"consumers: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        close()
+    return 0
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _non_negative(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The handler contract and the per-record scheduler that coalesces deliveries (pure: no pika, no threads).
+
+The runner hands every delivery to a ``Dispatcher`` under its record ((entity, key)). ``next_group``
+gives the next record to work on with ALL deliveries waiting for it, so notifications for one record
+that wait together cost one handler call. A record is never handed out twice at once: deliveries that
+arrive while it is in flight wait and form its next group. Records are served in the order they became
+ready, and a record that finishes with more deliveries waiting goes to the back of the line, so one
+hot record cannot starve the others. The dispatcher is not thread-safe: the runner uses it from its
+I/O thread only.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from collections.abc import Callable, Hashable
+from typing import Generic, Protocol, TypeVar
+
+from core.notification import Notification
+
+SYNCED = "synced"
+SKIPPED = "skipped"
+RETRYING = "retrying"
+DEAD = "dead"
+OUTCOME_STATUSES = (SYNCED, SKIPPED)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a handler did with a record: ``synced``, or ``skipped`` with a ``detail`` such as "unchanged"."""
+
+    status: str = SYNCED
+    detail: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in OUTCOME_STATUSES:
+            raise ValueError(f"an outcome's status is one of {OUTCOME_STATUSES}, not {self.status!r}")
+
+
+# handler(notifications) -> Outcome. Every notification is about the same record, oldest first; the
+# handler fetches the record fresh, so the latest state wins. It raises core.errors.RetryableError or
+# PermanentError on failure; any other exception is treated as retryable ("unexpected error").
+Handler = Callable[[list[Notification]], Outcome]
+
+
+class Reporter(Protocol):
+    """Told, once per delivery, the final status of this attempt: synced, skipped, retrying or dead."""
+
+    def __call__(self, notification: Notification, status: str, attempts: int, duration_ms: int,
+                 error_class: str | None, error_text: str | None, detail: str | None) -> None: ...
+
+
+def no_report(notification: Notification, status: str, attempts: int, duration_ms: int,
+              error_class: str | None, error_text: str | None, detail: str | None) -> None:
+    """The default reporter: reports nothing."""
+
+
+Record = Hashable
+T = TypeVar("T")
+
+
+class Dispatcher(Generic[T]):
+    """Groups items by record, at most ``limit`` records in flight, one group per record at a time."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("the dispatcher needs a limit of at least 1")
+        self.limit = limit
+        self._waiting: dict[Record, list[T]] = {}
+        self._ready: collections.deque[Record] = collections.deque()
+        self._in_flight: set[Record] = set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    @property
+    def waiting(self) -> int:
+        """Items received and not yet handed out."""
+        return sum(len(items) for items in self._waiting.values())
+
+    @property
+    def idle(self) -> bool:
+        return not self._in_flight and not self._waiting
+
+    def is_in_flight(self, record: Record) -> bool:
+        return record in self._in_flight
+
+    def add(self, record: Record, item: T) -> None:
+        """Queue ``item`` under ``record``; it joins the record's next group."""
+        items = self._waiting.setdefault(record, [])
+        items.append(item)
+        if len(items) == 1 and record not in self._in_flight:
+            self._ready.append(record)
+
+    def next_group(self) -> tuple[Record, list[T]] | None:
+        """The next record to work on and all its waiting items (now in flight), or None."""
+        if len(self._in_flight) >= self.limit or not self._ready:
+            return None
+        record = self._ready.popleft()
+        self._in_flight.add(record)
+        return record, self._waiting.pop(record)
+
+    def finish(self, record: Record) -> None:
+        """Mark ``record`` done; items that arrived meanwhile make it ready again, behind the others."""
+        self._in_flight.discard(record)
+        if self._waiting.get(record):
+            self._ready.append(record)
+
+    def take_waiting(self) -> list[T]:
+        """Remove and return every item not yet handed out (in-flight records stay in flight)."""
+        items = [item for group in self._waiting.values() for item in group]
+        self._waiting.clear()
+        self._ready.clear()
+        return items
