@@ -1,0 +1,169 @@
+"""End to end with the HTTP ERP: real RabbitMQ, the Magento sandbox, the real pipeline, the ERP sandbox.
+
+Each failure path of the consumers issue is shown here through the real broker: Magento 5xx and ERP
+outages are retried through the delay tiers and then synced; a revoked token, an ERP refusal and a
+record that cannot be mapped are dead-lettered with their full text; a deleted record is deleted in the
+ERP; a non-critical entity whose module is disabled is skipped while the others keep syncing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.notification import ENTITIES
+from core.topology import H_ERROR, H_ERROR_CLASS
+from sandbox.erp import SandboxThread
+from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
+                                 notes_for, pipeline_factory, publish)
+
+
+@pytest.fixture
+def magento():
+    with magento_sandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def erp():
+    with SandboxThread(token="erp-token") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def bridge(consumer_settings, start_runner, magento, erp, sqlite_url):
+    """The real pipeline consuming every entity; yields (settings, reports)."""
+    settings = consumer_settings(MAGENTO_BASE_URL=magento.url, MAGENTO_ACCESS_TOKEN=MAGENTO_TOKEN,
+                                 MAGENTO_BACKOFF_SECONDS="0.01", MAGENTO_TIMEOUT="2", ERP_BACKEND="http",
+                                 ERP_HTTP_URL=erp.url, ERP_HTTP_TOKEN="erp-token", DATABASE_URL=sqlite_url)
+    handler, reporter, close = pipeline_factory(settings)
+    start_runner(settings, list(ENTITIES), handler, reporter)
+    yield settings, Reports(sqlite_url)
+    close()
+
+
+def held(erp, entity: str) -> dict[str, dict]:
+    return {key: record["document"] for (kind, key), record in erp.store.records.items() if kind == entity}
+
+
+def test_every_seeded_record_of_every_entity_lands_in_the_erp_once(bridge, magento, erp):
+    settings, reports = bridge
+    notes = [note for entity in ENTITIES for note in notes_for(entity, magento_keys(magento.url, entity))]
+    publish(settings.amqp_url, notes)
+    finals = reports.wait_final(notes)
+    assert {row["status"] for row in finals.values()} == {"synced"}, [r for r in finals.values()
+                                                                      if r["status"] != "synced"]
+    for entity in ENTITIES:
+        assert sorted(held(erp, entity)) == sorted(magento_keys(magento.url, entity)), entity
+    counters = {(row["entity"], row["key"]): row["writes"] for row in erp.store.counters()["records"]}
+    assert set(counters.values()) == {1}
+    parka = held(erp, "product")["NW-PARKA"]
+    assert parka["type"] == "configurable" and "NW-PARKA-M-Navy" in parka["children"]
+    guest = next(doc for doc in held(erp, "order").values() if doc["customer"]["is_guest"])
+    assert guest["customer"]["magento_id"] is None
+
+
+def test_a_second_notification_for_an_unchanged_record_is_not_written_again(bridge, magento, erp):
+    settings, reports = bridge
+    first = notes_for("customer", ["1"])
+    publish(settings.amqp_url, first)
+    reports.wait_final(first)
+    again = notes_for("customer", ["1"])
+    publish(settings.amqp_url, again)
+    assert reports.wait_final(again)[again[0].id]["detail"] == "unchanged"
+    admin(magento.url, "touch/customer/1", {"firstname": "Renamed"})
+    changed = notes_for("customer", ["1"])
+    publish(settings.amqp_url, changed)
+    assert reports.wait_final(changed)[changed[0].id]["status"] == "synced"
+    assert held(erp, "customer")["1"]["firstname"] == "Renamed"
+    assert erp.store.counters()["records"][0]["writes"] == 2
+
+
+def test_magento_outage_is_retried_through_the_delay_tiers_then_synced(bridge, magento, erp):
+    settings, reports = bridge
+    admin(magento.url, "faults/errors", {"count": 8, "status": [503]})
+    notes = notes_for("product", ["NW-STOVE"])
+    publish(settings.amqp_url, notes)
+    final = reports.wait_final(notes, timeout=60)[notes[0].id]
+    assert final["status"] == "synced" and final["attempts"] >= 2
+    retried = [row for row in reports.store.query(limit=None) if row["status"] == "retrying"]
+    assert retried and "503" in retried[0]["error"]
+    assert ("product", "NW-STOVE") in erp.store.records
+
+
+def test_erp_outage_is_retried_then_synced(bridge, erp):
+    settings, reports = bridge
+    admin(erp.url, "fail", {"status": 503, "times": 1})
+    notes = notes_for("category", ["4"])
+    publish(settings.amqp_url, notes)
+    final = reports.wait_final(notes)[notes[0].id]
+    assert final["status"] == "synced" and final["attempts"] == 2
+
+
+def test_a_revoked_token_is_dead_lettered_with_the_token_hint(bridge, magento):
+    settings, reports = bridge
+    admin(magento.url, "token/revoke")
+    notes = notes_for("order", ["3"])
+    publish(settings.amqp_url, notes)
+    final = reports.wait_final(notes)[notes[0].id]
+    assert final["status"] == "dead" and final["attempts"] == 1
+    assert "access token may have expired" in final["error"]
+    [(headers, _body)] = dead_letters(settings.amqp_url, "order")
+    assert headers[H_ERROR_CLASS] == "MagentoAuthError" and "isn't authorized" in headers[H_ERROR]
+
+
+def test_an_erp_refusal_is_dead_lettered_with_the_erps_full_answer(bridge, erp):
+    settings, reports = bridge
+    answer = '{"error": "customer group 7 is not allowed in this company"}'
+    admin(erp.url, "fail", {"status": 422, "times": 1, "body": answer})
+    notes = notes_for("customer", ["2"])
+    publish(settings.amqp_url, notes)
+    final = reports.wait_final(notes)[notes[0].id]
+    assert final["status"] == "dead" and "customer group 7 is not allowed" in final["error"]
+    [(headers, _body)] = dead_letters(settings.amqp_url, "customer")
+    assert headers[H_ERROR_CLASS] == "ErpRejected"
+
+
+def test_a_record_that_cannot_be_mapped_is_dead_lettered(bridge, magento):
+    settings, reports = bridge
+    admin(magento.url, "touch/product/NW-MUG-350", {"attribute_set_id": "not-a-number"})
+    notes = notes_for("product", ["NW-MUG-350"])
+    publish(settings.amqp_url, notes)
+    final = reports.wait_final(notes)[notes[0].id]
+    assert final["status"] == "dead" and final["error_class"] == "MappingError"
+    assert "attribute_set_id" in final["error"]
+
+
+def test_a_record_deleted_in_magento_is_deleted_in_the_erp(bridge, magento, erp):
+    settings, reports = bridge
+    notes = notes_for("product", ["NW-FUEL-230"])
+    publish(settings.amqp_url, notes)
+    reports.wait_final(notes)
+    admin(magento.url, "records/product/NW-FUEL-230", method="DELETE")
+    deleted = notes_for("product", ["NW-FUEL-230"], action="delete")
+    publish(settings.amqp_url, deleted)
+    final = reports.wait_final(deleted)[deleted[0].id]
+    assert final["status"] == "synced" and final["detail"] == "deleted"
+    assert ("product", "NW-FUEL-230") not in erp.store.records
+
+
+def test_a_noncritical_entity_with_its_module_disabled_is_skipped_while_others_sync(bridge, magento, erp):
+    settings, reports = bridge
+    admin(magento.url, "modules/Magento_Sales/disable")
+    invoice, order, product = notes_for("invoice", ["1"]), notes_for("order", ["5"]), notes_for("product",
+                                                                                              ["NW-STOVE"])
+    publish(settings.amqp_url, invoice + order + product)
+    finals = reports.wait_final(invoice + order + product)
+    assert finals[invoice[0].id]["status"] == "skipped"
+    assert "Request does not match any route" in finals[invoice[0].id]["detail"]
+    assert finals[order[0].id]["status"] == "dead"  # orders are critical: dead-lettered, replayable
+    assert finals[product[0].id]["status"] == "synced"
+
+
+def test_attempts_exhausted_are_dead_lettered_with_the_count(bridge, erp):
+    settings, reports = bridge
+    admin(erp.url, "fail", {"status": 500, "times": 10})
+    notes = notes_for("stock", ["NW-STOVE"])
+    publish(settings.amqp_url, notes)
+    final = reports.wait_final(notes, timeout=60)[notes[0].id]
+    assert final["status"] == "dead" and final["attempts"] == settings.max_attempts
+    assert final["error_class"] == "ErpUnavailable"
