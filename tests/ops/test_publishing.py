@@ -1,0 +1,56 @@
+"""Listed records become notifications; a page is published and confirmed whole, or the call raises."""
+
+from __future__ import annotations
+
+import pytest
+import tenacity
+
+from consumers.magento.records import list_endpoint
+from core.errors import BrokerUnavailable, MessageUnroutable
+from core.notification import Notification
+from core.topology import entity_queue
+from ops.publishing import occurred_at, publish_all, record_key
+from tests.ops.helpers import bodies, drain, ids
+
+ONCE = {"stop": tenacity.stop_after_attempt(1), "reraise": True}
+
+
+def test_keys_and_times_come_from_the_list_item():
+    products, orders = list_endpoint("product"), list_endpoint("order")
+    assert record_key(products, "product", {"id": 7, "sku": "24-MB 01/x"}) == "24-MB 01/x"
+    assert record_key(orders, "order", {"entity_id": 12}) == "12"
+    assert record_key(orders, "order", {"entity_id": None}) is None
+    assert record_key(products, "product", {"id": 7, "sku": ""}) is None
+    assert occurred_at(products, {"updated_at": "2024-05-01 10:00:00"}) == "2024-05-01T10:00:00.000Z"
+    assert occurred_at(products, {"updated_at": "yesterday"}) is None
+    assert occurred_at(list_endpoint("stock"), {"updated_at": "2024-05-01 10:00:00"}) is None
+
+
+def test_a_page_goes_to_the_webhooks_exchange_confirmed(broker, publisher, amqp_channel):
+    notes = [Notification(id=f"n{n}", entity="order", action="save", key=str(n), source="backfill")
+             for n in range(1, 4)]
+    publish_all(publisher, notes)
+    messages = drain(amqp_channel, entity_queue("order"))
+    assert ids(messages) == ["n1", "n2", "n3"] and bodies(messages)[0]["source"] == "backfill"
+
+
+def test_an_unroutable_page_says_to_declare_the_topology(broker, publisher, amqp_channel):
+    amqp_channel.queue_unbind(entity_queue("invoice"), "magento.events", "invoice.*")
+    note = Notification(id="i1", entity="invoice", action="save", key="1")
+    with pytest.raises(MessageUnroutable, match="declare the broker topology"):
+        publish_all(publisher, [note])
+
+
+def test_a_refusing_broker_raises_after_the_retries(broker):
+    class Down:
+        calls = 0
+
+        def publish_async(self, *args, **kwargs):
+            Down.calls += 1
+            raise BrokerUnavailable("the broker is not connected")
+
+    retry = {"stop": tenacity.stop_after_attempt(2), "wait": tenacity.wait_none(), "reraise": True,
+             "retry": tenacity.retry_if_exception_type(BrokerUnavailable)}
+    with pytest.raises(BrokerUnavailable):
+        publish_all(Down(), [Notification(id="x", entity="order", action="save", key="1")], retry)
+    assert Down.calls == 2
