@@ -1,0 +1,106 @@
+"""The Odoo backend: ERP documents written to Odoo 17 over JSON-RPC, bound by ir.model.data external ids.
+
+See docs/odoo.md for the model mapping, the binding names, deletes, dependencies and error classification.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consumers.erp import odoo_values as values
+from consumers.erp.base import Document, ErpBackend
+from consumers.erp.odoo_bindings import Bindings, KeyLocks, Writer
+from consumers.erp.odoo_catalog import Catalog
+from consumers.erp.odoo_moves import Moves
+from consumers.erp.odoo_partners import Partners
+from consumers.erp.odoo_reference import Reference
+from consumers.erp.odoo_rpc import OdooRpc
+from consumers.erp.odoo_sales import Sales
+from core.errors import ErpRejected
+from core.notification import ENTITIES, SKU_KEYED
+
+
+class OdooBackend(ErpBackend):
+    """Thread-safe: one JSON-RPC client (one connection pool, one uid) for every worker thread, and one
+    lock per record so two threads never write the same Magento record at once."""
+
+    name = "odoo"
+
+    def __init__(self, rpc: OdooRpc, module: str = "magento") -> None:
+        self.rpc = rpc
+        self.bindings = Bindings(rpc, module)
+        self.writer = Writer(rpc, self.bindings)
+        self.reference = Reference(rpc)
+        self.locks = KeyLocks()
+        self.catalog = Catalog(rpc, self.bindings, self.writer, self.reference)
+        self.partners = Partners(self.bindings, self.writer, self.reference, self.locks)
+        self.sales = Sales(rpc, self.bindings, self.writer, self.reference, self.catalog, self.partners)
+        self.moves = Moves(rpc, self.bindings, self.writer, self.reference, self.catalog, self.sales)
+
+    @classmethod
+    def from_settings(cls, settings: Any, **rpc_options: Any) -> OdooBackend:
+        """From ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD, ODOO_BINDING_MODULE and ERP_TIMEOUT."""
+        return cls(OdooRpc.from_settings(settings, **rpc_options), settings.odoo_binding_module)
+
+    def upsert(self, entity: str, key: str, document: Document) -> str | None:
+        _check_entity(entity)
+        with self.locks.hold((entity, _lock_key(entity, key))):
+            writers = {
+                "product": self.catalog.upsert_product, "category": self.catalog.upsert_category,
+                "customer": self.partners.upsert_customer, "order": self.sales.upsert_order,
+                "shipment": self.sales.upsert_shipment,
+                "invoice": lambda k, d: self.moves.upsert("invoice", k, d),
+                "creditmemo": lambda k, d: self.moves.upsert("creditmemo", k, d),
+                "stock": lambda k, d: self.catalog.set_stock(k, values.money(d.get("qty"))),
+            }
+            odoo_id = writers[entity](key, document)
+        return str(odoo_id) if odoo_id is not None else None
+
+    def delete(self, entity: str, key: str) -> None:
+        """Archive products and customers, delete categories, cancel orders and moves, unbind shipments,
+        set stock to 0; an absent record is fine."""
+        _check_entity(entity)
+        with self.locks.hold((entity, _lock_key(entity, key))):
+            if entity == "stock":
+                if self.catalog.variant_ids([key]):
+                    self.catalog.set_stock(key, 0.0)
+                return
+            removers = {
+                "product": self.catalog.delete_product, "category": self.catalog.delete_category,
+                "customer": self.partners.delete_customer, "order": self.sales.delete_order,
+                "shipment": self.sales.delete_shipment,
+                "invoice": lambda k: self.moves.delete("invoice", k),
+                "creditmemo": lambda k: self.moves.delete("creditmemo", k),
+            }
+            removers[entity](key)
+
+    def dependencies(self, entity: str, document: Document) -> list[tuple[str, str]]:
+        return values.dependencies(entity, document)
+
+    def exists(self, entity: str, key: str) -> bool:
+        """Bound through ir.model.data and still present in Odoo (archived records count)."""
+        _check_entity(entity)
+        if entity == "stock":
+            entity = "product"
+        model, prefix = values.ENTITY_MODELS[entity]
+        return self.writer.exists(model, values.binding_name(prefix, key))
+
+    def count(self, entity: str) -> int:
+        """Bound records of the entity (stock: bound products with a quantity in the stock location)."""
+        _check_entity(entity)
+        if entity == "stock":
+            return self.catalog.count_stock()
+        model, prefix = values.ENTITY_MODELS[entity]
+        return self.bindings.count(model, prefix)
+
+    def close(self) -> None:
+        self.rpc.close()
+
+
+def _check_entity(entity: str) -> None:
+    if entity not in ENTITIES:
+        raise ErpRejected(f"the Odoo backend does not know entity {entity!r}")
+
+
+def _lock_key(entity: str, key: str) -> str:
+    return key.lower() if entity in SKU_KEYED else key

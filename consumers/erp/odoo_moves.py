@@ -1,0 +1,84 @@
+"""Invoices (``out_invoice``) and credit memos (``out_refund``) as ``account.move``, linked to the order's
+lines so Odoo's invoiced quantities follow; posted unless Magento cancelled them."""
+
+from __future__ import annotations
+
+import logging
+
+from consumers.erp import odoo_values as values
+from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
+from consumers.erp.odoo_catalog import Catalog
+from consumers.erp.odoo_reference import Reference
+from consumers.erp.odoo_rpc import OdooRpc
+from consumers.erp.odoo_sales import Sales
+
+log = logging.getLogger(__name__)
+MOVE, LINE = "account.move", "sale.order.line"
+
+
+class Moves:
+    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference,
+                 catalog: Catalog, sales: Sales) -> None:
+        self.rpc, self.bindings, self.writer, self.reference = rpc, bindings, writer, reference
+        self.catalog, self.sales = catalog, sales
+
+    def upsert(self, entity: str, key: str, doc: dict) -> int:
+        """account.move bound as ``invoice_<id>``/``creditmemo_<id>``. A draft move is rewritten at each
+        sync; a posted one is never edited (Odoo's accounting rules), only cancelled when Magento cancels."""
+        move_type = values.MOVE_TYPES[entity]
+        order = self.sales.order_of(doc, entity, key)
+        order_row = self.rpc.execute_kw("sale.order", "read", [[order]], {"fields": ["name", "partner_invoice_id"]})[0]
+        header = values.move_vals(doc, move_type=move_type, partner_id=order_row["partner_invoice_id"][0],
+                                  origin=order_row["name"], currency_id=self.reference.currency_id(doc.get("currency")))
+        name = values.binding_name(entity, key)
+        current = self._current(name, [("move_type", "=", move_type), ("ref", "=", doc["increment_id"]),
+                                       ("invoice_origin", "=", order_row["name"])])
+        lines = [(0, 0, vals) for vals in self._lines(doc)]
+        if current is None:
+            move, state = self.writer.create(MOVE, name, {**header, "invoice_line_ids": lines}), "draft"
+        else:
+            move, state = current["id"], current["state"]
+            if state == "draft":
+                self.rpc.execute_kw(MOVE, "write", [[move], {**header, "invoice_line_ids": [(5, 0, 0)] + lines}])
+        self._follow_state(move, state, doc, entity)
+        return move
+
+    def delete(self, entity: str, key: str) -> None:
+        """Cancel the move (posted moves cannot be deleted in Odoo; cancelling keeps the audit trail)."""
+        current = self._current(values.binding_name(entity, key), None)
+        if current is not None and current["state"] != "cancel":
+            self.rpc.execute_kw(MOVE, "button_cancel", [[current["id"]]])
+            log.info("cancelled account.move %s (Magento %s %s deleted)", current["id"], entity, key)
+
+    def _current(self, name: str, adopt: list | None) -> dict | None:
+        binding = self.bindings.find(MOVE, name)
+        if binding is not None:
+            rows = self.rpc.execute_kw(MOVE, "read", [[binding.res_id]], {"fields": ["state"], **ALL_RECORDS})
+            if rows:
+                return rows[0]
+            log.warning("account.move %s bound as %s was deleted in Odoo; creating it again", binding.res_id, name)
+            self.bindings.drop(binding)
+        adopted = self.writer.adopt(MOVE, name, adopt) if adopt else None
+        if adopted is None:
+            return None
+        return self.rpc.execute_kw(MOVE, "read", [[adopted]], {"fields": ["state"]})[0]
+
+    def _lines(self, doc: dict) -> list[dict]:
+        lines = doc.get("lines") or []
+        variants = self.catalog.variant_ids([line["sku"] for line in lines if line.get("sku")])
+        names = [values.line_name(values.required(line, "order_item_id")) for line in lines]
+        shipping = values.shipping_line_name(str(doc["order_id"]))
+        bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, names + [shipping]).items()}
+        wanted = [values.move_line_vals(line, variants.get(line.get("sku")), bound.get(name))
+                  for line, name in zip(lines, names)]
+        shipping_product = self.catalog.shipping_product() if values.money(doc.get("shipping_amount")) else None
+        return wanted + values.move_extra_lines(doc, shipping_product, bound.get(shipping))
+
+    def _follow_state(self, move: int, state: str, doc: dict, entity: str) -> None:
+        target = values.move_target_state(doc.get("state"))
+        if target == "posted" and state == "draft":
+            self.rpc.execute_kw(MOVE, "action_post", [[move]])
+            log.info("posted account.move %s (Magento %s %s)", move, entity, doc.get("increment_id"))
+        elif target == "cancel" and state != "cancel":
+            self.rpc.execute_kw(MOVE, "button_cancel", [[move]])
+            log.info("cancelled account.move %s (Magento %s %s is canceled)", move, entity, doc.get("increment_id"))

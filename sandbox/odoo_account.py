@@ -1,0 +1,170 @@
+"""Sandbox models of Odoo 17's account module: taxes, journals, journal entries (invoices, credit notes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.odoo_errors import UserError
+from sandbox.odoo_fields import (
+    Boolean,
+    Char,
+    Date,
+    Float,
+    Many2many,
+    Many2one,
+    One2many,
+    Selection,
+    Text,
+)
+from sandbox.odoo_model import Model
+from sandbox.odoo_orm import register, rpc
+
+MOVE_TYPES = ("entry", "out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt")
+SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+SEQUENCE_PREFIX = {"out_invoice": "INV", "out_refund": "RINV", "in_invoice": "BILL", "in_refund": "RBILL",
+                   "entry": "MISC", "out_receipt": "RCPT", "in_receipt": "RCPT"}
+LINE_TYPES = ("product", "cogs", "tax", "discount", "rounding", "payment_term", "line_section", "line_note",
+              "epd")
+
+
+@register
+class Tax(Model):
+    _name, _description = "account.tax", "Tax"
+    _declared = {"name": Char("Tax Name", required=True), "amount": Float("Amount"),
+                 "type_tax_use": Selection(("sale", "purchase", "none"), "Tax Type", default="sale"),
+                 "active": Boolean("Active", default=True)}
+
+
+@register
+class Journal(Model):
+    _name, _description = "account.journal", "Journal"
+    _declared = {"name": Char("Journal Name", required=True), "code": Char("Short Code", required=True),
+                 "type": Selection(("sale", "purchase", "cash", "bank", "general"), "Type", required=True)}
+
+
+def _default_currency(model: Model) -> int:
+    return model.db.get("res.company", model.env.ref("base.main_company"))["currency_id"]
+
+
+@register
+class Move(Model):
+    _name, _description = "account.move", "Journal Entry"
+    _order = "date desc, name desc, id desc"
+    _declared = {
+        "name": Char("Number", default="/", index=True), "ref": Char("Reference", index=True),
+        "move_type": Selection(MOVE_TYPES, "Type", required=True, default="entry"),
+        "state": Selection(("draft", "posted", "cancel"), "Status", required=True, default="draft"),
+        "partner_id": Many2one("res.partner", "Partner"), "invoice_origin": Char("Origin"),
+        "invoice_date": Date("Invoice/Bill Date"), "date": Date("Date", required=True),
+        "journal_id": Many2one("account.journal", "Journal", required=True),
+        "currency_id": Many2one("res.currency", "Currency", required=True, default=_default_currency),
+        "invoice_line_ids": One2many("account.move.line", "move_id", "Invoice lines"),
+        "line_ids": One2many("account.move.line", "move_id", "Journal Items"),
+        "payment_state": Selection(("not_paid", "in_payment", "paid", "partial", "reversed"), "Payment Status",
+                                   default="not_paid"),
+        "posted_before": Boolean("Posted Before"), "narration": Text("Terms and Conditions"),
+        "reversed_entry_id": Many2one("account.move", "Reversal of"),
+        "amount_untaxed": Float("Untaxed Amount", compute="_compute_amount_untaxed"),
+        "amount_tax": Float("Tax", compute="_compute_amount_tax"),
+        "amount_total": Float("Total", compute="_compute_amount_total"),
+    }
+
+    def _prepare_create(self, vals: dict) -> dict:
+        vals.setdefault("date", vals.get("invoice_date") or self.env.today())
+        if not vals.get("journal_id"):
+            kind = "sale" if vals.get("move_type") in SALE_TYPES else "general"
+            journals = self.env["account.journal"].search([("type", "=", kind)], limit=1)
+            vals["journal_id"] = journals[0] if journals else False
+        return vals
+
+    def _lines(self, record: dict) -> list[dict]:
+        return [self.db.get("account.move.line", lid) for lid in self._value(record, "invoice_line_ids")]
+
+    def _compute_amount_untaxed(self, record: dict) -> float:
+        return sum(self.env["account.move.line"]._compute_price_subtotal(line) for line in self._lines(record))
+
+    def _compute_amount_tax(self, record: dict) -> float:
+        lines = self.env["account.move.line"]
+        return sum(lines._compute_price_subtotal(line) * lines._rate(line) / 100 for line in self._lines(record))
+
+    def _compute_amount_total(self, record: dict) -> float:
+        return self._compute_amount_untaxed(record) + self._compute_amount_tax(record)
+
+    def _before_unlink(self, ids: list[int]) -> None:
+        for rid in ids:
+            if self.db.get(self._name, rid)["posted_before"]:
+                raise UserError("You cannot delete an entry which has been posted once.")
+
+    @rpc("records")
+    def action_post(self, ids: Any) -> bool:
+        """Post draft entries, numbering them (INV/2024/00001); returns False, as Odoo 17 does."""
+        for rid in self._ids(ids):
+            record = self._record(rid)
+            self._check_postable(record)
+            year = (record.get("invoice_date") or record["date"])[:4]
+            prefix = SEQUENCE_PREFIX[record["move_type"]]
+            number = self.db.next_number(f"account.move.{prefix}.{year}")
+            self._set(rid, state="posted", posted_before=True, name=f"{prefix}/{year}/{number:05d}",
+                      invoice_date=record.get("invoice_date") or self.env.today())
+        return False
+
+    def _check_postable(self, record: dict) -> None:
+        if record["state"] == "posted":
+            raise UserError(f"The entry {record['name']} (id {record['id']}) is already posted.")
+        if record["move_type"] in SALE_TYPES and not record.get("partner_id"):
+            raise UserError("The field 'Customer' is required, please complete it to validate the Customer Invoice.")
+        if record["move_type"] != "entry" and not self._lines(record):
+            raise UserError("You need to add a line before posting.")
+
+    @rpc("records")
+    def button_draft(self, ids: Any) -> None:
+        for rid in self._ids(ids):
+            if self._record(rid)["state"] in ("posted", "cancel"):
+                self._set(rid, state="draft")
+
+    @rpc("records")
+    def button_cancel(self, ids: Any) -> None:
+        """Cancel entries; posted ones are reset to draft first (Odoo 17's shortcut)."""
+        ids = self._ids(ids)
+        self.button_draft([rid for rid in ids if self._record(rid)["state"] == "posted"])
+        if any(self._record(rid)["state"] != "draft" for rid in ids):
+            raise UserError("Only draft journal entries can be cancelled.")
+        for rid in ids:
+            self._set(rid, state="cancel")
+
+
+@register
+class MoveLine(Model):
+    _name, _description = "account.move.line", "Journal Item"
+    _order = "move_id, sequence, id"
+    _declared = {
+        "move_id": Many2one("account.move", "Journal Entry", required=True, ondelete="cascade"),
+        "sequence": Float("Sequence", default=10), "name": Char("Label"),
+        "product_id": Many2one("product.product", "Product", ondelete="restrict"),
+        "quantity": Float("Quantity", default=1.0), "price_unit": Float("Unit Price"),
+        "discount": Float("Discount (%)"), "tax_ids": Many2many("account.tax", "Taxes"),
+        "sale_line_ids": Many2many("sale.order.line", "Sales Order Lines"),
+        "display_type": Selection(LINE_TYPES, "Display Type", default="product"),
+        "parent_state": Selection(("draft", "posted", "cancel"), related="move_id.state"),
+        "price_subtotal": Float("Subtotal", compute="_compute_price_subtotal"),
+    }
+
+    def _prepare_create(self, vals: dict) -> dict:
+        product = self.db.get("product.product", vals.get("product_id"))
+        if product is not None:
+            variants = self.env["product.product"]
+            vals.setdefault("name", variants._display(product))
+            vals.setdefault("price_unit", variants._value(product, "list_price"))
+            vals.setdefault("tax_ids", [(6, 0, variants._value(product, "taxes_id"))])
+        return vals
+
+    def _before_unlink(self, ids: list[int]) -> None:
+        for rid in ids:
+            if self._value(self.db.get(self._name, rid), "parent_state") == "posted":
+                raise UserError("You cannot delete an item linked to a posted entry.")
+
+    def _compute_price_subtotal(self, record: dict) -> float:
+        return record["quantity"] * record["price_unit"] * (1 - (record["discount"] or 0.0) / 100)
+
+    def _rate(self, record: dict) -> float:
+        return sum(self.db.get("account.tax", tid)["amount"] for tid in record.get("tax_ids") or [])

@@ -1,0 +1,184 @@
+"""The sandbox ORM's store and environments: tables in memory, value indexes, atomic calls, the registry.
+
+Every RPC call runs inside ``Database.transaction()``: the store's lock is held and every record touched is
+remembered, so a call that raises leaves nothing behind, as Odoo's cursor rollback does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from sandbox.odoo_fields import Datetime, Field, Integer
+
+if TYPE_CHECKING:
+    from sandbox.odoo_model import Model
+
+REGISTRY: dict[str, type[Model]] = {}
+MAGIC_FIELDS: dict[str, Callable[[], Field]] = {
+    "id": lambda: Integer("ID", compute="_compute_id"),
+    "display_name": lambda: Field("char", "Display Name", compute="_compute_display_name"),
+    "create_date": lambda: Datetime("Created on"),
+    "write_date": lambda: Datetime("Last Updated on"),
+}
+
+
+def register(cls: type[Model]) -> type[Model]:
+    """Class decorator: complete the model's fields (magic ones included) and add it to the registry."""
+    fields: dict[str, Field] = {name: make() for name, make in MAGIC_FIELDS.items()}
+    for klass in reversed(cls.__mro__):
+        fields.update(vars(klass).get("_declared", {}))
+    for name, field in fields.items():
+        field.setup(name)
+    cls._fields = fields
+    REGISTRY[cls._name] = cls
+    return cls
+
+
+def rpc(kind: str) -> Callable[[Callable], Callable]:
+    """Mark a model method callable over RPC; ``kind`` is ``model``, ``records`` (ids first) or ``create``."""
+    def mark(method: Callable) -> Callable:
+        method._rpc = kind  # type: ignore[attr-defined]
+        return method
+    return mark
+
+
+class Database:
+    """All tables of one Odoo database, with value indexes and an undo log for the running call."""
+
+    def __init__(self, registry: dict[str, type[Model]] | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.registry = registry if registry is not None else REGISTRY
+        self.lock = threading.RLock()
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.clear()
+
+    def clear(self) -> None:
+        self.tables: dict[str, dict[int, dict]] = {name: {} for name in self.registry}
+        self.sequences: dict[str, int] = defaultdict(int)
+        self.counters: dict[str, int] = defaultdict(int)
+        self.indexes: dict[str, dict[str, dict[Any, set[int]]]] = {
+            name: {fname: defaultdict(set) for fname, field in cls._fields.items() if field.index and field.stored}
+            for name, cls in self.registry.items()
+        }
+        self._undo: dict[tuple[str, int], dict | None] | None = None
+
+    def next_id(self, model: str) -> int:
+        self.sequences[model] += 1
+        return self.sequences[model]
+
+    def next_number(self, code: str) -> int:
+        """The next value of a named counter (Odoo's ir.sequence), never rolled back, like Odoo's."""
+        self.counters[code] += 1
+        return self.counters[code]
+
+    def get(self, model: str, rid: Any) -> dict | None:
+        return self.tables[model].get(rid) if isinstance(rid, int) else None
+
+    def ids(self, model: str) -> list[int]:
+        return list(self.tables[model])
+
+    def put(self, model: str, record: dict) -> None:
+        """Insert or replace a record (records are never changed in place)."""
+        rid = record["id"]
+        old = self.tables[model].get(rid)
+        self._remember(model, rid, old)
+        self._unindex(model, old)
+        self.tables[model][rid] = record
+        self._index(model, record)
+
+    def remove(self, model: str, rid: int) -> None:
+        old = self.tables[model].pop(rid, None)
+        if old is not None:
+            self._remember(model, rid, old)
+            self._unindex(model, old)
+
+    def lookup(self, model: str, fname: str, value: Any) -> set[int] | None:
+        """Ids whose ``fname`` equals ``value`` from the index, or None when the field is not indexed."""
+        index = self.indexes[model].get(fname)
+        if index is None:
+            return None
+        return set(index.get(_index_key(value), ()))
+
+    def indexed(self, model: str, fname: str) -> bool:
+        return fname == "id" or fname in self.indexes[model]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock for one call; undo every change when the call raises."""
+        with self.lock:
+            self._undo = {}
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._undo = None
+
+    def now(self) -> str:
+        return self.clock().strftime("%Y-%m-%d %H:%M:%S")
+
+    def _remember(self, model: str, rid: int, old: dict | None) -> None:
+        if self._undo is not None and (model, rid) not in self._undo:
+            self._undo[(model, rid)] = old
+
+    def _rollback(self) -> None:
+        undo, self._undo = self._undo or {}, None
+        for (model, rid), old in undo.items():
+            self._unindex(model, self.tables[model].get(rid))
+            if old is None:
+                self.tables[model].pop(rid, None)
+            else:
+                self.tables[model][rid] = old
+                self._index(model, old)
+
+    def _index(self, model: str, record: dict | None) -> None:
+        if record is not None:
+            for fname, index in self.indexes[model].items():
+                index[_index_key(record.get(fname))].add(record["id"])
+
+    def _unindex(self, model: str, record: dict | None) -> None:
+        if record is not None:
+            for fname, index in self.indexes[model].items():
+                index[_index_key(record.get(fname))].discard(record["id"])
+
+
+def _index_key(value: Any) -> Any:
+    return False if value is None or value == "" else value
+
+
+class Env:
+    """What a call runs as: the database, the user id and the context (``active_test``, modes, ...)."""
+
+    def __init__(self, db: Database, uid: int = 2, context: dict | None = None) -> None:
+        self.db = db
+        self.uid = uid
+        self.context: dict = dict(context or {})
+
+    def __getitem__(self, model: str) -> Model:
+        return self.db.registry[model](self)
+
+    def __contains__(self, model: str) -> bool:
+        return model in self.db.registry
+
+    def with_context(self, **changes: Any) -> Env:
+        return Env(self.db, self.uid, {**self.context, **changes})
+
+    def ref(self, xmlid: str) -> int:
+        """The record id behind an external id such as ``product.product_category_all``."""
+        module, name = xmlid.split(".", 1)
+        found = self["ir.model.data"].search([("module", "=", module), ("name", "=", name)], limit=1)
+        if not found:
+            raise ValueError(f"External ID not found in the system: {xmlid}")
+        return self.db.get("ir.model.data", found[0])["res_id"]
+
+    def now(self) -> str:
+        return self.db.now()
+
+    def today(self) -> str:
+        return self.db.now()[:10]

@@ -1,0 +1,245 @@
+"""Sandbox models of Odoo 17's sale and sale_stock modules: quotations, orders, lines and their deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.odoo_errors import UserError, ValidationError
+from sandbox.odoo_fields import (
+    Boolean,
+    Char,
+    Datetime,
+    Float,
+    Integer,
+    Many2many,
+    Many2one,
+    One2many,
+    Selection,
+    Text,
+)
+from sandbox.odoo_model import Model
+from sandbox.odoo_orm import register, rpc
+
+ORDER_STATES = ("draft", "sent", "sale", "cancel")
+LINE_LOCKED = ("Once a sales order is confirmed, you can't remove one of its lines (we need to track if "
+               "something gets invoiced or delivered).\nSet the quantity to 0 instead.")
+
+
+def _default_pricelist(model: Model) -> Any:
+    found = model.env["product.pricelist"].search([], limit=1)
+    return found[0] if found else False
+
+
+@register
+class SaleOrder(Model):
+    _name, _description = "sale.order", "Sales Order"
+    _order = "date_order desc, id desc"
+    _declared = {
+        "name": Char("Order Reference", required=True, index=True, default="New"),
+        "partner_id": Many2one("res.partner", "Customer", required=True),
+        "partner_invoice_id": Many2one("res.partner", "Invoice Address", required=True),
+        "partner_shipping_id": Many2one("res.partner", "Delivery Address", required=True),
+        "client_order_ref": Char("Customer Reference", index=True), "origin": Char("Source Document"),
+        "date_order": Datetime("Order Date", required=True), "note": Text("Terms and conditions"),
+        "state": Selection(ORDER_STATES, "Status", default="draft"), "locked": Boolean("Locked"),
+        "pricelist_id": Many2one("product.pricelist", "Pricelist", default=_default_pricelist),
+        "currency_id": Many2one("res.currency", "Currency", compute="_compute_currency_id"),
+        "order_line": One2many("sale.order.line", "order_id", "Order Lines"),
+        "picking_ids": One2many("stock.picking", "sale_id", "Transfers"),
+        "invoice_ids": Many2many("account.move", "Invoices", compute="_compute_invoice_ids"),
+        "amount_untaxed": Float("Untaxed Amount", compute="_compute_amount_untaxed"),
+        "amount_tax": Float("Taxes", compute="_compute_amount_tax"),
+        "amount_total": Float("Total", compute="_compute_amount_total"),
+    }
+
+    def _prepare_create(self, vals: dict) -> dict:
+        if vals.get("name", "New") == "New":
+            vals["name"] = f"S{self.db.next_number('sale.order'):05d}"
+        partner = vals.get("partner_id")
+        vals.setdefault("partner_invoice_id", partner)
+        vals.setdefault("partner_shipping_id", partner)
+        vals.setdefault("date_order", self.env.now())
+        return vals
+
+    def _lines(self, record: dict) -> list[dict]:
+        return [self.db.get("sale.order.line", lid) for lid in self._value(record, "order_line")]
+
+    def _compute_currency_id(self, record: dict) -> Any:
+        pricelist = self.db.get("product.pricelist", record.get("pricelist_id"))
+        if pricelist is not None:
+            return pricelist["currency_id"]
+        company = self.db.get("res.company", self.env.ref("base.main_company"))
+        return company["currency_id"]
+
+    def _compute_invoice_ids(self, record: dict) -> list[int]:
+        lines = self.env["sale.order.line"]
+        moves = {move for line in self._lines(record) for move in lines._invoice_moves(line)}
+        return sorted(moves)
+
+    def _compute_amount_untaxed(self, record: dict) -> float:
+        lines = self.env["sale.order.line"]
+        return sum(lines._compute_price_subtotal(line) for line in self._lines(record))
+
+    def _compute_amount_tax(self, record: dict) -> float:
+        lines = self.env["sale.order.line"]
+        return sum(lines._compute_price_tax(line) for line in self._lines(record))
+
+    def _compute_amount_total(self, record: dict) -> float:
+        return self._compute_amount_untaxed(record) + self._compute_amount_tax(record)
+
+    def _before_unlink(self, ids: list[int]) -> None:
+        for rid in ids:
+            if self.db.get(self._name, rid)["state"] not in ("draft", "cancel"):
+                raise UserError("You can not delete a sent quotation or a confirmed sales order. "
+                                "You must first cancel it.")
+
+    def _after_write(self, ids: list[int], vals: dict) -> None:
+        if "order_line" in vals:
+            for rid in ids:
+                if self.db.get(self._name, rid)["state"] == "sale":
+                    self._sync_delivery(rid)
+
+    @rpc("records")
+    def action_confirm(self, ids: Any) -> bool:
+        ids = self._ids(ids)
+        for rid in ids:
+            if self._record(rid)["state"] == "cancel":
+                raise UserError("It is not allowed to confirm an order in the following states: cancel")
+        for rid in ids:
+            self._set(rid, state="sale", date_order=self.env.now())
+            self._sync_delivery(rid)
+        return True
+
+    @rpc("records")
+    def action_cancel(self, ids: Any) -> Any:
+        """Cancel, unless a confirmed order needs the cancel wizard (skipped with ``disable_cancel_warning``)."""
+        ids = self._ids(ids)
+        records = [self._record(rid) for rid in ids]
+        if any(record["locked"] for record in records):
+            raise UserError("You cannot cancel a locked order. Please unlock it first if you want to cancel it.")
+        if not self.env.context.get("disable_cancel_warning") and any(r["state"] != "draft" for r in records):
+            if len(ids) != 1:
+                raise ValueError(f"Expected singleton: {self._name}({', '.join(map(str, ids))},)")
+            return {"name": "Cancel Sales Order", "type": "ir.actions.act_window", "view_mode": "form",
+                    "res_model": "sale.order.cancel", "target": "new",
+                    "context": {"default_order_id": ids[0]}}
+        for rid in ids:
+            self._cancel_deliveries(rid)
+            self._set(rid, state="cancel")
+        return True
+
+    @rpc("records")
+    def action_draft(self, ids: Any) -> bool:
+        for rid in self._ids(ids):
+            if self._record(rid)["state"] in ("cancel", "sent"):
+                self._set(rid, state="draft")
+        return True
+
+    def _cancel_deliveries(self, rid: int) -> None:
+        for picking_id in self._value(self._record(rid), "picking_ids"):
+            picking = self.db.get("stock.picking", picking_id)
+            if picking["state"] != "done":
+                self.env["stock.picking"]._set(picking_id, state="cancel")
+                for move_id in self.env["stock.picking"]._value(picking, "move_ids"):
+                    self.env["stock.move"]._set(move_id, state="cancel")
+
+    def _sync_delivery(self, rid: int) -> None:
+        """sale_stock: one open outgoing picking whose moves follow the lines of storable/consumable products."""
+        record = self._record(rid)
+        wanted = {line["id"]: line for line in self._lines(record) if self._ships(line)}
+        picking_id = self._open_delivery(record, bool(wanted))
+        if picking_id is None:
+            return
+        moves = self.env["stock.move"]
+        by_line = {self.db.get("stock.move", mid)["sale_line_id"]: mid
+                   for mid in self.env["stock.picking"]._value(self.db.get("stock.picking", picking_id), "move_ids")}
+        picking = self.db.get("stock.picking", picking_id)
+        for line_id, line in wanted.items():
+            values = {"product_uom_qty": line["product_uom_qty"], "product_id": line["product_id"]}
+            if line_id in by_line:
+                moves.write([by_line[line_id]], values)
+            else:
+                moves.create({**values, "name": line["name"], "sale_line_id": line_id, "picking_id": picking_id,
+                              "origin": record["name"], "state": "assigned",
+                              "location_id": picking["location_id"], "location_dest_id": picking["location_dest_id"]})
+
+    def _ships(self, line: dict) -> bool:
+        product = self.db.get("product.product", line.get("product_id"))
+        return product is not None and self.env["product.product"]._value(product, "type") in ("product", "consu")
+
+    def _open_delivery(self, record: dict, needed: bool) -> int | None:
+        for picking_id in self._value(record, "picking_ids"):
+            if self.db.get("stock.picking", picking_id)["state"] not in ("done", "cancel"):
+                return picking_id
+        if not needed:
+            return None
+        kind = self.db.get("stock.picking.type", self.env.ref("stock.picking_type_out"))
+        return self.env["stock.picking"].create({
+            "picking_type_id": kind["id"], "origin": record["name"], "sale_id": record["id"],
+            "partner_id": record["partner_shipping_id"], "state": "assigned",
+            "location_id": kind["default_location_src_id"], "location_dest_id": kind["default_location_dest_id"]})
+
+
+@register
+class SaleOrderLine(Model):
+    _name, _description = "sale.order.line", "Sales Order Line"
+    _order = "order_id, sequence, id"
+    _declared = {
+        "order_id": Many2one("sale.order", "Order Reference", required=True, ondelete="cascade"),
+        "sequence": Integer("Sequence", default=10), "name": Text("Description", required=True),
+        "product_id": Many2one("product.product", "Product", ondelete="restrict"),
+        "product_uom_qty": Float("Quantity", default=1.0), "price_unit": Float("Unit Price"),
+        "discount": Float("Discount (%)"), "tax_id": Many2many("account.tax", "Taxes"),
+        "display_type": Selection(("line_section", "line_note"), "Display Type"),
+        "state": Selection(ORDER_STATES, "Order Status", related="order_id.state"),
+        "price_subtotal": Float("Subtotal", compute="_compute_price_subtotal"),
+        "price_tax": Float("Total Tax", compute="_compute_price_tax"),
+        "price_total": Float("Total", compute="_compute_price_total"),
+        "qty_delivered": Float("Delivery Quantity"),
+        "qty_invoiced": Float("Invoiced Quantity", compute="_compute_qty_invoiced"),
+        "invoice_lines": Many2many("account.move.line", "Invoice Lines", compute="_compute_invoice_lines"),
+    }
+
+    def _prepare_create(self, vals: dict) -> dict:
+        product = self.db.get("product.product", vals.get("product_id"))
+        if product is not None:
+            variants = self.env["product.product"]
+            vals.setdefault("name", variants._display(product))
+            vals.setdefault("price_unit", variants._value(product, "list_price"))
+            vals.setdefault("tax_id", [(6, 0, variants._value(product, "taxes_id"))])
+        elif not vals.get("display_type"):
+            raise ValidationError("The operation cannot be completed: Missing required fields on accountable "
+                                  "sale order line.")
+        return vals
+
+    def _before_unlink(self, ids: list[int]) -> None:
+        for rid in ids:
+            line = self.db.get(self._name, rid)
+            if self._value(line, "state") == "sale" and not line.get("display_type"):
+                raise UserError(LINE_LOCKED)
+
+    def _compute_price_subtotal(self, record: dict) -> float:
+        return record["product_uom_qty"] * record["price_unit"] * (1 - (record["discount"] or 0.0) / 100)
+
+    def _compute_price_tax(self, record: dict) -> float:
+        rates = sum(self.db.get("account.tax", tid)["amount"] for tid in record.get("tax_id") or [])
+        return self._compute_price_subtotal(record) * rates / 100
+
+    def _compute_price_total(self, record: dict) -> float:
+        return self._compute_price_subtotal(record) + self._compute_price_tax(record)
+
+    def _compute_invoice_lines(self, record: dict) -> list[int]:
+        return sorted(lid for lid, line in self.db.tables["account.move.line"].items()
+                      if record["id"] in (line.get("sale_line_ids") or []))
+
+    def _invoice_moves(self, record: dict) -> set[int]:
+        return {self.db.get("account.move.line", lid)["move_id"] for lid in self._compute_invoice_lines(record)}
+
+    def _compute_qty_invoiced(self, record: dict) -> float:
+        total = 0.0
+        for lid in self._compute_invoice_lines(record):
+            line = self.db.get("account.move.line", lid)
+            move = self.db.get("account.move", line["move_id"])
+            if move["state"] != "cancel":
+                total += line["quantity"] if move["move_type"] == "out_invoice" else -line["quantity"]
+        return total

@@ -1,0 +1,87 @@
+"""The data a fresh Odoo 17 database holds that the bridge relies on, with the same external ids."""
+
+from __future__ import annotations
+
+from sandbox.odoo_orm import Database, Env
+
+CURRENCIES = (("USD", "$", True), ("EUR", "€", True), ("GBP", "£", False), ("CAD", "$", False),
+              ("AUD", "$", False), ("CHF", "CHF", False), ("JPY", "¥", False))
+COUNTRIES = (
+    ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("GB", "United Kingdom"), ("IE", "Ireland"),
+    ("FR", "France"), ("DE", "Germany"), ("NL", "Netherlands"), ("BE", "Belgium"), ("LU", "Luxembourg"),
+    ("ES", "Spain"), ("PT", "Portugal"), ("IT", "Italy"), ("AT", "Austria"), ("CH", "Switzerland"),
+    ("DK", "Denmark"), ("SE", "Sweden"), ("NO", "Norway"), ("FI", "Finland"), ("PL", "Poland"),
+    ("CZ", "Czech Republic"), ("AU", "Australia"), ("NZ", "New Zealand"), ("JP", "Japan"), ("CN", "China"),
+    ("IN", "India"), ("BR", "Brazil"), ("AR", "Argentina"), ("ZA", "South Africa"),
+)
+STATES = {
+    "US": (("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"), ("CA", "California"),
+           ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"), ("DC", "District of Columbia"),
+           ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"), ("ID", "Idaho"), ("IL", "Illinois"),
+           ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"), ("KY", "Kentucky"), ("LA", "Louisiana"),
+           ("ME", "Maine"), ("MD", "Maryland"), ("MA", "Massachusetts"), ("MI", "Michigan"),
+           ("MN", "Minnesota"), ("MS", "Mississippi"), ("MO", "Missouri"), ("MT", "Montana"),
+           ("NE", "Nebraska"), ("NV", "Nevada"), ("NH", "New Hampshire"), ("NJ", "New Jersey"),
+           ("NM", "New Mexico"), ("NY", "New York"), ("NC", "North Carolina"), ("ND", "North Dakota"),
+           ("OH", "Ohio"), ("OK", "Oklahoma"), ("OR", "Oregon"), ("PA", "Pennsylvania"),
+           ("RI", "Rhode Island"), ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"),
+           ("TX", "Texas"), ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
+           ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming")),
+    "CA": (("AB", "Alberta"), ("BC", "British Columbia"), ("ON", "Ontario"), ("QC", "Quebec")),
+    "DE": (("BW", "Baden-Württemberg"), ("BY", "Bayern"), ("BE", "Berlin"), ("HH", "Hamburg"),
+           ("HE", "Hessen"), ("NW", "Nordrhein-Westfalen"), ("SN", "Sachsen")),
+}
+
+
+def seed(db: Database, login: str = "admin") -> None:
+    """Fill an empty database: company, users, currencies, countries, default category, tax, journal,
+    pricelist and the warehouse with its locations and delivery operation type."""
+    with db.transaction():
+        env = Env(db, uid=1)
+        xmlid = _binder(env)
+        currencies = {code: xmlid("base", code, "res.currency",
+                                  {"name": code, "symbol": symbol, "active": active})
+                      for code, symbol, active in CURRENCIES}
+        xmlid("base", "main_company", "res.company", {"name": "My Company", "currency_id": currencies["USD"]})
+        xmlid("base", "user_root", "res.users", {"name": "OdooBot", "login": "__system__", "active": False})
+        xmlid("base", "user_admin", "res.users", {"name": "Mitchell Admin", "login": login})
+        for code, name in COUNTRIES:
+            country = xmlid("base", code.lower(), "res.country", {"name": name, "code": code})
+            for state_code, state_name in STATES.get(code, ()):
+                env["res.country.state"].create({"name": state_name, "code": state_code, "country_id": country})
+        xmlid("product", "product_category_all", "product.category", {"name": "All"})
+        xmlid("account", "tax_sale_15", "account.tax", {"name": "15%", "amount": 15.0, "type_tax_use": "sale"})
+        xmlid("account", "sale_journal", "account.journal", {"name": "Customer Invoices", "code": "INV",
+                                                             "type": "sale"})
+        xmlid("product", "list0", "product.pricelist", {"name": "Public Pricelist", "currency_id": currencies["USD"]})
+        _seed_stock(env, xmlid)
+
+
+def _seed_stock(env: Env, xmlid) -> None:
+    physical = xmlid("stock", "stock_location_locations", "stock.location",
+                     {"name": "Physical Locations", "usage": "view"})
+    virtual = xmlid("stock", "stock_location_locations_virtual", "stock.location",
+                    {"name": "Virtual Locations", "usage": "view"})
+    partners = xmlid("stock", "stock_location_locations_partner", "stock.location",
+                     {"name": "Partners", "usage": "view"})
+    customers = xmlid("stock", "stock_location_customers", "stock.location",
+                      {"name": "Customers", "usage": "customer", "location_id": partners})
+    xmlid("stock", "stock_location_inventory", "stock.location",
+          {"name": "Inventory adjustment", "usage": "inventory", "location_id": virtual})
+    view = env["stock.location"].create({"name": "WH", "usage": "view", "location_id": physical})
+    stock = xmlid("stock", "stock_location_stock", "stock.location",
+                  {"name": "Stock", "usage": "internal", "location_id": view})
+    warehouse = xmlid("stock", "warehouse0", "stock.warehouse", {"name": "YourCompany", "code": "WH",
+                                                                "lot_stock_id": stock})
+    xmlid("stock", "picking_type_out", "stock.picking.type", {
+        "name": "Delivery Orders", "code": "outgoing", "sequence_code": "WH/OUT/", "warehouse_id": warehouse,
+        "default_location_src_id": stock, "default_location_dest_id": customers})
+
+
+def _binder(env: Env):
+    def create_with_xmlid(module: str, name: str, model: str, values: dict) -> int:
+        rid = env[model].create(values)
+        env["ir.model.data"].create({"module": module, "name": name, "model": model, "res_id": rid,
+                                     "noupdate": True})
+        return rid
+    return create_with_xmlid

@@ -1,0 +1,61 @@
+"""Journal entries: posting (numbering, checks), resetting, cancelling, and what cannot be deleted."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.odoo_errors import UserError
+
+
+@pytest.fixture
+def invoice(env):
+    partner = env["res.partner"].create({"name": "Client"})
+    return env["account.move"].create({"move_type": "out_invoice", "partner_id": partner, "invoice_date": "2024-05-02",
+                                       "invoice_line_ids": [(0, 0, {"name": "Work", "quantity": 2, "price_unit": 30,
+                                                                    "tax_ids": [(6, 0, [])]})]})
+
+
+def test_posting_numbers_the_invoice_and_answers_false(env, invoice):
+    assert env["account.move"].action_post([invoice]) is False
+    row = env["account.move"].read([invoice], ["name", "state", "amount_total", "journal_id", "currency_id"])[0]
+
+    assert (row["name"], row["state"], row["amount_total"]) == ("INV/2024/00001", "posted", 60.0)
+    assert row["journal_id"][1] == "Customer Invoices" and row["currency_id"][1] == "USD"
+    with pytest.raises(UserError, match="is already posted"):
+        env["account.move"].action_post([invoice])
+
+
+def test_credit_notes_have_their_own_sequence(env, invoice):
+    refund = env["account.move"].create({"move_type": "out_refund", "partner_id": 1, "invoice_date": "2024-06-01",
+                                         "invoice_line_ids": [(0, 0, {"name": "Back", "price_unit": 5})]})
+    env["account.move"].action_post([refund])
+
+    assert env["account.move"].read([refund], ["name"])[0]["name"] == "RINV/2024/00001"
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"partner_id": False}, "The field 'Customer' is required"),
+    ({"invoice_line_ids": [(5, 0, 0)]}, "You need to add a line before posting."),
+])
+def test_posting_checks(env, invoice, values, message):
+    env["account.move"].write([invoice], values)
+
+    with pytest.raises(UserError, match=message):
+        env["account.move"].action_post([invoice])
+
+
+def test_cancelling_a_posted_entry_resets_it_first_and_posted_entries_are_never_deleted(env, invoice):
+    env["account.move"].action_post([invoice])
+
+    assert env["account.move"].button_cancel([invoice]) is None
+    assert env["account.move"].read([invoice], ["state"])[0]["state"] == "cancel"
+    with pytest.raises(UserError, match="You cannot delete an entry which has been posted once."):
+        env["account.move"].unlink([invoice])
+
+
+def test_items_of_a_posted_entry_cannot_be_deleted(env, invoice):
+    env["account.move"].action_post([invoice])
+    line = env["account.move"].read([invoice], ["invoice_line_ids"])[0]["invoice_line_ids"]
+
+    with pytest.raises(UserError, match="You cannot delete an item linked to a posted entry."):
+        env["account.move.line"].unlink(line)
