@@ -21,8 +21,8 @@ ORDER_FIELDS: tuple[str, ...] = (
     "shipping_address", "lines", "relation_parent_id", "store_id", "created_at", "updated_at",
 )
 ORDER_LINE_FIELDS: tuple[str, ...] = (
-    "magento_item_id", "sku", "name", "product_type", "product_id", "qty", "price", "row_total", "tax_amount",
-    "discount_amount", "components",
+    "magento_item_id", "sku", "product_sku", "name", "product_type", "product_id", "qty", "price", "row_total",
+    "tax_amount", "discount_amount", "components",
 )
 ORDER_CUSTOMER_FIELDS: tuple[str, ...] = ("magento_id", "email", "firstname", "lastname", "is_guest", "group_id")
 
@@ -159,10 +159,22 @@ def _line(parent: dict[str, Any], children: list[dict[str, Any]]) -> dict[str, A
     """A configurable sells its child (child's SKU, name, product); a bundle keeps its own and lists components."""
     configurable = parent["product_type"] == "configurable" and len(children) == 1
     sold = children[0] if configurable else parent
+    components = [] if configurable else [child["sku"] for child in children]
     return {
-        "magento_item_id": parent["item_id"], "sku": sold["sku"], "name": sold["name"],
+        "magento_item_id": parent["item_id"], "sku": sold["sku"],
+        "product_sku": catalogue_sku(sold["sku"], components), "name": sold["name"],
         "product_type": parent["product_type"], "product_id": sold["product_id"], "qty": parent["qty_ordered"],
         "price": parent["price"], "row_total": parent["row_total"], "tax_amount": parent["tax_amount"],
         "discount_amount": parent["discount_amount"],
-        "components": [] if configurable else [child["sku"] for child in children],
+        "components": components,
     }
+
+
+def catalogue_sku(sku: str, components: list[str]) -> str:
+    """The product's own SKU: a dynamic-SKU bundle row's SKU is its SKU followed by "-<component SKU>" each."""
+    own = sku
+    for component in reversed(components):
+        if not own.endswith(f"-{component}"):
+            return sku
+        own = own[:-len(component) - 1]
+    return own or sku

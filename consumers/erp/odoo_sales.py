@@ -11,7 +11,7 @@ from consumers.erp.odoo_catalog import Catalog
 from consumers.erp.odoo_partners import Partners
 from consumers.erp.odoo_reference import Reference
 from consumers.erp.odoo_rpc import OdooRpc
-from core.errors import ErpRejected
+from core.errors import ErpRejected, ErpUnavailable
 
 log = logging.getLogger(__name__)
 ORDER, LINE, PICKING = "sale.order", "sale.order.line", "stock.picking"
@@ -53,7 +53,7 @@ class Sales:
             log.info("cancelled sale.order %s (Magento order %s deleted)", rows[0]["id"], key)
 
     def _variants(self, doc: dict) -> dict[str, int]:
-        skus = [values.required(line, "sku") for line in doc.get("lines") or []]
+        skus = [values.catalogue_sku(line) or values.required(line, "sku") for line in doc.get("lines") or []]
         found = self.catalog.variant_ids(skus)
         missing = sorted({sku for sku in skus if sku not in found})
         if missing:
@@ -127,9 +127,9 @@ class Sales:
             {"fields": ["state", "carrier_tracking_ref"], "order": "id", **ALL_RECORDS})
         binding = self.bindings.find(PICKING, name)
         picking = _choose_picking(pickings, binding.res_id if binding else None)
-        if picking is None:
-            raise ErpRejected(f"shipment {doc.get('increment_id')}: Odoo order {order} has no delivery to carry its "
-                              "tracking (the order must be confirmed, with goods to deliver)")
+        if picking is None:  # e.g. the order is being confirmed by another consumer right now: try again later
+            raise ErpUnavailable(f"shipment {doc.get('increment_id')}: Odoo order {order} has no delivery yet to "
+                                 "carry its tracking (the order must be confirmed, with goods to deliver)")
         reference = values.tracking_reference(picking["carrier_tracking_ref"], doc.get("tracks") or [])
         if reference and reference != picking["carrier_tracking_ref"]:
             self.rpc.execute_kw(PICKING, "write", [[picking["id"]], {"carrier_tracking_ref": reference}])

@@ -73,7 +73,7 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
         customer = document.get("customer") or {}
         found = [] if customer.get("is_guest") or not customer.get("magento_id") else [
             ("customer", str(customer["magento_id"]))]
-        skus = [line["sku"] for line in document.get("lines") or [] if line.get("sku")]
+        skus = [catalogue_sku(line) for line in document.get("lines") or [] if catalogue_sku(line)]
         return found + [("product", sku) for sku in dict.fromkeys(skus)]
     if entity in ("invoice", "shipment", "creditmemo"):
         return [("order", str(document["order_id"]))] if document.get("order_id") else []
@@ -84,6 +84,11 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
     if entity == "stock":
         return [("product", document["sku"])] if document.get("sku") else []
     return []
+
+
+def catalogue_sku(line: dict) -> str | None:
+    """The SKU of the catalogue product a line sold (a dynamic-SKU bundle's row SKU is not a product)."""
+    return line.get("product_sku") or line.get("sku")
 
 
 def money(value: Any) -> float:
@@ -229,7 +234,8 @@ def order_lines(doc: dict, variants: dict[str, int], shipping_product: int | Non
     wanted = []
     for index, line in enumerate(doc.get("lines") or [], start=1):
         wanted.append((line_name(required(line, "magento_item_id")), {
-            "product_id": variants[required(line, "sku")], "name": line_label(line), "sequence": index * 10,
+            "product_id": variants[catalogue_sku(line) or required(line, "sku")], "name": line_label(line),
+            "sequence": index * 10,
             "product_uom_qty": money(line.get("qty")), "price_unit": money(line.get("price")),
             "discount": discount_percent(line), "tax_id": NO_TAXES}))
     if shipping_product and money(doc.get("shipping_amount")):

@@ -37,7 +37,7 @@ def test_configurable_parent_and_child_are_one_line(record):
     assert len(lines) == 2
     parka, gloves = lines
     assert parka == {
-        "magento_item_id": 701, "sku": "FJ-PARKA-M-Red", "name": "Fjord Parka-M-Red",
+        "magento_item_id": 701, "sku": "FJ-PARKA-M-Red", "product_sku": "FJ-PARKA-M-Red", "name": "Fjord Parka-M-Red",
         "product_type": "configurable", "product_id": 412, "qty": 2, "price": 189.5, "row_total": 379,
         "tax_amount": 28.14, "discount_amount": 37.9, "components": []}
     assert (gloves["magento_item_id"], gloves["sku"], gloves["qty"], gloves["row_total"]) == (703, "FJ-GLOVE", 3, 74.97)
@@ -172,3 +172,11 @@ def test_null_grand_total_is_refused(record):
     with pytest.raises(ValidationError) as caught:
         load(order)
     assert caught.value.messages == {"grand_total": ["Field may not be null."]}
+
+
+def test_a_dynamic_sku_bundle_line_names_its_catalogue_product():
+    from schemas.order import catalogue_sku
+
+    assert catalogue_sku("KIT-STOVE-FUEL-230", ["STOVE", "FUEL-230"]) == "KIT"
+    assert catalogue_sku("KIT", ["STOVE"]) == "KIT"  # a fixed-SKU bundle keeps its own SKU
+    assert catalogue_sku("TEE-M-Red", []) == "TEE-M-Red"
