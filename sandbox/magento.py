@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sandbox import magento_admin_faults  # noqa: F401  (registers its routes on the blueprint)
@@ -76,7 +77,12 @@ def _rest_view(rest_path: str) -> Response:
     sandbox: Sandbox = current_app.extensions["magento_sandbox"]
     status, headers, body = sandbox.handle(request.environ, request.method, list(request.args.items(multi=True)),
                                            request.get_data(), request.headers, request.host_url.rstrip("/"))
-    return Response(body, status=status, headers=headers)
+    return Response(body, status=status_line(status), headers=headers)
+
+
+def status_line(status: int) -> str:
+    """``503 Service Unavailable``: the reason phrase as a web server writes it (werkzeug would shout it)."""
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}"
 
 
 def sandbox_of(app: Flask) -> Sandbox:

@@ -147,8 +147,21 @@ def _document(store: Store, order: dict[str, Any], qtys: dict[int, float], shipp
                 "shipping_incl_tax": money(shipping), "shipping_tax_amount": 0, "store_id": order["store_id"],
                 "subtotal": money(subtotal), "subtotal_incl_tax": money(subtotal + tax), "tax_amount": money(tax),
                 "total_qty": money(sum(row["qty"] for row in rows if "row_total" in row)), "updated_at": now}
+    document.update(_fixed_totals(order, shipping, subtotal + tax))
     document["items"] = rows
     return document
+
+
+def _fixed_totals(order: dict[str, Any], shipping: float, subtotal_incl_tax: float) -> dict[str, Any]:
+    """The columns every invoice and credit memo carries although the sandbox has no use for them: no tax on
+    shipping, no tax compensation, and the order's currency rates (see a real ``GET /V1/invoices/{id}``)."""
+    return {"base_discount_tax_compensation_amount": 0, "base_shipping_incl_tax": money(shipping),
+            "base_shipping_tax_amount": 0, "base_subtotal_incl_tax": money(subtotal_incl_tax),
+            "base_to_global_rate": order.get("base_to_global_rate", 1),
+            "base_to_order_rate": order.get("base_to_order_rate", 1), "discount_tax_compensation_amount": 0,
+            "shipping_discount_tax_compensation_amount": 0, "store_currency_code": order["store_currency_code"],
+            "store_to_base_rate": order.get("store_to_base_rate", 0),
+            "store_to_order_rate": order.get("store_to_order_rate", 0)}
 
 
 def _row(order: dict[str, Any], item: dict[str, Any], qty: float) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sandbox.magento_store import Store
 PAYMENT_TITLES = {"checkmo": "Check / Money order", "banktransfer": "Bank Transfer Payment",
                   "purchaseorder": "Purchase Order", "cashondelivery": "Cash On Delivery", "free": "No Payment Information Required"}
 STORE_NAME = "Main Website\nMain Website Store\nDefault Store View"
+DISCOUNT_RULE_ID = "1"  # the seed's one cart price rule (a percentage off), named in applied_rule_ids
 
 
 def money(value: float) -> float | int:
@@ -32,6 +33,8 @@ def build_order(spec: Mapping[str, Any], store: Store) -> dict[str, Any]:
         items += _line_items(line, store, order_id, created, float(spec.get("discount_percent", 0)))
     order = _header(spec, store, order_id)
     order.update(_totals(items, float(spec["shipping"]["amount"])))
+    if spec.get("discount_percent"):
+        order["applied_rule_ids"] = DISCOUNT_RULE_ID
     order["items"] = items
     billing, shipping = _addresses(spec, store, order)
     order["billing_address_id"] = billing["entity_id"]
@@ -84,6 +87,8 @@ def _line_items(line: Mapping[str, Any], store: Store, order_id: int, created: s
         child = store.product(line["child"])
         parent = _item(store, product, order_id, created, qty, float(line["price"]), tax, discount)
         parent.update(sku=child["sku"], product_option=_configurable_option(product, child))
+        if child.get("weight") is not None:  # the parent row weighs what the chosen child weighs
+            parent.update(weight=child["weight"], row_weight=money(float(child["weight"]) * qty))
         row = _item(store, child, order_id, created, qty, float(line["price"]), 0, 0, priced=False)
         row["parent_item_id"] = parent["item_id"]
         return [parent, row]
@@ -134,6 +139,8 @@ def _item(store: Store, product: dict[str, Any], order_id: int, created: str, qt
             "store_id": 1, "tax_amount": tax, "tax_invoiced": 0, "tax_percent": tax_percent, "updated_at": created}
     if product.get("weight") is not None:
         item["weight"] = product["weight"]
+    if priced and discount_percent:  # a discount comes from a cart price rule, which Magento names
+        item["applied_rule_ids"] = DISCOUNT_RULE_ID
     return item
 
 
@@ -170,8 +177,10 @@ def _totals(items: list[dict[str, Any]], shipping: float) -> dict[str, Any]:
 
 def _addresses(spec: Mapping[str, Any], store: Store, order: dict[str, Any]) -> tuple[dict, dict | None]:
     email = order["customer_email"]
-    if "guest" in spec:
-        billing_source, shipping_source = spec["billing_address"], spec.get("shipping_address")
+    if "guest" in spec:  # a guest's shipping address has customer_address_id 0, its billing address none
+        billing_source = spec["billing_address"]
+        shipping_source = {**spec["shipping_address"], "customer_address_id": 0} if spec.get("shipping_address") \
+            else None
     else:
         customer = store.customers[int(spec["customer_id"])]
         by_id = {address["id"]: address for address in customer["addresses"]}

@@ -78,6 +78,7 @@ class Sandbox:
         return response
 
     def _answer(self, incoming: Incoming, entry: dict[str, Any]) -> Response:
+        store = self.store  # the store the call arrived at: a reset during an injected hang does not receive it
         delay = self.faults.latency_for(incoming.route_path)
         if delay:
             self.sleep(delay)
@@ -91,7 +92,7 @@ class Sandbox:
         entry["route"] = f"{route.method} {route.path}"
         if route.resource != "anonymous" and not self._authorized(incoming):
             return error(not_authorized(route.resource))
-        return self._run(route, Call(self.store, params, incoming.query, incoming.body, incoming.store_code))
+        return self._run(route, Call(store, params, incoming.query, incoming.body, incoming.store_code))
 
     def _inject(self, incoming: Incoming, entry: dict[str, Any]) -> Response | None:
         taken = self.faults.take(incoming.route_path)
@@ -123,16 +124,16 @@ class Sandbox:
             projection = parse_fields(fields) if fields else None
         except ValueError:
             return error(invalid_value(fields, "fields"))
-        with self.store.lock:
+        with call.store.lock:
             try:
                 result = route.handler(call)
                 payload = json.dumps(project(result, projection), ensure_ascii=False, separators=(",", ":"))
-                changes = self.store.drain_changes()
+                changes = call.store.drain_changes()
             except MagentoHttpError as exc:
-                self.store.drain_changes()
+                call.store.drain_changes()
                 return error(exc)
             except Exception:  # a sandbox bug: answer like Magento's masked exception, keep the traceback
-                self.store.drain_changes()
+                call.store.drain_changes()
                 log.exception("sandbox handler %s %s failed", route.method, route.path)
                 return 500, {"Content-Type": JSON}, json.dumps({"message": INTERNAL_ERROR.format(
                     report="sandbox")}).encode()
