@@ -167,3 +167,37 @@ def test_attempts_exhausted_are_dead_lettered_with_the_count(bridge, erp):
     final = reports.wait_final(notes, timeout=60)[notes[0].id]
     assert final["status"] == "dead" and final["attempts"] == settings.max_attempts
     assert final["error_class"] == "ErpUnavailable"
+
+
+def test_a_consumer_killed_mid_stream_and_restarted_leaves_every_record_in_the_erp_once(
+        consumer_settings, magento, erp, sqlite_url, amqp_channel):
+    """SIGKILL in the middle of a stream: after a restart every record is in the ERP once, nothing unacked."""
+    import signal
+    import sys
+
+    from core.topology import dead_queue, entity_queue
+    from tests import support
+
+    admin(magento.url, "generate/products", {"count": 240, "prefix": "KILL-"})
+    skus = [sku for sku in magento_keys(magento.url, "product") if sku.startswith("KILL-")]
+    admin(magento.url, "faults/latency", {"ms": 15})
+    settings = consumer_settings()
+    env = {"AMQP_URL": settings.amqp_url, "RETRY_DELAYS": "1,2", "MAGENTO_BASE_URL": magento.url,
+           "MAGENTO_ACCESS_TOKEN": MAGENTO_TOKEN, "ERP_BACKEND": "http", "ERP_HTTP_URL": erp.url,
+           "ERP_HTTP_TOKEN": "erp-token", "DATABASE_URL": sqlite_url, "LOG_LEVEL": "WARNING"}
+    args = [sys.executable, "-m", "consumers", "product", "--concurrency", "8"]
+    notes = notes_for("product", skus)
+    reports = Reports(sqlite_url)
+    with support.running(args, env=env) as first:
+        publish(settings.amqp_url, notes)
+        support.wait_for(lambda: len(erp.store.records) >= 80, 60, message="a third of the stream")
+        support.stop(first, signal.SIGKILL)
+    assert len(erp.store.records) < len(skus), "the kill came too late to prove anything"
+    with support.running(args, env=env):
+        reports.wait_final(notes, timeout=120)
+    assert sorted(key for (_entity, key) in erp.store.records) == sorted(skus)
+    writes = [row["writes"] for row in erp.store.counters()["records"]]
+    assert sum(1 for count in writes if count > 1) <= 8  # at most the writes in flight when it was killed
+    for queue in (entity_queue("product"), dead_queue("product")):
+        declared = amqp_channel.queue_declare(queue, passive=True).method
+        assert (declared.message_count, declared.consumer_count) == (0, 0), queue
