@@ -176,11 +176,18 @@ class Publisher:
         next_step()
 
     def _on_channel_closed(self, channel: Any, reason: BaseException) -> None:
+        was_ready = self._ready.is_set()
         self._ready.clear()
         self._fail_pending(BrokerUnavailable(f"the broker closed the channel: {reason}"))
-        if self._connection is not None and self._connection.is_open and not self._closing:
+        connection = self._connection
+        if connection is None or not connection.is_open or self._closing:
+            return
+        if was_ready:
             log.error("publisher channel closed by the broker (%s); reopening", reason)
-            self._connection.channel(on_open_callback=self._on_channel_open)
+            connection.channel(on_open_callback=self._on_channel_open)
+        else:  # the broker refused the layout: reconnect with backoff instead of retrying in a tight loop
+            log.error("the broker refused the declared layout (%s); retrying with backoff", reason)
+            connection.close()
 
     def _drain(self) -> None:
         with self._lock:

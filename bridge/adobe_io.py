@@ -1,0 +1,138 @@
+"""Adobe I/O Events for Adobe Commerce (pure): CloudEvents deliveries to the bridge's notifications.
+
+A delivery is one CloudEvents 1.0 object, or a JSON array of them (batch delivery). The event ``type``
+ends in ``observer.<Magento event name>``, e.g. ``com.adobe.commerce.observer.catalog_product_save_commit_after``;
+the record's fields are under ``data.value``. ``OBSERVER_EVENTS`` lists every event the bridge maps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import parsing
+from core.notification import SKU_KEYED, Notification, key_problem, normalise_key
+from bridge.rejection import Rejection
+
+# Magento model event prefixes (the model's $_eventPrefix) and the bridge entity each one changes.
+_MODEL_PREFIXES: dict[str, str] = {
+    "catalog_product": "product",
+    "catalog_category": "category",
+    "customer": "customer",
+    "sales_order": "order",
+    "sales_order_invoice": "invoice",
+    "sales_order_shipment": "shipment",
+    "sales_order_creditmemo": "creditmemo",
+    "cataloginventory_stock_item": "stock",
+}
+_SUFFIX_ACTIONS: dict[str, str] = {
+    "save_after": "save", "save_commit_after": "save",
+    "delete_after": "delete", "delete_commit_after": "delete",
+}
+OBSERVER_EVENTS: dict[str, tuple[str, str]] = {
+    f"{prefix}_{suffix}": (entity, action)
+    for prefix, entity in _MODEL_PREFIXES.items() for suffix, action in _SUFFIX_ACTIONS.items()
+}
+OBSERVER_EVENTS["sales_order_place_after"] = ("order", "save")
+
+_SKU_FIELDS = ("sku", "product_sku")
+_ID_FIELDS = ("entity_id", "id")
+_EVENT_ID_FIELDS = ("event_id", "eventid", "id")
+
+
+def observer_event(event_type: str) -> str:
+    """``com.adobe.commerce.observer.catalog_product_save_after`` -> ``catalog_product_save_after``."""
+    _, marker, name = event_type.rpartition("observer.")
+    return name if marker else ""
+
+
+def entity_action(event_type: str) -> tuple[str, str]:
+    """(entity, action) of an Adobe Commerce event type; an unmapped type raises a 422 Rejection."""
+    mapped = OBSERVER_EVENTS.get(observer_event(event_type))
+    if mapped is None:
+        raise Rejection(422, f"unknown Adobe Commerce event type {event_type!r}",
+                        {"type": ["Not an observer event the bridge maps; see docs/receiver.md."]})
+    return mapped
+
+
+def notifications_from_delivery(payload: Any) -> list[Notification]:
+    """Every notification in one delivery (an event or a batch); bad events raise a Rejection."""
+    events = payload if isinstance(payload, list) else [payload]
+    if not events:
+        raise Rejection(400, "the batch holds no event", {"body": ["Must hold at least one event."]})
+    notifications = []
+    for index, event in enumerate(events):
+        try:
+            notifications.append(notification_from_event(event))
+        except Rejection as rejection:
+            if isinstance(payload, list):
+                rejection.error = f"event {index}: {rejection.error}"
+                rejection.details = {str(index): rejection.details}
+            raise
+    return notifications
+
+
+def notification_from_event(event: Any) -> Notification:
+    """One CloudEvents object to a notification with ``source="adobe-io"``."""
+    if not isinstance(event, dict):
+        raise Rejection(400, "an Adobe I/O event must be a JSON object", {"body": ["Must be an object."]})
+    event_id = _event_id(event)
+    event_type = event.get("type")
+    if not isinstance(event_type, str) or not event_type:
+        raise Rejection(400, "the event has no type", {"type": ["Missing data for required field."]})
+    entity, action = entity_action(event_type)
+    value = _record_fields(event)
+    key = record_key(entity, value, event_type)
+    return Notification(id=event_id, entity=entity, action=action, key=key,
+                        occurred_at=_occurred_at(event.get("time")), source="adobe-io")
+
+
+def record_key(entity: str, value: dict[str, Any], event_type: str) -> str:
+    """The record key from ``data.value``: the SKU for product and stock, the numeric id otherwise."""
+    fields = _SKU_FIELDS if entity in SKU_KEYED else _ID_FIELDS
+    raw = next((value[name] for name in fields if value.get(name) not in (None, "")), None)
+    if raw is None:
+        raise Rejection(422, _missing_key_message(entity, value, event_type),
+                        {"data.value": [f"Has none of the fields {', '.join(fields)}."]})
+    problem = key_problem(entity, raw)
+    if problem:
+        raise Rejection(422, f"the {entity} key in data.value is unusable: {problem}",
+                        {"data.value": [problem[0].upper() + problem[1:] + "."]})
+    return normalise_key(entity, raw)
+
+
+def _missing_key_message(entity: str, value: dict[str, Any], event_type: str) -> str:
+    if entity == "stock":
+        product = f" (only product_id {value['product_id']})" if "product_id" in value else ""
+        return (f"{event_type} carries no SKU{product}, and stock is keyed by SKU; the receiver does not look "
+                "SKUs up in Magento: add a sku field to the event subscription, or subscribe "
+                "catalog_product_save_commit_after, whose payload carries sku and stock_data")
+    return f"{event_type} carries no record key for {entity}"
+
+
+def _event_id(event: dict[str, Any]) -> str:
+    for name in _EVENT_ID_FIELDS:
+        value = event.get(name)
+        if isinstance(value, str) and value.strip():
+            if len(value) > 255:
+                raise Rejection(400, "the event id is too long", {name: ["Longer than maximum length 255."]})
+            return value.strip()
+    raise Rejection(400, "the event has no id", {"event_id": ["Missing data for required field."]})
+
+
+def _record_fields(event: dict[str, Any]) -> dict[str, Any]:
+    data = event.get("data")
+    value = data.get("value") if isinstance(data, dict) else None
+    if not isinstance(value, dict):
+        raise Rejection(400, "the event has no record fields", {"data.value": ["Must be an object."]})
+    return value
+
+
+def _occurred_at(raw: Any) -> str | None:
+    """The CloudEvents ``time`` as ISO 8601 UTC, or None when absent or unreadable (it is informative)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return parsing.iso(parsing.utc_datetime(raw))
+    except (ValueError, OverflowError):
+        return None
+

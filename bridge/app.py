@@ -1,0 +1,83 @@
+"""Assembles the receiver: settings, authenticators, duplicate store, broker link and routes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from bridge.broker import BrokerLink
+from bridge.dedup import InFlight, SeenEvents
+from bridge.receiver import Broker, Intake, SeenStore
+from bridge.routes import Authenticators, make_blueprint, register_error_handlers
+from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
+from core.db import ensure_schema, make_engine
+from core.logs import configure_from
+from core.notification import ENTITIES
+from core.settings import Settings
+from core.topology import topology
+
+log = logging.getLogger(__name__)
+EXTENSION = "bridge.receiver"
+
+
+def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """The receiver from the environment plus ``overrides``; refuses to start without a way to authenticate."""
+    settings = Settings.from_env(os.environ, overrides)
+    settings.validate_receiver()
+    configure_from(settings)
+    return assemble(settings)
+
+
+def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Broker | None = None) -> Flask:
+    """The Flask app for ``settings``; ``store`` and ``broker`` replace the defaults (the bench uses this)."""
+    auth = Authenticators(
+        StandardWebhooksVerifier(settings.webhook_secrets, settings.webhook_tolerance_seconds),
+        BearerTokens(settings.webhook_tokens),
+        AdobeSignatureVerifier.from_pem_files(settings.adobe_io_public_keys),
+    )
+    intake = Intake(broker or default_broker(settings), store or default_store(settings), InFlight(),
+                    wait_timeout=settings.publish_timeout_seconds)
+    app = Flask("bridge")
+    app.extensions[EXTENSION] = intake
+    app.register_blueprint(make_blueprint(intake, auth, max_body_bytes=settings.max_body_bytes))
+    register_error_handlers(app, debug_pid_header=settings.log_level == "DEBUG")
+    log.info("receiver configured: %d signing secret(s), %d token(s), %d Adobe key(s), dedup window %d s",
+             len(settings.webhook_secrets), len(settings.webhook_tokens), len(settings.adobe_io_public_keys),
+             settings.dedup_window_seconds)
+    return app
+
+
+def default_broker(settings: Settings) -> BrokerLink:
+    """One publisher per process that declares the layout it publishes to."""
+    layout = topology(ENTITIES, settings.retry_delays)
+    return BrokerLink(settings.amqp_url, layout, publish_timeout=settings.publish_timeout_seconds)
+
+
+def default_store(settings: Settings) -> SeenEvents:
+    """The shared duplicate store; each request thread keeps a connection, so the pool has room for them."""
+    in_memory = sa.engine.make_url(settings.database_url).database in (None, "", ":memory:")
+    engine = make_engine(settings.database_url, **({} if in_memory else {"pool_size": 32, "max_overflow": 32}))
+    ensure_schema(engine)
+    return SeenEvents(engine, settings.dedup_window_seconds)
+
+
+def intake_of(app: Flask) -> Intake:
+    """The receiver's Intake, for gunicorn hooks and tests."""
+    return app.extensions[EXTENSION]
+
+
+def start(app: Flask) -> None:
+    """Open the broker connection now (gunicorn calls this in each worker after fork)."""
+    intake_of(app).broker.start()
+
+
+def stop(app: Flask) -> None:
+    """Close the publisher and the duplicate store's writer (worker exit)."""
+    intake = intake_of(app)
+    intake.broker.close()
+    intake.store.close()

@@ -1,0 +1,69 @@
+"""From a request body to notifications (pure): JSON parsing and the bridge's own notification format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from marshmallow import ValidationError
+
+from bridge.rejection import Rejection
+from core import parsing
+from core.notification import Notification, normalise_key
+from schemas.notification import NotificationSchema
+
+_SCHEMA = NotificationSchema()
+_JSON_TYPES = ("application/json",)
+
+
+def require_json(mimetype: str | None) -> None:
+    """415 unless the body is declared as JSON (``application/json`` or any ``application/*+json``)."""
+    mimetype = (mimetype or "").lower()
+    if mimetype in _JSON_TYPES or (mimetype.startswith("application/") and mimetype.endswith("+json")):
+        return
+    raise Rejection(415, "the body must be JSON, sent with Content-Type: application/json",
+                    {"content_type": [f"Got {mimetype or 'none'}."]})
+
+
+def parse_json(body: bytes) -> Any:
+    """The decoded JSON body; anything that is not JSON is a 400."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise Rejection(400, "the body is not valid JSON", {"body": [_json_problem(exc)]}) from None
+
+
+def _json_problem(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "Nested too deeply."
+    return str(exc)[:200]
+
+
+def notification_from_webhook(data: Any) -> Notification:
+    """Validate the bridge's own format with NotificationSchema; field problems become a 400 with details."""
+    if not isinstance(data, dict):
+        raise Rejection(400, "the notification must be a JSON object", {"body": ["Must be an object."]})
+    fields = {name: value for name, value in data.items() if name != "source"}
+    try:
+        loaded = _SCHEMA.load(fields)
+    except ValidationError as exc:
+        raise Rejection(400, "the notification is not valid", _as_dict(exc.messages)) from None
+    if not loaded["id"].strip():
+        raise Rejection(400, "the notification is not valid", {"id": ["Must not be blank."]})
+    entity = loaded["entity"]
+    return Notification(id=loaded["id"].strip(), entity=entity, action=loaded["action"],
+                        key=normalise_key(entity, loaded["key"]), occurred_at=_iso(loaded.get("occurred_at")),
+                        store_code=loaded.get("store_code"), source="webhook")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return parsing.iso(value)
+
+
+def _as_dict(messages: Any) -> dict[str, Any]:
+    return messages if isinstance(messages, dict) else {"body": messages}

@@ -1,0 +1,79 @@
+"""The bridge's own notification format: JSON parsing, schema errors with field details, content types."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bridge.intake import notification_from_webhook, parse_json, require_json
+from bridge.rejection import Rejection
+
+
+def refusal(call, *args) -> Rejection:
+    with pytest.raises(Rejection) as refused:
+        call(*args)
+    return refused.value
+
+
+def test_a_valid_notification_becomes_a_webhook_notification() -> None:
+    result = notification_from_webhook({"id": "evt-9", "entity": "order", "action": "save", "key": 10042,
+                                        "occurred_at": "2026-02-01T10:00:00+01:00", "store_code": "fr",
+                                        "unknown": "ignored", "source": "replay"})
+    assert (result.id, result.entity, result.action, result.key) == ("evt-9", "order", "save", "10042")
+    assert result.occurred_at == "2026-02-01T09:00:00.000Z"
+    assert result.store_code == "fr"
+    assert result.source == "webhook"  # a sender cannot claim another source
+
+
+def test_sku_keys_are_kept_as_sent_and_naive_times_are_utc() -> None:
+    result = notification_from_webhook({"id": "e", "entity": "stock", "action": "save", "key": " 24-MB01 ",
+                                        "occurred_at": "2026-02-01T10:00:00"})
+    assert result.key == " 24-MB01 "
+    assert result.occurred_at == "2026-02-01T10:00:00.000Z"
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"entity": "product", "action": "save", "key": "A"}, "id"),
+    ({"id": "e", "entity": "quote", "action": "save", "key": "A"}, "entity"),
+    ({"id": "e", "entity": "product", "action": "upsert", "key": "A"}, "action"),
+    ({"id": "e", "entity": "order", "action": "save", "key": "A-1"}, "key"),
+    ({"id": "e", "entity": "order", "action": "save", "key": True}, "key"),
+    ({"id": "e", "entity": "product", "action": "save"}, "key"),
+    ({"id": "e", "entity": "product", "action": "save", "key": "A", "occurred_at": "soon"}, "occurred_at"),
+    ({"id": 12, "entity": "product", "action": "save", "key": "A"}, "id"),
+    ({"id": "x" * 256, "entity": "product", "action": "save", "key": "A"}, "id"),
+    ({"id": "   ", "entity": "product", "action": "save", "key": "A"}, "id"),
+])
+def test_schema_violations_are_400_with_the_field_named(data: dict, field: str) -> None:
+    rejection = refusal(notification_from_webhook, data)
+    assert rejection.status == 400
+    assert field in rejection.details
+    assert rejection.details[field]
+
+
+@pytest.mark.parametrize("data", [[1, 2], "text", 5, None])
+def test_json_that_is_not_an_object_is_400(data: object) -> None:
+    assert refusal(notification_from_webhook, data).status == 400
+
+
+@pytest.mark.parametrize("body", [b"{", b"", b"\xff\xfe\x00garbage", b"[" * 100_000, b'{"a": NaN',
+                                  b"1" * 5000])
+def test_bodies_that_are_not_json_are_400(body: bytes) -> None:
+    rejection = refusal(parse_json, body)
+    assert rejection.status == 400
+    assert rejection.details["body"]
+
+
+def test_json_is_decoded() -> None:
+    assert parse_json(json.dumps({"a": [1]}).encode()) == {"a": [1]}
+
+
+@pytest.mark.parametrize("mimetype", ["application/json", "application/cloudevents+json", "APPLICATION/JSON"])
+def test_json_content_types_are_accepted(mimetype: str) -> None:
+    require_json(mimetype)
+
+
+@pytest.mark.parametrize("mimetype", ["text/plain", "application/x-www-form-urlencoded", "", None, "json"])
+def test_other_content_types_are_415(mimetype: str | None) -> None:
+    assert refusal(require_json, mimetype).status == 415

@@ -1,0 +1,67 @@
+"""The pipelining publisher on a real broker: confirms, returns, lost connections, refused layouts."""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+import pika
+import pytest
+
+from bridge.amqp import connection_parameters
+from bridge.publisher import Publisher
+from core.errors import BrokerUnavailable, MessageUnroutable
+from core.topology import EVENTS_EXCHANGE, entity_queue, topology
+from tests import support
+from tests.bridge.conftest import proxied_url
+from tests.bridge.tcp_proxy import TcpProxy
+
+
+@pytest.fixture
+def publisher(broker: str):
+    started = Publisher(broker, name="test-publisher").start()
+    assert started.wait_ready(10)
+    yield started
+    started.close()
+
+
+def test_concurrent_publishes_are_all_confirmed_and_queued(publisher: Publisher, amqp_channel) -> None:
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id=f"m-{n}"),
+                      range(200)))
+    assert amqp_channel.queue_declare(entity_queue("stock"), passive=True).method.message_count == 200
+
+
+def test_a_message_no_queue_takes_is_unroutable(publisher: Publisher) -> None:
+    with pytest.raises(MessageUnroutable, match="no queue is bound"):
+        publisher.publish(EVENTS_EXCHANGE, "quote.save", b"{}", message_id="m-unroutable")
+
+
+def test_a_lost_connection_fails_fast_and_the_publisher_reconnects(broker: str, broker_proxy: TcpProxy) -> None:
+    publisher = Publisher(proxied_url(broker, broker_proxy), name="test-publisher", max_reconnect_delay=0.5)
+    try:
+        assert publisher.start().wait_ready(10)
+        broker_proxy.cut()
+        support.wait_for(lambda: not publisher.ready, 10, message="the lost connection to be noticed")
+        with pytest.raises(BrokerUnavailable):
+            publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id="m-cut")
+        broker_proxy.restore()
+        assert publisher.wait_ready(20)
+        publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id="m-back")
+    finally:
+        publisher.close()
+
+
+def test_a_refused_layout_keeps_it_unready_until_fixed() -> None:
+    with support.temporary_vhost("bridge-publisher") as url:
+        connection = pika.BlockingConnection(connection_parameters(url, name="test-conflict"))
+        try:
+            connection.channel().queue_declare(entity_queue("invoice"), durable=True)  # classic, not quorum
+            publisher = Publisher(url, name="test-publisher", layout=topology(), max_reconnect_delay=0.5).start()
+            try:
+                assert not publisher.wait_ready(1.5)
+                connection.channel().queue_delete(entity_queue("invoice"))
+                assert publisher.wait_ready(20)
+            finally:
+                publisher.close()
+        finally:
+            connection.close()
