@@ -1,17 +1,25 @@
 """Consumer throughput: records/s of one ``python -m consumers`` process at several concurrencies.
 
-The Magento and ERP stand-ins are the project's sandboxes, each answering every call after 20 ms, so a
-record costs at least 40 ms of waiting (one product GET, one ERP PUT): the ideal is concurrency / 40 ms.
-Every record is distinct (no coalescing) and new to the ERP (no "unchanged" skips). Prints a table and
-the consumer's peak RSS. Run it with ``bench/consumers`` (or ``make bench-consumers``).
+The consumer is the real one (``python -m consumers product``: the real pipeline, RabbitMQ, a SQLite
+database of its own per run). Magento and the ERP are the lightweight stand-ins of ``bench/standins.py``,
+one process answering every call after 20 ms, so a record costs at least 40 ms of waiting (one product GET,
+one ERP PUT): the ideal is concurrency / 40 ms. Every record is distinct (no coalescing) and new to the ERP
+(no "unchanged" skips). Figures are taken over the steady part of a run, from the first sync report to the
+last (the process's start-up is left out). Besides records/s, the table shows the consumer's CPU time per
+record (utime + stime from /proc/<pid>/stat): robust on a loaded machine, unlike wall-clock rates.
+Run it with ``bench/consumers`` or ``make bench-consumers`` (``--help`` lists the knobs); it exits 1 when a
+record failed or the ERP stand-in did not get one PUT per record. Figures and what they mean:
+docs/consumers.md, "Performance".
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,25 +37,77 @@ from tests import support
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
 LATENCY_MS = 20
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+POLL_SECONDS = 0.02
+
+
+@dataclasses.dataclass(frozen=True)
+class StandIns:
+    magento: str
+    erp: str
+    pid: int
+
+    def stats(self) -> dict[str, int]:
+        answer = requests.get(f"{self.erp}/__standin/stats", timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    concurrency: int
+    records: int
+    seconds: float  # the steady window
+    measured: int  # records finished within it
+    cpu_seconds: float  # the consumer's CPU time within it
+    standin_cpu_seconds: float
+    peak_rss_kb: int
+    failed: int
+    erp_puts: int
+
+    @property
+    def rate(self) -> float:
+        return self.measured / self.seconds if self.seconds else 0.0
+
+    @property
+    def ideal(self) -> float:
+        return self.concurrency * 1000 / (2 * LATENCY_MS)
+
+    @property
+    def cpu_ms_per_record(self) -> float:
+        return self.cpu_seconds * 1000 / self.measured if self.measured else 0.0
+
+    @property
+    def standin_ms_per_record(self) -> float:
+        return self.standin_cpu_seconds * 1000 / self.measured if self.measured else 0.0
 
 
 @contextlib.contextmanager
-def _stand_ins(products: int) -> Iterator[tuple[str, str]]:
-    """The Magento sandbox with ``products`` products and the ERP sandbox, both answering in 20 ms."""
-    bridgectl = str(Path(sys.executable).parent / "bridgectl")
+def stand_ins(latency_ms: float) -> Iterator[StandIns]:
+    """The Magento and ERP stand-ins in one child process, answering in ``latency_ms``."""
     magento_port, erp_port = support.free_port(), support.free_port()
-    with support.running([bridgectl, "sandbox", "magento", "--seed", "empty", "--token", TOKEN,
-                          "--port", str(magento_port)], port=magento_port), \
-            support.running([bridgectl, "sandbox", "erp", "--port", str(erp_port)], port=erp_port):
-        magento, erp = f"http://127.0.0.1:{magento_port}", f"http://127.0.0.1:{erp_port}"
-        _admin(f"{magento}/__sandbox/generate/products", {"count": products, "prefix": "BENCH-"})
-        _admin(f"{magento}/__sandbox/faults/latency", {"ms": LATENCY_MS})
-        _admin(f"{erp}/__sandbox/latency", {"ms": LATENCY_MS})
-        yield magento, erp
+    args = [sys.executable, "-m", "bench.standins", "--magento-port", str(magento_port),
+            "--erp-port", str(erp_port), "--latency-ms", str(latency_ms)]
+    with support.running(args, port=magento_port) as process:
+        yield StandIns(f"http://127.0.0.1:{magento_port}", f"http://127.0.0.1:{erp_port}", process.pid)
 
 
-def _admin(url: str, body: dict) -> None:
-    requests.post(url, json=body, timeout=60).raise_for_status()
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime: fields 14 and 15 of stat
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident set size (VmHWM), in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _publish(amqp_url: str, notes: list[Notification]) -> None:
@@ -63,80 +123,75 @@ def _publish(amqp_url: str, notes: list[Notification]) -> None:
         publisher.close()
 
 
-def _peak_rss_kb(pid: int) -> int:
-    """The process's peak resident set size (VmHWM), in kB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _skus(magento_url: str) -> list[str]:
-    answer = requests.get(f"{magento_url}/__sandbox/records/product", timeout=30)
-    answer.raise_for_status()
-    return [str(key) for key in answer.json()["keys"]]
-
-
-def _synced(engine: sa.Engine) -> int:
+def _count(engine: sa.Engine, *conditions: sa.ColumnElement[bool]) -> int:
     with engine.connect() as connection:
-        return connection.execute(sa.select(sa.func.count()).select_from(sync_reports)).scalar_one()
+        return connection.execute(sa.select(sa.func.count()).select_from(sync_reports).where(*conditions)).scalar_one()
 
 
-def _run_one(concurrency: int, skus: list[str], env: dict[str, str], database_url: str) -> tuple[float, int, int]:
-    """Publish one notification per SKU, consume them all; (records/s, peak RSS kB, failures)."""
+def _wait_for_reports(engine: sa.Engine, consumer: subprocess.Popen, at_least: int) -> int:
+    """Poll until ``at_least`` reports exist; the count then. Exits when the consumer died."""
+    while (done := _count(engine)) < at_least:
+        if consumer.poll() is not None:
+            raise SystemExit(f"the consumer exited with {consumer.returncode}:\n"
+                             f"{consumer.log_path.read_text()[-3000:]}")  # type: ignore[attr-defined]
+        time.sleep(POLL_SECONDS)
+    return done
+
+
+def run_one(concurrency: int, size: int, standins: StandIns, amqp_url: str, database_url: str) -> Run:
+    """Publish ``size`` notifications for new SKUs, consume them all with one consumer process; its figures."""
     engine = make_engine(database_url)
     ensure_schema(engine)
-    notes = [Notification(f"bench-{concurrency}-{sku}", "product", "save", sku, source="backfill") for sku in skus]
-    _publish(env["AMQP_URL"], notes)
+    notes = [Notification(f"bench-{concurrency}-{index}", "product", "save", f"BENCH-{concurrency}-{index:06d}",
+                          source="backfill") for index in range(size)]
+    _publish(amqp_url, notes)
+    env = {"AMQP_URL": amqp_url, "MAGENTO_BASE_URL": standins.magento, "MAGENTO_ACCESS_TOKEN": TOKEN,
+           "ERP_BACKEND": "http", "ERP_HTTP_URL": standins.erp, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    puts_before = standins.stats()["erp_puts"]
     args = [sys.executable, "-m", "consumers", "product", "--concurrency", str(concurrency)]
     with support.running(args, env=env) as consumer:
-        started = time.perf_counter()
-        peak = 0
-        while _synced(engine) < len(notes):
-            if consumer.poll() is not None:
-                raise SystemExit(f"the consumer exited with {consumer.returncode}:\n"
-                                 f"{consumer.log_path.read_text()[-3000:]}")
-            peak = max(peak, _peak_rss_kb(consumer.pid))
-            time.sleep(0.05)
+        first = _wait_for_reports(engine, consumer, 1)
+        started, cpu_start, standin_start = time.perf_counter(), cpu_seconds(consumer.pid), cpu_seconds(standins.pid)
+        _wait_for_reports(engine, consumer, size)
         elapsed = time.perf_counter() - started
-        peak = max(peak, _peak_rss_kb(consumer.pid))
-    with engine.connect() as connection:
-        failed = connection.execute(sa.select(sa.func.count()).select_from(sync_reports)
-                                    .where(sync_reports.c.status != "synced")).scalar_one()
+        cpu = cpu_seconds(consumer.pid) - cpu_start
+        standin_cpu = cpu_seconds(standins.pid) - standin_start
+        peak = peak_rss_kb(consumer.pid)
+    failed = _count(engine, sync_reports.c.status != "synced")
     engine.dispose()
-    return len(notes) / elapsed, peak, failed
+    return Run(concurrency, size, elapsed, size - first, cpu, standin_cpu, peak, failed,
+               standins.stats()["erp_puts"] - puts_before)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--seconds", type=float, default=6.0, help="about how long each run should take")
+    parser.add_argument("--seconds", type=float, default=6.0, help="about how long each run should take (at ideal)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per concurrency")
     args = parser.parse_args(argv)
     sizes = [max(50, int(c * 1000 / (2 * LATENCY_MS) * args.seconds)) for c in args.concurrency]
-    print(f"consumer benchmark: stand-ins answer in {LATENCY_MS} ms; ideal = concurrency / {2 * LATENCY_MS} ms")
-    rows = []
+    print(f"consumer benchmark: stand-ins answer in {LATENCY_MS} ms; ideal = concurrency / {2 * LATENCY_MS} ms; "
+          f"{os.cpu_count()} CPUs; load average {load_average()}")
+    runs = []
     with support.temporary_vhost("bench-consumers") as amqp_url, tempfile.TemporaryDirectory() as tmp, \
-            _stand_ins(sum(sizes)) as (magento, erp):
-        skus = _skus(magento)
-        for index, (concurrency, size) in enumerate(zip(args.concurrency, sizes)):
-            database_url = f"sqlite:///{tmp}/run{index}.sqlite3"
-            env = {"AMQP_URL": amqp_url, "MAGENTO_BASE_URL": magento, "MAGENTO_ACCESS_TOKEN": TOKEN,
-                   "ERP_BACKEND": "http", "ERP_HTTP_URL": erp, "DATABASE_URL": database_url,
-                   "LOG_LEVEL": "WARNING"}
-            start = sum(sizes[:index])
-            rate, peak, failed = _run_one(concurrency, skus[start:start + size], env, database_url)
-            rows.append((concurrency, size, rate, peak, failed))
-    _print_table(rows)
-    return 0
+            stand_ins(LATENCY_MS) as standins:
+        for repeat in range(args.repeat):
+            for concurrency, size in zip(args.concurrency, sizes):
+                database_url = f"sqlite:///{tmp}/run-{repeat}-{concurrency}.sqlite3"
+                runs.append(run_one(concurrency, size, standins, amqp_url, database_url))
+                print_row(runs[-1], header=len(runs) == 1)
+    print(f"load average at the end {load_average()}")
+    return 1 if any(run.failed or run.erp_puts != run.records for run in runs) else 0
 
 
-def _print_table(rows: list[tuple[int, int, float, int, int]]) -> None:
-    print(f"{'concurrency':>11} {'records':>8} {'records/s':>10} {'ideal/s':>8} {'of ideal':>9} "
-          f"{'peak RSS':>9} {'failed':>6}")
-    for concurrency, size, rate, peak, failed in rows:
-        ideal = concurrency * 1000 / (2 * LATENCY_MS)
-        print(f"{concurrency:>11} {size:>8} {rate:>10.1f} {ideal:>8.0f} {rate / ideal:>8.0%} "
-              f"{peak / 1024:>7.1f}MB {failed:>6}")
+def print_row(run: Run, header: bool = False) -> None:
+    if header:
+        print("CPU ms/rec: the consumer's CPU time (user + system) per record; stand-ins: theirs per record")
+        print(f"{'concurrency':>11} {'records':>8} {'records/s':>10} {'ideal/s':>8} {'of ideal':>9} "
+              f"{'CPU ms/rec':>10} {'stand-ins':>10} {'peak RSS':>9} {'failed':>6} {'ERP PUTs':>8}")
+    print(f"{run.concurrency:>11} {run.records:>8} {run.rate:>10.1f} {run.ideal:>8.0f} {run.rate / run.ideal:>8.0%} "
+          f"{run.cpu_ms_per_record:>10.2f} {run.standin_ms_per_record:>10.2f} {run.peak_rss_kb / 1024:>7.1f}MB "
+          f"{run.failed:>6} {run.erp_puts:>8}", flush=True)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,12 @@ Handler = Callable[[list[Notification]], Outcome]
 
 
 class Reporter(Protocol):
-    """Told, once per delivery, the final status of this attempt: synced, skipped, retrying or dead."""
+    """Told, once per delivery, the final status of this attempt: synced, skipped, retrying or dead.
+
+    A reporter that stores reports later, in batches, may also have ``when_stored(callback)``: it calls
+    ``callback`` (from any thread) once every report given so far is stored, and the runner acks or
+    requeues a group's messages only then, so that no acked message ever lacks its report.
+    """
 
     def __call__(self, notification: Notification, status: str, attempts: int, duration_ms: int,
                  error_class: str | None, error_text: str | None, detail: str | None) -> None: ...

@@ -19,8 +19,8 @@ from typing import Any
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
 from consumers.erp.base import ErpBackend
 from consumers.magento.records import fetch_record
-from consumers.reports import ReportStore
-from consumers.sync_state import RecordBusy, SyncStateStore
+from consumers.reports import ReportStore, ReportWriter
+from consumers.sync_state import Lease, RecordBusy, SyncStateStore
 from core.db import ensure_schema, make_engine
 from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
 from core.notification import Notification
@@ -45,43 +45,43 @@ class Pipeline:
     state: SyncStateStore
     noncritical: frozenset[str] = frozenset()
     lease_ttl: float = 150.0
-    max_dependency_depth: int = 3
+    max_dependency_depth: int = 12  # a category tree's ancestors are imported one level at a time
 
     def handle(self, notifications: list[Notification]) -> Outcome:
         """The runner's handler: every notification is for the same record."""
         entity, key = notifications[0].record
         try:
-            with self._lease(entity, key):
-                return self.sync(entity, key)
+            with self._lease(entity, key) as lease:
+                return self.sync(entity, key, lease=lease)
         except (MagentoUnavailable, MagentoNotFound) as error:
             if entity in self.noncritical and _endpoint_unavailable(error):
                 log.warning("skipped %s %r: its Magento endpoint is unavailable (%s)", entity, key, error.message)
                 return Outcome(SKIPPED, f"entity unavailable: {error.report_text()}")
             raise
 
-    def sync(self, entity: str, key: str, *, depth: int = 0, force: bool = False) -> Outcome:
-        """Bring the ERP's copy of (entity, key) to Magento's current state; the caller holds the lease."""
+    def sync(self, entity: str, key: str, *, lease: Lease, depth: int = 0, force: bool = False) -> Outcome:
+        """Bring the ERP's copy of (entity, key) to Magento's current state under the record's ``lease``."""
         try:
             record = fetch_record(self.client, entity, key)
         except MagentoNotFound as error:
             if error.route_missing:
                 raise
-            return self._delete(entity, key)
+            return self._delete(entity, key, lease)
         document = map_record(entity, record)
         version, digest = document_version(entity, document), document_hash(document)
-        decision = "write" if force else self.state.decide(entity, key, version, digest)
+        decision = "write" if force else lease.decide(version, digest)
         if decision != "write":
             log.debug("skipped %s %r: %s", entity, key, decision)
             return Outcome(SKIPPED, decision)
         self._import_dependencies(entity, document, depth)
         erp_id = self.backend.upsert(entity, key, document)
-        self.state.remember(entity, key, version=version, doc_hash=digest, erp_id=erp_id)
+        lease.remember_and_release(version=version, doc_hash=digest, erp_id=erp_id)
         log.debug("synced %s %r (ERP id %s)", entity, key, erp_id)
         return Outcome(SYNCED)
 
-    def _delete(self, entity: str, key: str) -> Outcome:
+    def _delete(self, entity: str, key: str, lease: Lease) -> Outcome:
         self.backend.delete(entity, key)
-        self.state.remember(entity, key, version=None, doc_hash=None, erp_id=None, deleted=True)
+        lease.remember_and_release(version=None, doc_hash=None, erp_id=None, deleted=True)
         log.info("deleted %s %r in the ERP: Magento no longer has it", entity, key)
         return Outcome(SYNCED, "deleted")
 
@@ -94,21 +94,21 @@ class Pipeline:
                 raise MappingError(f"{entity} needs {dep_entity} {dep_key!r}, which is {depth + 1} dependencies "
                                    "deep; import it first (e.g. with bridgectl backfill)")
             log.info("importing %s %r first: %s needs it", dep_entity, dep_key, entity)
-            with self._lease(dep_entity, dep_key):
-                self.sync(dep_entity, dep_key, depth=depth + 1, force=True)
+            with self._lease(dep_entity, dep_key) as lease:
+                self.sync(dep_entity, dep_key, lease=lease, depth=depth + 1, force=True)
 
     @contextlib.contextmanager
-    def _lease(self, entity: str, key: str) -> Iterator[None]:
+    def _lease(self, entity: str, key: str) -> Iterator[Lease]:
         """Hold the record's lease; a lease left by a dead process on this host is taken over at once."""
         owner = lease_owner()
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
+                lease = stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
             except RecordBusy:
                 if not self._took_over_from_dead_holder(entity, key, owner):
                     raise
-                stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
-            yield
+                lease = stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
+            yield lease
 
     def _took_over_from_dead_holder(self, entity: str, key: str, owner: str) -> bool:
         holder = (self.state.get(entity, key) or {}).get("lease_owner")
@@ -153,14 +153,31 @@ def build_backend(settings: Any) -> ErpBackend:
     return HttpErpBackend.from_settings(settings)
 
 
-def report_to(store: ReportStore) -> Callable[..., None]:
-    """A runner reporter that stores every outcome as a sync report row."""
-    def report(notification: Notification, status: str, attempts: int, duration_ms: int,
-               error_class: str | None, error_text: str | None, detail: str | None) -> None:
-        store.record(event_id=notification.id, entity=notification.entity, key=notification.key,
-                     action=notification.action, status=status, attempts=attempts, duration_ms=duration_ms,
-                     error_class=error_class, error=error_text, detail=detail)
-    return report
+class StoredReports:
+    """The runner reporter that stores every outcome as a sync report row, at once or through a writer.
+
+    With a ``ReportWriter`` it has ``when_stored``, so the runner acks only what is reported.
+    """
+
+    def __init__(self, sink: ReportStore | ReportWriter) -> None:
+        self.sink = sink
+
+    def __call__(self, notification: Notification, status: str, attempts: int, duration_ms: int,
+                 error_class: str | None, error_text: str | None, detail: str | None) -> None:
+        self.sink.record(event_id=notification.id, entity=notification.entity, key=notification.key,
+                         action=notification.action, status=status, attempts=attempts, duration_ms=duration_ms,
+                         error_class=error_class, error=error_text, detail=detail)
+
+    def when_stored(self, callback: Callable[[], None]) -> None:
+        if isinstance(self.sink, ReportWriter):
+            self.sink.when_stored(callback)
+        else:
+            callback()
+
+
+def report_to(sink: ReportStore | ReportWriter) -> StoredReports:
+    """A runner reporter that stores every outcome as a sync report row (at once, or through a writer)."""
+    return StoredReports(sink)
 
 
 def build_handler(settings: Any) -> tuple[Callable[[list[Notification]], Outcome], Callable[..., None],
@@ -172,12 +189,16 @@ def build_handler(settings: Any) -> tuple[Callable[[list[Notification]], Outcome
     ensure_schema(engine)
     client = MagentoClient(settings)
     backend = build_backend(settings)
-    pipeline = Pipeline(client, backend, SyncStateStore(engine, backend.name),
-                        noncritical=frozenset(settings.noncritical_entities))
+    state = SyncStateStore(engine, backend.name)
+    pipeline = Pipeline(client, backend, state, noncritical=frozenset(settings.noncritical_entities))
+    reports = ReportWriter(ReportStore(engine))
 
     def close() -> None:
+        """After the runner stopped: store the queued reports, then release every connection."""
+        reports.close()
         backend.close()
         client.close()
+        state.close()
         engine.dispose()
 
-    return pipeline.handle, report_to(ReportStore(engine)), close
+    return pipeline.handle, report_to(reports), close

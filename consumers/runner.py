@@ -3,17 +3,17 @@
 The calling thread owns one ``BlockingConnection`` and runs its I/O loop (``process_data_events``) without
 ever blocking on work, so heartbeats flow while handlers make long HTTP calls. Deliveries are grouped by
 record in a ``Dispatcher``; a worker thread runs ``handler(notifications)`` for one record's group, then
-publishes retry or dead-letter copies through a confirm-waiting ``Publisher`` (its own connection) and
-hands the acks back to the I/O thread (a queue plus ``add_callback_threadsafe`` to wake it). A delivery
-is acked only after its handler returned, or after its retry/dead copy was confirmed; when the copy
-cannot be published it is requeued. Results whose channel died with a lost connection are never acked
-on the new one: the broker redelivers those messages. See docs/consumers.md.
+publishes retry or dead-letter copies through a confirm-waiting ``Publisher`` (its own connection; that
+half is ``consumers.worker``) and hands the acks back to the I/O thread (a queue plus
+``add_callback_threadsafe`` to wake it). A delivery is acked only after its handler returned, or after its
+retry/dead copy was confirmed, and, when the reporter stores later (``when_stored``), after its report is
+stored; when the copy cannot be published it is requeued. Results whose channel died with a lost
+connection are never acked on the new one: the broker redelivers those messages. See docs/consumers.md.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import queue
@@ -32,63 +32,30 @@ import tenacity
 
 from bridge.amqp import connection_parameters, declare
 from bridge.publisher import Publisher
-from consumers.dispatch import DEAD, RETRYING, Dispatcher, Handler, Outcome, Reporter, no_report
-from consumers.retry import RETRY, Decision, RetryPolicy, attempts_made, copy_route
+from consumers.dispatch import Dispatcher, Handler, Outcome, Reporter, no_report
+from consumers.retry import RetryPolicy
+from consumers.worker import ACK, PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
-from core.errors import BridgeError, BrokerUnavailable, MalformedMessage
+from core.errors import MalformedMessage
 from core.notification import ENTITIES, Notification
 from core.settings import Settings
 from core.topology import entity_queue, topology
 
-__all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "install_signal_handlers", "no_report"]
+__all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "install_signal_handlers", "no_report",
+           "Delivery", "PUBLISH_RETRY"]
 
 log = logging.getLogger(__name__)
 
-ACK = "ack"
-REQUEUE = "requeue"
 FATAL_CONNECT_ERRORS = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError,
                         pika.exceptions.AuthenticationError)
 EXIT_FORCED = 1
 
-# How a worker retries publishing a retry/dead copy while the broker refuses it; then the message is requeued.
-PUBLISH_RETRY: dict[str, Any] = {
-    "stop": tenacity.stop_after_delay(30),
-    "wait": tenacity.wait_exponential(multiplier=0.25, max=5),
-    "retry": tenacity.retry_if_exception_type(BrokerUnavailable),
-    "reraise": True,
-}
 # How the I/O thread waits between attempts to (re)connect; jitter spreads many consumers apart.
 RECONNECT_WAIT = tenacity.wait_exponential_jitter(multiplier=0.5, max=30, jitter=0.5)
 
 
 class RunnerFailed(RuntimeError):
     """The consumer cannot go on (a channel error, refused credentials): the process should exit non-zero."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Delivery:
-    """One message as received: where it came from, its delivery tag on connection ``generation``."""
-
-    generation: int
-    tag: int
-    entity: str
-    message_id: str | None
-    headers: dict[str, Any]
-    body: bytes
-    notification: Notification | None
-
-    def __str__(self) -> str:
-        if self.notification is None:
-            return f"malformed message {self.message_id} in {entity_queue(self.entity)}"
-        return "{} {}".format(*self.notification.record)
-
-    @property
-    def attempt(self) -> int:
-        """This attempt's number: 1 for a first delivery, attempts already made + 1 after retries."""
-        return attempts_made(self.headers) + 1
-
-
-Settles = list[tuple[Delivery, str]]  # what the I/O thread does with each delivery of a finished group
 
 
 class Runner:
@@ -124,6 +91,7 @@ class Runner:
         self._outstanding = 0
         self._executor: ThreadPoolExecutor | None = None
         self._publisher: Publisher | None = None
+        self._worker: Worker | None = None
         self.consuming = threading.Event()
         self.counts: Counter[str] = Counter()
 
@@ -132,6 +100,8 @@ class Runner:
         """Consume until ``stop()``: then requeue what waits, finish and settle what runs, close, return."""
         self._executor = ThreadPoolExecutor(self._settings.consumer_concurrency, thread_name_prefix="consumer")
         self._publisher = Publisher(self._settings.amqp_url, name=f"{self._name}-publisher").start()
+        self._worker = Worker(self._handler, self._reporter, self._policy, self._publisher, self._publish_retry,
+                              self._clock)
         try:
             self._serve()
         except (pika.exceptions.AMQPChannelError, *FATAL_CONNECT_ERRORS) as error:
@@ -350,8 +320,7 @@ class Runner:
     def _work(self, record: Hashable | None, deliveries: list[Delivery], problem: Exception | None) -> None:
         """Handle one group, hand its acks to the I/O thread, then take the next group while there is one."""
         while True:
-            self._completions.put(self._settle_group(record, deliveries, problem))
-            self._wake()
+            self._hand_over(self._worker.settle(record, deliveries, problem))
             with self._lock:
                 if record is not None:
                     self._dispatcher.finish(record)
@@ -361,67 +330,34 @@ class Runner:
                     return
             (record, deliveries), problem = group, None
 
-    def _settle_group(self, record: Hashable | None, deliveries: list[Delivery],
-                      problem: Exception | None) -> Settles:
-        try:
-            return [self._fail(deliveries[0], problem, 0)] if problem else self._process(deliveries)
-        except Exception:
-            log.exception("consumer bug while settling %s; requeueing its messages", record)
-            return [(delivery, REQUEUE) for delivery in deliveries]
+    def _hand_over(self, settles: Settles) -> None:
+        """Give a group's settles to the I/O thread once the reporter has stored their reports.
 
-    def _process(self, deliveries: list[Delivery]) -> Settles:
-        notifications = [delivery.notification for delivery in deliveries]
-        started = time.monotonic()
-        try:
-            outcome = self._handler(notifications)
-            if not isinstance(outcome, Outcome):
-                raise TypeError(f"the handler returned {outcome!r}, not an Outcome")
-        except Exception as error:
-            if not isinstance(error, BridgeError):
-                log.exception("unexpected error handling %s %s", *notifications[0].record)
-            duration_ms = _elapsed_ms(started)
-            return [self._fail(delivery, error, duration_ms) for delivery in deliveries]
-        duration_ms = _elapsed_ms(started)
-        for delivery in deliveries:
-            self._report(delivery, outcome.status, delivery.attempt, duration_ms, None, None, outcome.detail)
-        log.debug("%s %s %s (%d notifications)", outcome.status, *notifications[0].record, len(deliveries))
-        return [(delivery, ACK) for delivery in deliveries]
+        A reporter that stores later (``when_stored``, see ``consumers.dispatch.Reporter``) calls back from
+        its own thread; until then the group counts as outstanding, so a stop waits for its acks.
+        """
+        once = threading.Lock()
 
-    def _fail(self, delivery: Delivery, error: Exception, duration_ms: int) -> tuple[Delivery, str]:
-        """Publish the retry or dead copy, then ack; requeue instead when the copy is not confirmed."""
-        decision = self._policy.decide(error, delivery.attempt)
-        try:
-            self._publish_copy(delivery, decision)
-        except BrokerUnavailable as broker_error:
-            log.warning("%s: could not publish its %s copy (%s); requeued", delivery, decision.action, broker_error)
-            self._report(delivery, RETRYING, decision.attempts, duration_ms, decision.error_class,
-                         f"{decision.error_text} (its {decision.action} copy could not be published: "
-                         f"{broker_error}; the message was requeued)", None)
-            return delivery, REQUEUE
-        status = RETRYING if decision.action == RETRY else DEAD
-        log.log(logging.INFO if status == RETRYING else logging.WARNING, "%s %s after attempt %d%s: %s",
-                delivery, status, decision.attempts, f" (in {decision.tier} s)" if decision.tier else "",
-                decision.error_text)
-        self._report(delivery, status, decision.attempts, duration_ms, decision.error_class, decision.error_text,
-                     None)
-        return delivery, ACK
+        def deliver() -> None:
+            if not once.acquire(blocking=False):
+                return  # delivered already
+            self._completions.put(settles)
+            with self._lock:
+                self._outstanding -= 1
+            self._wake()
 
-    def _publish_copy(self, delivery: Delivery, decision: Decision) -> None:
-        exchange, routing_key, headers = copy_route(delivery.entity, delivery.headers, decision,
-                                                    parsing.iso(self._clock()))
-        message_id = delivery.message_id or (delivery.notification.id if delivery.notification else "unknown")
-        tenacity.Retrying(**self._publish_retry)(self._publisher.publish, exchange, routing_key, delivery.body,
-                                                 message_id=message_id, headers=headers)
-
-    def _report(self, delivery: Delivery, status: str, attempts: int, duration_ms: int,
-                error_class: str | None, error_text: str | None, detail: str | None) -> None:
-        """Tell the reporter; a malformed message has no notification and is only logged."""
-        if delivery.notification is None:
+        when_stored = getattr(self._reporter, "when_stored", None)
+        if when_stored is None:
+            self._completions.put(settles)
+            self._wake()
             return
+        with self._lock:
+            self._outstanding += 1
         try:
-            self._reporter(delivery.notification, status, attempts, duration_ms, error_class, error_text, detail)
-        except Exception:
-            log.exception("the reporter failed for %s (status %s); the message is settled anyway", delivery, status)
+            when_stored(deliver)
+        except Exception:  # a reporter bug must not keep the acks (and a stop) waiting for ever
+            log.exception("the reporter's when_stored failed; settling the group's messages now")
+            deliver()
 
 
 def install_signal_handlers(runner: Runner) -> None:
@@ -445,10 +381,6 @@ def _close_quietly(connection: pika.BlockingConnection) -> None:
             connection.close()
     except Exception as error:  # already closing or lost: nothing left to release
         log.debug("closing the consumer connection: %s", error)
-
-
-def _elapsed_ms(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)
 
 
 def _nothing() -> None:

@@ -4,6 +4,11 @@ Every write is one atomic statement (``INSERT ... ON CONFLICT DO UPDATE ... WHER
 PostgreSQL, or ``UPDATE ... WHERE``), so consumer processes on several machines sharing one PostgreSQL database never move a
 record's version backwards and never hold one record's lease at the same time. Versions are Magento's
 ``updated_at`` in its own UTC form ``YYYY-MM-DD HH:MM:SS``, which sorts as text.
+
+The pipeline's hot path is two statements per record: taking the lease also reads the state the decision
+needs (``lease(...).state``), and ``Lease.remember_and_release`` stores the new state and gives the lease up
+together. Statements run on autocommit connections kept open between calls, and on SQLite a process
+queues its writes on one lock per database file rather than in SQLite's sleeping busy handler.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import functools
 import hashlib
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,7 +29,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from core import parsing
 from core.db import sync_state
@@ -36,6 +42,7 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _PRIMARY_KEY = ["backend", "entity", "key"]
 _ID_LENGTH = sync_state.c.erp_id.type.length
 _OWNER_LENGTH = sync_state.c.lease_owner.type.length
+KEPT_CONNECTIONS = 4  # per store; statements are short, and the engine's default pool holds 5 (+10 overflow)
 
 
 class RecordBusy(RetryableError):
@@ -84,6 +91,7 @@ class _Statements:
 
     get: Any
     remember: Any
+    remember_and_release: Any
     acquire: Any
     release: Any
     take_over: Any
@@ -94,28 +102,11 @@ class _Statements:
 def _statements(dialect: str) -> _Statements:
     insert = _INSERTS[dialect]
     table = sync_state.c
-    record = {"backend": sa.bindparam("pk_backend"), "entity": sa.bindparam("pk_entity"), "key": sa.bindparam("pk_key")}
-    remember = insert(sync_state).values(**record, **{name: sa.bindparam(name) for name in (
-        "version", "doc_hash", "erp_id", "deleted", "synced_at")})
-    new = remember.excluded
-    remember = remember.on_conflict_do_update(
-        index_elements=_PRIMARY_KEY,
-        set_={"version": sa.func.coalesce(new.version, table.version), "doc_hash": new.doc_hash,
-              "erp_id": sa.func.coalesce(new.erp_id, table.erp_id), "deleted": new.deleted,
-              "synced_at": new.synced_at},
-        where=sa.or_(table.version.is_(None), new.version.is_(None), table.version <= new.version))
-    acquire = insert(sync_state).values(**record, deleted=False, lease_owner=sa.bindparam("owner"),
-                                        lease_until=sa.bindparam("until"))
-    new = acquire.excluded
-    acquire = acquire.on_conflict_do_update(
-        index_elements=_PRIMARY_KEY,
-        set_={"lease_owner": new.lease_owner, "lease_until": new.lease_until},
-        where=sa.or_(table.lease_owner.is_(None), table.lease_until.is_(None), table.lease_until < sa.bindparam("now"),
-                     table.lease_owner == sa.bindparam("owner")))
     return _Statements(
         get=sa.select(sync_state).where(_PK),
-        remember=remember.returning(table.key),
-        acquire=acquire.returning(table.key),
+        remember=_remember_statement(insert, {}).returning(table.key),
+        remember_and_release=_remember_statement(insert, _released()).returning(table.key),
+        acquire=_acquire_statement(insert).returning(table.version, table.doc_hash, table.deleted),
         release=sync_state.update().where(_PK, table.lease_owner == sa.bindparam("owner"))
         .values(lease_owner=None, lease_until=None),
         take_over=sync_state.update().where(_PK, table.lease_owner == sa.bindparam("from_owner"))
@@ -123,31 +114,146 @@ def _statements(dialect: str) -> _Statements:
         forget=sync_state.delete().where(_PK))
 
 
+def _record() -> dict[str, Any]:
+    return {"backend": sa.bindparam("pk_backend"), "entity": sa.bindparam("pk_entity"), "key": sa.bindparam("pk_key")}
+
+
+def _remember_statement(insert: Any, also_set: dict[str, Any]) -> Any:
+    """Upsert what the ERP holds unless the stored version is newer (compare-and-set), plus ``also_set``."""
+    table = sync_state.c
+    statement = insert(sync_state).values(**_record(), **{name: sa.bindparam(name) for name in (
+        "version", "doc_hash", "erp_id", "deleted", "synced_at")})
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=_PRIMARY_KEY,
+        set_={"version": sa.func.coalesce(new.version, table.version), "doc_hash": new.doc_hash,
+              "erp_id": sa.func.coalesce(new.erp_id, table.erp_id), "deleted": new.deleted,
+              "synced_at": new.synced_at, **also_set},
+        where=sa.or_(table.version.is_(None), new.version.is_(None), table.version <= new.version))
+
+
+def _released() -> dict[str, Any]:
+    """SET clauses that clear the lease when ``owner`` holds it (SET sees the row as it was before)."""
+    ours = sync_state.c.lease_owner == sa.bindparam("owner")
+    return {"lease_owner": sa.case((ours, sa.null()), else_=sync_state.c.lease_owner),
+            "lease_until": sa.case((ours, sa.null()), else_=sync_state.c.lease_until)}
+
+
+def _acquire_statement(insert: Any) -> Any:
+    """Take or extend the lease when it is free, expired or already ours; RETURNING reads the state too."""
+    table = sync_state.c
+    statement = insert(sync_state).values(**_record(), deleted=False, lease_owner=sa.bindparam("owner"),
+                                          lease_until=sa.bindparam("until"))
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=_PRIMARY_KEY,
+        set_={"lease_owner": new.lease_owner, "lease_until": new.lease_until},
+        where=sa.or_(table.lease_owner.is_(None), table.lease_until.is_(None), table.lease_until < sa.bindparam("now"),
+                     table.lease_owner == sa.bindparam("owner")))
+
+
+def decision(state: Mapping[str, Any] | None, version: str | None, doc_hash: str) -> Decision:
+    """``stale`` when a newer version was written, ``unchanged`` when this exact document was; else ``write``."""
+    if state is None:
+        return "write"
+    version = canonical_version(version)
+    if version is not None and state["version"] is not None and state["version"] > version:
+        return "stale"
+    if state["doc_hash"] == doc_hash and not state["deleted"]:
+        return "unchanged"
+    return "write"
+
+
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def sqlite_write_lock(engine: Engine) -> Any:
+    """One lock per SQLite database per process (a no-op context for PostgreSQL).
+
+    SQLite has one writer at a time; threads that queue on a lock are woken the moment it is free, while
+    SQLite's busy handler makes them sleep 1, 2, 5, 10 ... ms between tries.
+    """
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
+
+
+class _Connections:
+    """At most ``limit`` autocommit connections, kept open between statements: checking one out of the pool
+    per statement (with its isolation-level switch and reset) costs about as much as the statement."""
+
+    def __init__(self, engine: Engine, limit: int = KEPT_CONNECTIONS) -> None:
+        self._engine = engine
+        self._slots = threading.BoundedSemaphore(limit)  # statements at once, so connections open at most
+        self._idle: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+
+    def execute(self, statement: Any, params: dict[str, Any]) -> Any:
+        """Run one statement; after a lost connection, once more on a new one (each is safe to repeat)."""
+        try:
+            return self._execute_once(statement, params)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            log.warning("sync-state database connection lost (%s); retrying on a new one", error.orig)
+            self.close()
+            return self._execute_once(statement, params)
+
+    def _execute_once(self, statement: Any, params: dict[str, Any]) -> Any:
+        with self._slots:
+            try:
+                connection = self._idle.get_nowait()
+            except queue.Empty:
+                connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                result = connection.execute(statement, params)
+                answer = result.rowcount if not result.returns_rows else result.mappings().first()
+            except BaseException:
+                connection.close()  # whatever went wrong, a fresh connection is the safe next one
+                raise
+            self._idle.put(connection)
+            return answer
+
+    def close(self) -> None:
+        """Close every idle connection."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
 class SyncStateStore:
-    """Per-record sync state of one ERP backend (``backend_name``) in ``core.db.sync_state``."""
+    """Per-record sync state of one ERP backend (``backend_name``) in ``core.db.sync_state``; thread-safe."""
 
     def __init__(self, engine: Engine, backend_name: str, clock: Callable[[], float] = time.time) -> None:
         if engine.dialect.name not in _INSERTS:
             raise ValueError(f"sync state needs SQLite or PostgreSQL, not {engine.dialect.name}")
         self.engine = engine
         # Each call is one statement, atomic on its own: autocommit saves BEGIN and COMMIT round trips.
-        self._db = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._connections = _Connections(engine)
+        self._write_lock = sqlite_write_lock(engine)
         self._sql = _statements(engine.dialect.name)
         self.backend = backend_name
         self.clock = clock
         self._held: collections.Counter[tuple[str, str, str]] = collections.Counter()  # leases held, by depth
         self._held_lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the connections kept open; the store opens new ones if it is used again."""
+        self._connections.close()
+
     def _run(self, statement: Any, entity: str, key: str, **values: Any) -> Any:
-        """Execute one prepared statement for (entity, key) in autocommit; the result is fully read."""
+        """Execute one prepared write for (entity, key) in autocommit; the row count, or the first row."""
         params = {"pk_backend": self.backend, "pk_entity": entity, "pk_key": key, **values}
-        with self._db.connect() as connection:
-            result = connection.execute(statement, params)
-            return result.rowcount if not result.returns_rows else result.mappings().first()
+        with self._write_lock:
+            return self._connections.execute(statement, params)
 
     def get(self, entity: str, key: str) -> dict[str, Any] | None:
         """The stored state of (entity, key), or None when the bridge never wrote it."""
-        row = self._run(self._sql.get, entity, key)
+        params = {"pk_backend": self.backend, "pk_entity": entity, "pk_key": key}
+        row = self._connections.execute(self._sql.get, params)  # a read: SQLite's readers never wait
         if row is None:
             return None
         state = dict(row)
@@ -157,15 +263,7 @@ class SyncStateStore:
 
     def decide(self, entity: str, key: str, version: str | None, doc_hash: str) -> Decision:
         """``stale`` when a newer version was written, ``unchanged`` when this exact document was; else ``write``."""
-        state = self.get(entity, key)
-        if state is None:
-            return "write"
-        version = canonical_version(version)
-        if version is not None and state["version"] is not None and state["version"] > version:
-            return "stale"
-        if state["doc_hash"] == doc_hash and not state["deleted"]:
-            return "unchanged"
-        return "write"
+        return decision(self.get(entity, key), version, doc_hash)
 
     def remember(self, entity: str, key: str, *, version: str | None, doc_hash: str | None,
                  erp_id: str | None, deleted: bool = False) -> bool:
@@ -173,10 +271,14 @@ class SyncStateStore:
 
         A None ``version`` or ``erp_id`` keeps the stored one.
         """
+        return self._remember(self._sql.remember, entity, key, version, doc_hash, erp_id, deleted)
+
+    def _remember(self, statement: Any, entity: str, key: str, version: str | None, doc_hash: str | None,
+                  erp_id: str | None, deleted: bool, **extra: Any) -> bool:
         version = canonical_version(version)
-        stored = self._run(
-            self._sql.remember, entity, key, version=version, doc_hash=doc_hash, erp_id=None if erp_id is None else str(erp_id)[:_ID_LENGTH], deleted=deleted,
-            synced_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)) is not None
+        stored = self._run(statement, entity, key, version=version, doc_hash=doc_hash,
+                           erp_id=None if erp_id is None else str(erp_id)[:_ID_LENGTH], deleted=deleted,
+                           synced_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc), **extra) is not None
         if not stored:
             log.info("kept the newer state of %s %r: %s is older", entity, key, version)
         return stored
@@ -189,15 +291,16 @@ class SyncStateStore:
         """Hold (entity, key) for ``owner`` for up to ``ttl`` seconds; RecordBusy when another owner has it.
 
         Re-entrant: a nested lease of the same owner on the same record leaves the release to the outer one.
+        Released on the way out, also when the work failed, unless ``remember_and_release`` released it.
         """
         if ttl <= 0:
             raise ValueError("a lease's ttl must be more than 0 seconds")
         held = Lease(self, entity, key, stored_owner(owner), ttl)
         with self._held_lock:
-            nested = self._held[held.ident] > 0
+            held.nested = self._held[held.ident] > 0
             self._held[held.ident] += 1
         try:
-            if not nested and not held.renew():
+            if not held.nested and not held.renew():
                 raise self._busy(entity, key)
             yield held
         finally:
@@ -206,7 +309,7 @@ class SyncStateStore:
                 outermost = self._held[held.ident] == 0
                 if outermost:
                     del self._held[held.ident]
-            if outermost and not nested:
+            if outermost and not held.nested and not held.released:
                 held.release()
 
     def take_over(self, entity: str, key: str, from_owner: str, owner: str, ttl: float) -> bool:
@@ -214,10 +317,11 @@ class SyncStateStore:
         return self._run(self._sql.take_over, entity, key, from_owner=stored_owner(from_owner),
                          new_owner=stored_owner(owner), until=self.clock() + ttl) == 1
 
-    def _acquire(self, entity: str, key: str, owner: str, ttl: float) -> bool:
-        """Take or extend the lease in one statement: free, expired, or already ours."""
+    def _acquire(self, entity: str, key: str, owner: str, ttl: float) -> dict[str, Any] | None:
+        """Take or extend the lease in one statement (free, expired, or already ours); the state, or None."""
         now = self.clock()
-        return self._run(self._sql.acquire, entity, key, owner=owner, until=now + ttl, now=now) is not None
+        row = self._run(self._sql.acquire, entity, key, owner=owner, until=now + ttl, now=now)
+        return None if row is None else dict(row)
 
     def _release(self, entity: str, key: str, owner: str) -> None:
         self._run(self._sql.release, entity, key, owner=owner)
@@ -233,14 +337,42 @@ class SyncStateStore:
 
 
 class Lease:
-    """A held per-record lease; ``renew`` extends it during long work (False when it was lost)."""
+    """A held per-record lease; ``renew`` extends it during long work (False when it was lost).
+
+    ``state`` is the record's sync state (version, doc_hash, deleted) as read when the lease was taken,
+    which ``decide`` uses instead of reading it again; a nested lease reads it when asked.
+    """
 
     def __init__(self, store: SyncStateStore, entity: str, key: str, owner: str, ttl: float) -> None:
         self.store, self.entity, self.key, self.owner, self.ttl = store, entity, key, owner, ttl
         self.ident = (entity, key, owner)
+        self.nested = False
+        self.released = False
+        self.state: dict[str, Any] | None = None
 
     def renew(self, ttl: float | None = None) -> bool:
-        return self.store._acquire(self.entity, self.key, self.owner, ttl or self.ttl)
+        self.state = self.store._acquire(self.entity, self.key, self.owner, ttl or self.ttl)
+        return self.state is not None
 
     def release(self) -> None:
         self.store._release(self.entity, self.key, self.owner)
+        self.released = True
+
+    def decide(self, version: str | None, doc_hash: str) -> Decision:
+        """The store's ``decide`` for this record, from the state read when the lease was taken."""
+        if self.nested or self.state is None:
+            return self.store.decide(self.entity, self.key, version, doc_hash)
+        return decision(self.state, version, doc_hash)
+
+    def remember_and_release(self, *, version: str | None, doc_hash: str | None, erp_id: str | None,
+                             deleted: bool = False) -> bool:
+        """``remember``, and give the lease up in the same statement (a nested lease only remembers)."""
+        if self.nested:
+            return self.store.remember(self.entity, self.key, version=version, doc_hash=doc_hash,
+                                       erp_id=erp_id, deleted=deleted)
+        stored = self.store._remember(self.store._sql.remember_and_release, self.entity, self.key, version,
+                                      doc_hash, erp_id, deleted, owner=self.owner)
+        if not stored:  # the compare-and-set kept a newer version: the row was not touched, so release apart
+            self.store._release(self.entity, self.key, self.owner)
+        self.released = True
+        return stored

@@ -46,6 +46,20 @@ class _CustomAttribute(MagentoSchema):
     value = fields.Raw(load_default=None, allow_none=True)
 
 
+class _CustomAttributes(fields.List):
+    """``custom_attributes``; a list of well-formed items (the usual case: a product has tens) skips loading
+    each through ``_CustomAttribute``, which gives the same result and is kept for the error messages."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(_CustomAttribute), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        if isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("attribute_code"), str)
+                                           for item in value):
+            return [{"attribute_code": item["attribute_code"], "value": item.get("value")} for item in value]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class _BridgeExtras(MagentoSchema):
     children_skus = fields.List(Text(), load_default=None, allow_none=True)
 
@@ -63,7 +77,7 @@ class ProductSchema(MagentoSchema):
     created_at = optional(Timestamp)
     updated_at = optional(Timestamp)
     extension_attributes = fields.Nested(_Extension, load_default=None, allow_none=True)
-    custom_attributes = fields.List(fields.Nested(_CustomAttribute), load_default=list, allow_none=True)
+    custom_attributes = _CustomAttributes(load_default=list, allow_none=True)
     bridge = fields.Nested(_BridgeExtras, data_key="_bridge", load_default=None, allow_none=True)
 
     @post_load

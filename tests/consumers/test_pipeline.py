@@ -10,13 +10,15 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
 from consumers.erp.base import ErpBackend
-from consumers.pipeline import Pipeline, lease_owner
+from consumers.pipeline import Pipeline, build_handler, lease_owner
+from consumers.reports import ReportStore
 from consumers.sync_state import RecordBusy, SyncStateStore
 from core.db import ensure_schema, make_engine
-from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
+from core.errors import ErpUnavailable, MagentoNotFound, MagentoUnavailable, MappingError
 from core.notification import Notification
 from tests.schemas.conftest import read_fixture
 
@@ -213,3 +215,50 @@ def test_a_lease_left_by_a_dead_local_process_is_taken_over(pipeline, magento, s
     left_behind.__enter__()  # never exited: the holder "died" with the lease held
     assert pipeline.handle(note("product", "ORPHAN")).status == SYNCED
     assert state.get("product", "ORPHAN")["lease_owner"] is None
+
+
+def sync_state_statements(state: SyncStateStore) -> list[str]:
+    """The SQL statements on the sync_state table from now on."""
+    seen: list[str] = []
+    sa.event.listen(state.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *args: seen.append(statement) if "sync_state" in statement else None)
+    return seen
+
+
+def test_a_record_costs_two_sync_state_statements_written_or_skipped(pipeline, magento, state):
+    magento.records[("product", "MH-TEST")] = product()
+    statements = sync_state_statements(state)
+
+    assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SYNCED)
+    assert len(statements) == 2 and statements[0].startswith("INSERT") and "RETURNING" in statements[0]
+    assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SKIPPED, "unchanged")
+    assert len(statements) == 4
+    assert state.get("product", "MH-TEST")["lease_owner"] is None
+
+
+def test_a_failed_write_releases_the_lease_and_remembers_nothing(pipeline, magento, erp, state, monkeypatch):
+    magento.records[("product", "MH-TEST")] = product()
+    def unavailable(*args):
+        raise ErpUnavailable("erp answered 503")
+
+    monkeypatch.setattr(erp, "upsert", unavailable)
+
+    with pytest.raises(ErpUnavailable):
+        pipeline.handle(note("product", "MH-TEST"))
+
+    stored = state.get("product", "MH-TEST")
+    assert (stored["lease_owner"], stored["version"], stored["doc_hash"]) == (None, None, None)
+
+
+def test_the_handlers_close_stores_every_queued_report(make_settings, sqlite_url):
+    settings = make_settings(MAGENTO_BASE_URL="http://127.0.0.1:9", MAGENTO_ACCESS_TOKEN="token",
+                             ERP_BACKEND="http", ERP_HTTP_URL="http://127.0.0.1:9", DATABASE_URL=sqlite_url)
+    _handler, reporter, close = build_handler(settings)
+
+    for number in range(250):
+        reporter(Notification(f"evt-{number}", "product", "save", f"K{number}"), "synced", 1, 40, None, None, None)
+    close()
+
+    engine = make_engine(sqlite_url)
+    assert len(ReportStore(engine).query()) == 250
+    engine.dispose()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import consumers.reports
-from consumers.reports import STATUSES, ReportStore
+from consumers.reports import STATUSES, ReportStore, ReportWriter
 from core.db import ensure_schema, make_engine, sync_reports
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -189,3 +189,125 @@ def test_a_database_failure_is_logged_in_full_and_not_raised(sqlite_url, caplog)
     assert "sync report not stored" in caplog.text
     assert "evt-lost" in caplog.text and "magento answered 404: No such entity." in caplog.text
     broken.engine.dispose()
+
+
+# --- the batched writer the consumers use ---------------------------------------------------------
+
+def fields(number: int, **changes) -> dict:
+    values = {"event_id": f"evt-{number}", "entity": "product", "key": f"K{number}", "action": "save",
+              "status": "synced", "attempts": 1, "duration_ms": 3, "at": NOW}
+    values.update(changes)
+    return values
+
+
+def transactions(engine: Engine) -> list[int]:
+    """Counts the commits on ``engine`` from now on (each ReportWriter batch is one)."""
+    commits: list[int] = []
+    sa.event.listen(engine, "commit", lambda connection: commits.append(1))
+    return commits
+
+
+def test_the_writer_stores_every_row_when_closed(store):
+    writer = ReportWriter(store)
+
+    for number in range(300):
+        writer.record(**fields(number))
+    writer.close()
+
+    assert {row["event_id"] for row in store.query()} == {f"evt-{number}" for number in range(300)}
+    assert store.failures == 0
+
+
+def test_rows_queued_together_go_in_one_transaction_in_their_order(store, engine):
+    writer = ReportWriter(store, linger=30)
+    commits = transactions(engine)
+
+    for number in range(200):
+        writer.record(**fields(number))
+    assert writer.flush(30) is True
+
+    assert len(commits) == 1
+    with engine.connect() as connection:
+        ids = connection.execute(sa.select(sync_reports.c.event_id).order_by(sync_reports.c.id)).scalars().all()
+    assert ids == [f"evt-{number}" for number in range(200)]
+    writer.close()
+
+
+def test_a_batch_is_never_bigger_than_asked(store, engine):
+    writer = ReportWriter(store, batch=40, linger=30)
+    commits = transactions(engine)
+
+    for number in range(100):
+        writer.record(**fields(number))
+    writer.close()
+
+    assert len(commits) == 3 and len(store.query()) == 100
+
+
+def test_many_threads_report_through_one_writer_without_losing_any(store):
+    writer = ReportWriter(store)
+
+    def work(thread: int) -> None:
+        for number in range(100):
+            writer.record(**fields(thread * 1000 + number, status=STATUSES[number % 4]))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))
+    writer.close()
+
+    assert len(store.query()) == 800
+    assert store.counts_since(NOW)["product"] == {"synced": 200, "skipped": 200, "retrying": 200, "dead": 200}
+
+
+def test_a_bad_status_is_refused_at_once_in_the_reporting_thread(store):
+    writer = ReportWriter(store)
+
+    with pytest.raises(ValueError, match="status must be one of"):
+        writer.record(**fields(1, status="ok"))
+    writer.close()
+    assert store.query() == []
+
+
+def test_after_close_a_row_is_stored_at_once(store):
+    writer = ReportWriter(store)
+    writer.close()
+
+    writer.record(**fields(7))
+
+    assert [row["event_id"] for row in store.query()] == ["evt-7"]
+
+
+def test_a_batch_the_database_refuses_is_logged_row_by_row_and_the_writer_goes_on(sqlite_url, caplog):
+    engine = make_engine(sqlite_url)
+    writer = ReportWriter(ReportStore(engine), linger=30)  # no schema yet: the first batch fails
+    caplog.set_level(logging.ERROR, logger="consumers.reports")
+
+    writer.record(**fields(1, error="magento answered 404: No such entity."))
+    writer.record(**fields(2))
+    writer.flush(30)
+    ensure_schema(engine)
+    writer.record(**fields(3))
+    writer.close()
+
+    assert writer.store.failures == 2
+    assert caplog.text.count("sync report not stored") == 2 and "No such entity." in caplog.text
+    assert [row["event_id"] for row in writer.store.query()] == ["evt-3"]
+    engine.dispose()
+
+
+def test_when_stored_calls_back_after_the_rows_before_it_without_ending_the_batch(store, engine):
+    writer = ReportWriter(store, linger=30)
+    commits = transactions(engine)
+    seen_by_callback: list[int] = []
+
+    for number in range(3):
+        writer.record(**fields(number))
+    writer.when_stored(lambda: seen_by_callback.append(len(store.query())))
+    for number in range(3, 5):
+        writer.record(**fields(number))
+    writer.flush(30)
+
+    assert seen_by_callback == [5] and len(commits) == 1
+    writer.close()
+    writer.when_stored(lambda: seen_by_callback.append(-1))  # closed: called at once
+    assert seen_by_callback == [5, -1]

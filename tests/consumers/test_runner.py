@@ -73,6 +73,41 @@ def test_notifications_waiting_for_a_busy_worker_cost_one_call(consumer_settings
     assert running.runner.counts["ack"] == 6
 
 
+class LaterReports(Reports):
+    """A reporter that stores later: the callbacks of ``when_stored`` wait until the test releases them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.callbacks: list = []
+
+    def when_stored(self, callback) -> None:
+        with self.lock:
+            self.callbacks.append(callback)
+
+    def store_all(self) -> None:
+        with self.lock:
+            callbacks, self.callbacks = self.callbacks, []
+        for callback in callbacks:
+            callback()
+
+
+def test_a_message_is_acked_only_once_its_report_is_stored(consumer_settings, start_runner, amqp_channel) -> None:
+    reports = LaterReports()
+    running = start_runner(consumer_settings(), ["product"], Recorder(), reports)
+    publish(amqp_channel, notification("SKU-1", "e1"))
+    support.wait_for(lambda: reports.callbacks, message="the report")
+
+    stopping = threading.Thread(target=running.stop)
+    stopping.start()
+    running.thread.join(1.0)  # a stop takes a poll interval (0.05 s) when nothing is outstanding
+    assert running.thread.is_alive() and running.runner.counts["ack"] == 0
+    reports.store_all()
+    stopping.join(30)
+
+    assert running.runner.counts["ack"] == 1 and not running.thread.is_alive()
+    assert depth(amqp_channel, PRODUCTS) == 0
+
+
 def test_one_record_is_never_handled_twice_at_once(consumer_settings, start_runner, amqp_channel) -> None:
     handler = Recorder(lambda notes: (time.sleep(0.01), Outcome())[1])
     reports = Reports()

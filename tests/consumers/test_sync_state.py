@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import uuid
@@ -13,7 +14,8 @@ from core.db import sync_state as sync_state_table
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from consumers.sync_state import RecordBusy, SyncStateStore, canonical_version, document_hash, stored_owner
+from consumers.sync_state import (KEPT_CONNECTIONS, RecordBusy, SyncStateStore, canonical_version, document_hash,
+                                  sqlite_write_lock, stored_owner)
 from core.db import ensure_schema, make_engine, sync_state
 from tests.conftest import POSTGRES_ADMIN_URL
 from core.errors import RetryableError
@@ -373,3 +375,164 @@ def test_a_lease_needs_a_positive_ttl(state):
     with pytest.raises(ValueError, match="ttl"):
         with state.lease("product", "A", "host1:11", ttl=0):
             pass
+
+
+# --- the pipeline's two statements: lease-and-read, remember-and-release ----------------------------
+
+@pytest.mark.parametrize(("version", "doc_hash"), [(MID, "h1"), (MID, "h2"), (OLD, "h1"), (NEW, "h2"), (None, "h1")])
+def test_the_state_read_with_the_lease_decides_like_the_store(state, version, doc_hash):
+    remember(state, MID, "h1")
+
+    with state.lease("product", "A", "host1:11", ttl=30) as held:
+        assert held.state == {"version": MID, "doc_hash": "h1", "deleted": False}
+        assert held.decide(version, doc_hash) == state.decide("product", "A", version, doc_hash)
+
+
+def test_a_lease_on_a_new_record_reads_an_empty_state_that_decides_write(state):
+    with state.lease("product", "A", "host1:11", ttl=30) as held:
+        assert held.decide(MID, "h1") == "write"
+
+
+def test_remember_and_release_stores_and_frees_the_record_at_once(state, other, clock):
+    with state.lease("product", "A", "host1:11", ttl=30) as held:
+        assert held.remember_and_release(version=MID, doc_hash="h1", erp_id="17") is True
+
+        stored = other.get("product", "A")
+        assert (stored["version"], stored["doc_hash"], stored["erp_id"], stored["lease_owner"]) == (MID, "h1", "17", None)
+        assert stored["synced_at"].timestamp() == clock.now
+        with other.lease("product", "A", "host2:22", ttl=30):  # free before the first holder's block ends
+            assert other.get("product", "A")["lease_owner"] == "host2:22"
+
+
+def test_leaving_the_block_after_remember_and_release_leaves_a_new_holder_alone(state, other):
+    with state.lease("product", "A", "host1:11", ttl=30) as held:
+        held.remember_and_release(version=MID, doc_hash="h1", erp_id=None)
+        taken = other.lease("product", "A", "host2:22", ttl=30)
+        taken.__enter__()
+
+    assert state.get("product", "A")["lease_owner"] == "host2:22"
+    taken.__exit__(None, None, None)
+
+
+def test_remember_and_release_never_moves_the_version_back_but_still_releases(state, other):
+    remember(other, NEW, "h-new")
+
+    with state.lease("product", "A", "host1:11", ttl=30) as held:
+        assert held.remember_and_release(version=OLD, doc_hash="h-old", erp_id="99") is False
+
+    stored = other.get("product", "A")
+    assert (stored["version"], stored["doc_hash"], stored["erp_id"], stored["lease_owner"]) == (NEW, "h-new", "17", None)
+
+
+def test_remember_and_release_of_a_deletion_keeps_version_and_id(state):
+    remember(state, MID, "h1", erp_id="17")
+
+    with state.lease("product", "A", "host1:11", ttl=30) as held:
+        held.remember_and_release(version=None, doc_hash=None, erp_id=None, deleted=True)
+
+    stored = state.get("product", "A")
+    assert (stored["version"], stored["erp_id"], stored["deleted"], stored["lease_owner"]) == (MID, "17", True, None)
+    assert state.decide("product", "A", MID, "h1") == "write"
+
+
+def test_a_nested_lease_only_remembers_and_the_outer_one_keeps_the_record(state, other):
+    with state.lease("product", "A", "host1:11", ttl=30):
+        with state.lease("product", "A", "host1:11", ttl=30) as inner:
+            assert inner.decide(MID, "h1") == "write"
+            assert inner.remember_and_release(version=MID, doc_hash="h1", erp_id=None) is True
+        assert state.get("product", "A")["lease_owner"] == "host1:11"
+        with pytest.raises(RecordBusy):
+            with other.lease("product", "A", "host2:22", ttl=30):
+                pass
+    assert state.get("product", "A")["lease_owner"] is None
+
+
+def test_racing_owners_with_remember_and_release_never_share_a_record_or_go_back(engines):
+    owners = 6
+    stores = [SyncStateStore(engines[number % 2], "http") for number in range(owners)]
+    versions = [f"2026-05-01 10:{minute:02d}:00" for minute in range(60)]
+    random.Random(3).shuffle(versions)
+    start = threading.Barrier(owners)
+    inside, overlaps, stored_versions, lock = [0], [0], [], threading.Lock()
+
+    def contend(number: int) -> None:
+        start.wait()
+        for version in versions[number::owners]:
+            try:
+                with stores[number].lease("product", "A", f"worker-{number}", ttl=60) as held:
+                    with lock:
+                        inside[0] += 1
+                        overlaps[0] += inside[0] > 1
+                    with lock:
+                        inside[0] -= 1
+                    if held.remember_and_release(version=version, doc_hash=version, erp_id=None):
+                        with lock:
+                            stored_versions.append(version)
+            except RecordBusy:
+                pass
+
+    threads = [threading.Thread(target=contend, args=(number,)) for number in range(owners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    stored = stores[0].get("product", "A")
+    assert overlaps[0] == 0 and stored["lease_owner"] is None
+    assert stored["version"] == stored["doc_hash"] == max(stored_versions)  # the newest write won, whole
+
+
+# --- connections ----------------------------------------------------------------------------------
+
+def test_the_store_keeps_a_few_connections_whatever_the_number_of_threads(engines):
+    store = SyncStateStore(engines[0], "http")
+    start = threading.Barrier(16)
+
+    def work(number: int) -> None:
+        start.wait()
+        for round_number in range(10):
+            with store.lease("product", f"K{number}-{round_number}", f"worker-{number}", ttl=60) as held:
+                held.remember_and_release(version=MID, doc_hash="h", erp_id=None)
+
+    threads = [threading.Thread(target=work, args=(number,)) for number in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert 1 <= engines[0].pool.checkedout() <= KEPT_CONNECTIONS
+    store.close()
+    assert engines[0].pool.checkedout() == 0
+    assert store.get("product", "K0-0")["version"] == MID  # usable again after close
+
+
+def test_one_write_lock_per_sqlite_database_and_none_for_postgresql(sqlite_url, tmp_path):
+    first, second = make_engine(sqlite_url), make_engine(sqlite_url)
+    elsewhere = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+
+    assert sqlite_write_lock(first) is sqlite_write_lock(second)
+    assert sqlite_write_lock(elsewhere) is not sqlite_write_lock(first)
+    assert isinstance(sqlite_write_lock(sa.create_engine(POSTGRES_ADMIN_URL)), contextlib.nullcontext)
+    for engine in (first, second, elsewhere):
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_lost_database_connection_is_replaced_and_the_statement_runs(module_postgres_url, caplog):
+    engine = make_engine(module_postgres_url)
+    ensure_schema(engine)
+    store = SyncStateStore(engine, "http")
+    store.get("product", "A")  # opens the connection the store keeps
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                   "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                           {"name": module_postgres_url.rsplit("/", 1)[1]})
+    admin.dispose()
+
+    assert store.remember("product", "A", version=MID, doc_hash="h1", erp_id=None) is True
+
+    assert store.get("product", "A")["version"] == MID
+    assert "connection lost" in caplog.text
+    store.close()
+    engine.dispose()

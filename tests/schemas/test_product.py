@@ -93,3 +93,36 @@ def test_wrongly_typed_nested_value_is_named_by_path(record):
     with pytest.raises(ValidationError) as caught:
         load(product)
     assert "qty" in caught.value.messages["extension_attributes"]["stock_item"]
+
+
+@pytest.mark.parametrize("attributes", [
+    [{"attribute_code": "url_key", "value": "fjord-parka"}, {"attribute_code": "description"},
+     {"attribute_code": "size", "value": "5596", "extra": 1}],
+    [{"attribute_code": 7, "value": "code given as a number"}],
+    [],
+    None,
+])
+def test_custom_attributes_load_like_their_item_schema(record, attributes):
+    from schemas.product import _CustomAttribute
+
+    product = record("product.simple.json")
+    product["custom_attributes"] = attributes
+
+    expected = {item["attribute_code"]: item["value"]
+                for item in (_CustomAttribute(many=True).load(attributes or []))}
+    assert load(product)["attributes"] == expected
+
+
+@pytest.mark.parametrize(("attributes", "messages"), [
+    ([{"value": "x"}], {"custom_attributes": {0: {"attribute_code": ["Missing data for required field."]}}}),
+    ([{"attribute_code": "a"}, "text"], {"custom_attributes": {1: {"_schema": ["Invalid input type."]}}}),
+    ([{"attribute_code": ["a"], "value": 1}], {"custom_attributes": {0: {"attribute_code": ["Not text: ['a']."]}}}),
+    ("not a list", {"custom_attributes": ["Not a valid list."]}),
+])
+def test_a_bad_custom_attribute_names_its_position_and_field(record, attributes, messages):
+    product = record("product.simple.json")
+    product["custom_attributes"] = attributes
+
+    with pytest.raises(ValidationError) as caught:
+        load(product)
+    assert caught.value.messages == messages

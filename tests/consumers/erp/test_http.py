@@ -108,6 +108,34 @@ def test_no_authorization_header_without_a_token(mocked):
     erp.close()
 
 
+def test_without_a_token_credentials_in_the_url_are_sent_as_basic_auth(mocked):
+    mocked.add("PUT", "http://user:pw@127.0.0.1:8999/erp/product/A", status=204)
+    erp = HttpErpBackend("http://user:pw@127.0.0.1:8999/erp", "", timeout=3)
+
+    erp.upsert("product", "A", {})
+
+    assert mocked.calls[0].request.headers["Authorization"] == "Basic dXNlcjpwdw=="  # user:pw
+    erp.close()
+
+
+def test_without_a_token_the_netrc_entry_is_used_and_the_token_beats_it(mocked, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bridge password from-netrc\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    answer(mocked, "PUT", 204)
+    answer(mocked, "PUT", 204, path="/product/B")
+    without_token, with_token = HttpErpBackend(BASE, "", timeout=3), HttpErpBackend(BASE, TOKEN, timeout=3)
+
+    without_token.upsert("product", "A", {})
+    with_token.upsert("product", "B", {})
+
+    assert mocked.calls[0].request.headers["Authorization"] == "Basic YnJpZGdlOmZyb20tbmV0cmM="  # bridge:from-netrc
+    assert mocked.calls[1].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    without_token.close()
+    with_token.close()
+
+
 def test_a_document_that_is_not_json_is_a_mapping_error_and_nothing_is_sent(backend, mocked):
     with pytest.raises(MappingError, match="not valid JSON"):
         backend.upsert("product", "A", {"price": float("nan")})
@@ -359,6 +387,17 @@ def test_delete_twice_is_fine(live, sandbox):
 
     assert sandbox.store.get("customer", "7") is None
     assert sandbox.store.deletes[("customer", "7")] == 2
+
+
+def test_every_answer_is_read_so_one_connection_serves_call_after_call(live, sandbox):
+    for number in range(10):
+        live.upsert("customer", str(number), {"email": f"{number}@example.com"})
+        live.delete("customer", str(number))  # 204: nothing to read, the connection must still go back
+    live.delete("customer", "404")
+
+    pools = live.session.get_adapter(live.base_url).poolmanager.pools
+    (pool,) = [pools[key] for key in pools.keys()]
+    assert pool.num_connections == 1 and pool.num_requests == 21
 
 
 def test_one_backend_serves_many_threads(live, sandbox):
