@@ -60,6 +60,15 @@ class Bindings:
                 {"module": self.module, "name": name, "model": model, "res_id": res_id, "noupdate": True}
                 for name, res_id in pairs]])
 
+    def ensure_bound(self, model: str, pairs: list[tuple[str, int]]) -> None:
+        """Bind each name to its id; a name another process bound to the same id meanwhile is fine."""
+        try:
+            self.bind_many(model, pairs)
+        except ErpRejected:
+            bound = self.find_many(model, [name for name, _res_id in pairs])
+            if any(name not in bound or bound[name].res_id != res_id for name, res_id in pairs):
+                raise
+
     def drop(self, binding: Binding) -> None:
         self.rpc.execute_kw("ir.model.data", "unlink", [[binding.id]])
 
@@ -166,8 +175,10 @@ class Writer:
             return res_id
         except ErpRejected:
             winner = self.bindings.find(model, name)
-            if winner is None or winner.res_id == res_id:
+            if winner is None:
                 raise
+            if winner.res_id == res_id:  # another process bound the same record meanwhile
+                return res_id
         log.warning("%s.%s was bound concurrently to %s %s; dropping duplicate %s", self.bindings.module, name,
                     model, winner.res_id, res_id)
         with contextlib.suppress(ErpRejected):

@@ -67,8 +67,8 @@ class Catalog:
                                    {"fields": ["product_variant_id"], **ALL_RECORDS})
         variant_of = {row["id"]: row["product_variant_id"][0] for row in rows if row["product_variant_id"]}
         found = {names[name]: variant_of[b.res_id] for name, b in templates.items() if b.res_id in variant_of}
-        self.bindings.bind_many(VARIANT, [(values.binding_name(values.VARIANT_PREFIX, sku), vid)
-                                          for sku, vid in found.items()])
+        self.bindings.ensure_bound(VARIANT, [(values.binding_name(values.VARIANT_PREFIX, sku), vid)
+                                             for sku, vid in found.items()])
         return found
 
     def _bind_variant(self, key: str, template: int) -> None:

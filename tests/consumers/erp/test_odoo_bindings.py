@@ -120,3 +120,11 @@ def test_key_locks_serialise_one_key_and_leave_others_free():
 
     assert order == ["other key", "first", "second"]
     assert locks._locks == {}
+
+
+def test_a_binding_made_meanwhile_to_the_same_record_is_not_an_error(odoo_rpc, bindings, writer):
+    """Two consumers resolving one SKU's variant at once both end with the same binding, neither fails."""
+    partner = odoo_rpc.execute_kw("res.partner", "create", [{"name": "Race"}])
+    bindings.bind("res.partner", "race_partner", partner)
+    assert writer.bind("res.partner", "race_partner", partner, {}) == partner
+    bindings.ensure_bound("res.partner", [("race_partner", partner)])
