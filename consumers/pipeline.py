@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -46,6 +47,7 @@ class Pipeline:
     noncritical: frozenset[str] = frozenset()
     lease_ttl: float = 150.0
     max_dependency_depth: int = 12  # a category tree's ancestors are imported one level at a time
+    lease_wait: float = 10.0  # another worker importing the same dependency usually finishes in well under 1 s
 
     def handle(self, notifications: list[Notification]) -> Outcome:
         """The runner's handler: every notification is for the same record."""
@@ -99,16 +101,24 @@ class Pipeline:
 
     @contextlib.contextmanager
     def _lease(self, entity: str, key: str) -> Iterator[Lease]:
-        """Hold the record's lease; a lease left by a dead process on this host is taken over at once."""
+        """Hold the record's lease, waiting up to ``lease_wait`` s for another consumer to finish with it."""
         owner = lease_owner()
         with contextlib.ExitStack() as stack:
+            yield self._acquire(stack, entity, key, owner)
+
+    def _acquire(self, stack: contextlib.ExitStack, entity: str, key: str, owner: str) -> Lease:
+        """Take the lease; a lease left by a dead process on this host is taken over at once."""
+        deadline, pause = time.monotonic() + self.lease_wait, 0.02
+        while True:
             try:
-                lease = stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
-            except RecordBusy:
-                if not self._took_over_from_dead_holder(entity, key, owner):
-                    raise
-                lease = stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
-            yield lease
+                return stack.enter_context(self.state.lease(entity, key, owner, self.lease_ttl))
+            except RecordBusy as busy:
+                if self._took_over_from_dead_holder(entity, key, owner):
+                    continue
+                if time.monotonic() + pause > deadline:  # retried from the first delay tier
+                    raise RecordBusy(busy.message) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def _took_over_from_dead_holder(self, entity: str, key: str, owner: str) -> bool:
         holder = (self.state.get(entity, key) or {}).get("lease_owner")

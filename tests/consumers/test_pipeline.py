@@ -104,7 +104,7 @@ def state(sqlite_url):
 
 @pytest.fixture
 def pipeline(magento, erp, state):
-    return Pipeline(magento, erp, state, noncritical=frozenset({"invoice"}))
+    return Pipeline(magento, erp, state, noncritical=frozenset({"invoice"}), lease_wait=0.2)
 
 
 def note(entity: str, key: str, action: str = "save") -> list[Notification]:
@@ -262,3 +262,22 @@ def test_the_handlers_close_stores_every_queued_report(make_settings, sqlite_url
     engine = make_engine(sqlite_url)
     assert len(ReportStore(engine).query()) == 250
     engine.dispose()
+
+
+def test_a_record_leased_for_a_moment_is_waited_for_not_retried(pipeline, magento, state):
+    """Two workers importing one dependency: the second waits for the first instead of failing."""
+    import threading
+
+    magento.records[("product", "SHARED")] = product("SHARED")
+    held = state.lease("product", "SHARED", "elsewhere:1:1", 60)
+    held.__enter__()
+    threading.Timer(0.05, held.__exit__, (None, None, None)).start()
+    assert pipeline.handle(note("product", "SHARED")).status == SYNCED
+
+
+def test_a_busy_record_is_retried_from_the_first_delay_tier(pipeline, magento, state):
+    magento.records[("product", "HOT")] = product("HOT")
+    with state.lease("product", "HOT", "elsewhere:1:1", 600):
+        with pytest.raises(RecordBusy) as busy:
+            pipeline.handle(note("product", "HOT"))
+    assert busy.value.retry_after is None
