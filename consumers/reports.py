@@ -25,8 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from consumers.sync_state import sqlite_write_lock
-from core.db import sync_reports
+from core.db import sqlite_write_lock, sync_reports
 
 log = logging.getLogger(__name__)
 

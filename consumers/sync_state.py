@@ -19,9 +19,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -29,10 +27,10 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from core import parsing
-from core.db import sync_state
+from core.db import KeptConnections, sqlite_write_lock, sync_state
 from core.errors import RetryableError
 
 log = logging.getLogger(__name__)
@@ -42,19 +40,12 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _PRIMARY_KEY = ["backend", "entity", "key"]
 _ID_LENGTH = sync_state.c.erp_id.type.length
 _OWNER_LENGTH = sync_state.c.lease_owner.type.length
-KEPT_CONNECTIONS = 4  # per store; statements are short, and the engine's default pool holds 5 (+10 overflow)
 
 
 class RecordBusy(RetryableError):
     """Another consumer holds the record's lease; the message is retried after a delay."""
 
     source = "sync-state"
-
-
-def document_hash(document: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the document's canonical JSON: equal documents, equal hashes, whatever the key order."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def stored_owner(owner: str) -> str:
@@ -164,66 +155,6 @@ def decision(state: Mapping[str, Any] | None, version: str | None, doc_hash: str
     return "write"
 
 
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
-_WRITE_LOCKS_GUARD = threading.Lock()
-
-
-def sqlite_write_lock(engine: Engine) -> Any:
-    """One lock per SQLite database per process (a no-op context for PostgreSQL).
-
-    SQLite has one writer at a time; threads that queue on a lock are woken the moment it is free, while
-    SQLite's busy handler makes them sleep 1, 2, 5, 10 ... ms between tries.
-    """
-    if engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
-    with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
-
-
-class _Connections:
-    """At most ``limit`` autocommit connections, kept open between statements: checking one out of the pool
-    per statement (with its isolation-level switch and reset) costs about as much as the statement."""
-
-    def __init__(self, engine: Engine, limit: int = KEPT_CONNECTIONS) -> None:
-        self._engine = engine
-        self._slots = threading.BoundedSemaphore(limit)  # statements at once, so connections open at most
-        self._idle: queue.SimpleQueue[Connection] = queue.SimpleQueue()
-
-    def execute(self, statement: Any, params: dict[str, Any]) -> Any:
-        """Run one statement; after a lost connection, once more on a new one (each is safe to repeat)."""
-        try:
-            return self._execute_once(statement, params)
-        except sa.exc.DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            log.warning("sync-state database connection lost (%s); retrying on a new one", error.orig)
-            self.close()
-            return self._execute_once(statement, params)
-
-    def _execute_once(self, statement: Any, params: dict[str, Any]) -> Any:
-        with self._slots:
-            try:
-                connection = self._idle.get_nowait()
-            except queue.Empty:
-                connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            try:
-                result = connection.execute(statement, params)
-                answer = result.rowcount if not result.returns_rows else result.mappings().first()
-            except BaseException:
-                connection.close()  # whatever went wrong, a fresh connection is the safe next one
-                raise
-            self._idle.put(connection)
-            return answer
-
-    def close(self) -> None:
-        """Close every idle connection."""
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
-
-
 class SyncStateStore:
     """Per-record sync state of one ERP backend (``backend_name``) in ``core.db.sync_state``; thread-safe."""
 
@@ -232,7 +163,7 @@ class SyncStateStore:
             raise ValueError(f"sync state needs SQLite or PostgreSQL, not {engine.dialect.name}")
         self.engine = engine
         # Each call is one statement, atomic on its own: autocommit saves BEGIN and COMMIT round trips.
-        self._connections = _Connections(engine)
+        self._connections = KeptConnections(engine)
         self._write_lock = sqlite_write_lock(engine)
         self._sql = _statements(engine.dialect.name)
         self.backend = backend_name

@@ -6,11 +6,17 @@ Tables are created idempotently at start-up with ``ensure_schema``.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import queue
+import threading
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
 
@@ -114,3 +120,64 @@ def ensure_schema(engine: Engine) -> None:
         metadata.create_all(engine, checkfirst=True)  # another process created them between check and create
     except sa.exc.IntegrityError:
         metadata.create_all(engine, checkfirst=True)
+
+
+KEPT_CONNECTIONS = 4  # per store; statements are short, and the engine's default pool holds 5 (+10 overflow)
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def sqlite_write_lock(engine: Engine) -> Any:
+    """One lock per SQLite database per process (a no-op context for PostgreSQL).
+
+    SQLite has one writer at a time; threads that queue on a lock are woken the moment it is free, while
+    SQLite's busy handler makes them sleep 1, 2, 5, 10 ... ms between tries.
+    """
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
+
+
+class KeptConnections:
+    """At most ``limit`` autocommit connections, kept open between statements: checking one out of the pool
+    per statement (with its isolation-level switch and reset) costs about as much as the statement."""
+
+    def __init__(self, engine: Engine, limit: int = KEPT_CONNECTIONS) -> None:
+        self._engine = engine
+        self._slots = threading.BoundedSemaphore(limit)  # statements at once, so connections open at most
+        self._idle: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+
+    def execute(self, statement: Any, params: dict[str, Any]) -> Any:
+        """Run one statement; after a lost connection, once more on a new one (each is safe to repeat)."""
+        try:
+            return self._execute_once(statement, params)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            log.warning("database connection lost (%s); retrying on a new one", error.orig)
+            self.close()
+            return self._execute_once(statement, params)
+
+    def _execute_once(self, statement: Any, params: dict[str, Any]) -> Any:
+        with self._slots:
+            try:
+                connection = self._idle.get_nowait()
+            except queue.Empty:
+                connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                result = connection.execute(statement, params)
+                answer = result.rowcount if not result.returns_rows else result.mappings().first()
+            except BaseException:
+                connection.close()  # whatever went wrong, a fresh connection is the safe next one
+                raise
+            self._idle.put(connection)
+            return answer
+
+    def close(self) -> None:
+        """Close every idle connection."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return

@@ -11,34 +11,14 @@ import sqlalchemy as sa
 
 from consumers.reports import STATUSES, ReportStore
 from core import parsing
-from core.db import ensure_schema, make_engine
 from core.notification import ENTITIES
 from ops.cli import load_settings_or_exit
+from ops.cmd_support import Moment, open_database
 
 JSON_FIELDS = ("event_id", "entity", "key", "status", "attempts", "duration_ms", "error", "at")
 TABLE_COLUMNS = (("AT", "at"), ("ENTITY", "entity"), ("KEY", "key"), ("ACTION", "action"),
                  ("STATUS", "status"), ("ATTEMPTS", "attempts"), ("MS", "duration_ms"),
                  ("DETAIL", "detail"), ("EVENT", "event_id"))
-
-
-class Since(click.ParamType):
-    """A moment: ISO 8601 (``2024-05-01T10:00:00Z``) or an age before now (``30m``, ``1h``, ``2d``)."""
-
-    name = "TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            return value
-        text = str(value).strip()
-        try:
-            return parsing.utc_now() - dt.timedelta(seconds=parsing.duration(text))
-        except ValueError:
-            pass
-        try:
-            return parsing.utc_datetime(text)
-        except ValueError:
-            self.fail(f"{text!r} is neither an ISO 8601 time (2024-05-01T10:00:00Z) "
-                      "nor a duration before now (30m, 1h, 2d)", param, ctx)
 
 
 class Age(click.ParamType):
@@ -58,7 +38,7 @@ class Age(click.ParamType):
 @click.command()
 @click.option("--entity", type=click.Choice(ENTITIES), help="Only this entity.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only this outcome.")
-@click.option("--since", type=Since(), help="Only reports from this time on: ISO 8601, or an age like 30m, 1h, 2d.")
+@click.option("--since", type=Moment(), help="Only reports from this time on: ISO 8601, or an age like 30m, 1h, 2d.")
 @click.option("--limit", type=click.IntRange(min=0), default=500, show_default=True,
               help="Newest reports shown; 0 shows all.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
@@ -86,12 +66,7 @@ def reports(entity: str | None, status: str | None, since: dt.datetime | None, l
 
 
 def _open_store(url: str) -> ReportStore:
-    try:
-        engine = make_engine(url)
-        ensure_schema(engine)
-    except sa.exc.SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot open the reports database: {getattr(exc, 'orig', exc)}") from None
-    return ReportStore(engine)
+    return ReportStore(open_database(url))
 
 
 def _age(age: dt.timedelta) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,24 +14,8 @@ from sqlalchemy.engine import Engine
 import consumers.reports
 from consumers.reports import STATUSES, ReportStore, ReportWriter
 from core.db import ensure_schema, make_engine, sync_reports
-from tests.conftest import POSTGRES_ADMIN_URL
 
 NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def module_postgres_url() -> Iterator[str]:
-    """One throw-away PostgreSQL database for this module (creating one per test costs ~0.7 s)."""
-    name = f"bridge_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

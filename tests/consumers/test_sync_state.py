@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -14,8 +13,9 @@ from core.db import sync_state as sync_state_table
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from consumers.sync_state import (KEPT_CONNECTIONS, RecordBusy, SyncStateStore, canonical_version, document_hash,
-                                  sqlite_write_lock, stored_owner)
+from consumers.sync_state import RecordBusy, SyncStateStore, canonical_version, stored_owner
+from core.db import KEPT_CONNECTIONS, sqlite_write_lock
+from schemas.mapping import document_hash
 from core.db import ensure_schema, make_engine, sync_state
 from tests.conftest import POSTGRES_ADMIN_URL
 from core.errors import RetryableError
@@ -31,21 +31,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def module_postgres_url() -> Iterator[str]:
-    """One throw-away PostgreSQL database for this module (creating one per test costs ~0.7 s)."""
-    name = f"bridge_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from consumers.reports import ReportStore
 from core.db import ensure_schema, make_engine
 from ops.cli import cli
-from ops.reports_cmd import JSON_FIELDS, Since
+from ops.reports_cmd import JSON_FIELDS
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 MAGENTO_ERROR = ('MagentoValidationError', 'magento answered 400: Invalid product data: Invalid attribute set '
@@ -145,12 +145,3 @@ def test_prune_deletes_older_reports(database):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "deleted 2 reports older than 3h"
     assert event_ids(run(database, "--json")) == ["evt-e", "evt-d", "evt-c"]
-
-
-def test_since_parameter_type_converts_both_forms():
-    since = Since()
-
-    assert since.convert("2026-05-01T10:00:00+02:00", None, None) == \
-        dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.timezone.utc)
-    relative = since.convert("30m", None, None)
-    assert dt.timedelta(minutes=29) < dt.datetime.now(dt.timezone.utc) - relative < dt.timedelta(minutes=31)
