@@ -8,8 +8,11 @@ one ERP PUT): the ideal is concurrency / 40 ms. Every record is distinct (no coa
 last (the process's start-up is left out). Besides records/s, the table shows the consumer's CPU time per
 record (utime + stime from /proc/<pid>/stat): robust on a loaded machine, unlike wall-clock rates.
 Run it with ``bench/consumers`` or ``make bench-consumers`` (``--help`` lists the knobs); it exits 1 when a
-record failed or the ERP stand-in did not get one PUT per record. Figures and what they mean:
-docs/consumers.md, "Performance".
+record failed or the ERP stand-in did not get one PUT per record. The I/O column is the part of the CPU
+spent on the consumer's I/O thread (its main thread). ``--engine`` measures the consumer engine alone: the
+same process and broker, with a handler that only waits 40 ms (no HTTP, no sync state) and the real report
+writer, so its CPU per record is the engine's (pika, dispatching, acks, reports). Figures and what they
+mean: docs/consumers.md, "Performance".
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import requests
 import sqlalchemy as sa
 
 from bridge.publisher import Publisher
+from consumers.dispatch import Outcome
 from core.db import ensure_schema, make_engine, sync_reports
 from core.notification import Notification
 from core.topology import EVENTS_EXCHANGE, topology
@@ -60,6 +65,7 @@ class Run:
     seconds: float  # the steady window
     measured: int  # records finished within it
     cpu_seconds: float  # the consumer's CPU time within it
+    io_cpu_seconds: float  # that of its I/O thread (the main thread: pika, acks, dispatching)
     standin_cpu_seconds: float
     peak_rss_kb: int
     failed: int
@@ -78,6 +84,10 @@ class Run:
         return self.cpu_seconds * 1000 / self.measured if self.measured else 0.0
 
     @property
+    def io_ms_per_record(self) -> float:
+        return self.io_cpu_seconds * 1000 / self.measured if self.measured else 0.0
+
+    @property
     def standin_ms_per_record(self) -> float:
         return self.standin_cpu_seconds * 1000 / self.measured if self.measured else 0.0
 
@@ -92,9 +102,10 @@ def stand_ins(latency_ms: float) -> Iterator[StandIns]:
         yield StandIns(f"http://127.0.0.1:{magento_port}", f"http://127.0.0.1:{erp_port}", process.pid)
 
 
-def cpu_seconds(pid: int) -> float:
-    """The process's CPU time so far (user + system), from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """The CPU time (user + system) so far of a process, or of one of its threads, from /proc's stat."""
+    stat = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime: fields 14 and 15 of stat
 
 
@@ -138,7 +149,28 @@ def _wait_for_reports(engine: sa.Engine, consumer: subprocess.Popen, at_least: i
     return done
 
 
-def run_one(concurrency: int, size: int, standins: StandIns, amqp_url: str, database_url: str) -> Run:
+def waiting_pipeline(settings: Any) -> tuple[Any, Any, Any]:
+    """``--handler`` of ``--engine`` runs: a record takes 40 ms of waiting and nothing else; reports are stored."""
+    from consumers.pipeline import report_to
+    from consumers.reports import ReportStore, ReportWriter
+
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    reports = ReportWriter(ReportStore(engine))
+
+    def handle(_notifications: list[Notification]) -> Outcome:
+        time.sleep(2 * LATENCY_MS / 1000)
+        return Outcome()
+
+    def close() -> None:
+        reports.close()
+        engine.dispose()
+
+    return handle, report_to(reports), close
+
+
+def run_one(concurrency: int, size: int, standins: StandIns, amqp_url: str, database_url: str,
+            engine_only: bool = False) -> Run:
     """Publish ``size`` notifications for new SKUs, consume them all with one consumer process; its figures."""
     engine = make_engine(database_url)
     ensure_schema(engine)
@@ -149,17 +181,21 @@ def run_one(concurrency: int, size: int, standins: StandIns, amqp_url: str, data
            "ERP_BACKEND": "http", "ERP_HTTP_URL": standins.erp, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     puts_before = standins.stats()["erp_puts"]
     args = [sys.executable, "-m", "consumers", "product", "--concurrency", str(concurrency)]
+    if engine_only:
+        args += ["--handler", "bench.consumers:waiting_pipeline"]
     with support.running(args, env=env) as consumer:
         first = _wait_for_reports(engine, consumer, 1)
         started, cpu_start, standin_start = time.perf_counter(), cpu_seconds(consumer.pid), cpu_seconds(standins.pid)
+        io_start = cpu_seconds(consumer.pid, consumer.pid)
         _wait_for_reports(engine, consumer, size)
         elapsed = time.perf_counter() - started
         cpu = cpu_seconds(consumer.pid) - cpu_start
+        io_cpu = cpu_seconds(consumer.pid, consumer.pid) - io_start
         standin_cpu = cpu_seconds(standins.pid) - standin_start
         peak = peak_rss_kb(consumer.pid)
     failed = _count(engine, sync_reports.c.status != "synced")
     engine.dispose()
-    return Run(concurrency, size, elapsed, size - first, cpu, standin_cpu, peak, failed,
+    return Run(concurrency, size, elapsed, size - first, cpu, io_cpu, standin_cpu, peak, failed,
                standins.stats()["erp_puts"] - puts_before)
 
 
@@ -168,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=6.0, help="about how long each run should take (at ideal)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per concurrency")
+    parser.add_argument("--engine", action="store_true",
+                        help="the engine alone: a handler that only waits 40 ms instead of the real pipeline")
     args = parser.parse_args(argv)
     sizes = [max(50, int(c * 1000 / (2 * LATENCY_MS) * args.seconds)) for c in args.concurrency]
     print(f"consumer benchmark: stand-ins answer in {LATENCY_MS} ms; ideal = concurrency / {2 * LATENCY_MS} ms; "
@@ -178,19 +216,21 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeat):
             for concurrency, size in zip(args.concurrency, sizes):
                 database_url = f"sqlite:///{tmp}/run-{repeat}-{concurrency}.sqlite3"
-                runs.append(run_one(concurrency, size, standins, amqp_url, database_url))
+                runs.append(run_one(concurrency, size, standins, amqp_url, database_url, args.engine))
                 print_row(runs[-1], header=len(runs) == 1)
     print(f"load average at the end {load_average()}")
-    return 1 if any(run.failed or run.erp_puts != run.records for run in runs) else 0
+    return 1 if any(run.failed or run.erp_puts != (0 if args.engine else run.records) for run in runs) else 0
 
 
 def print_row(run: Run, header: bool = False) -> None:
     if header:
-        print("CPU ms/rec: the consumer's CPU time (user + system) per record; stand-ins: theirs per record")
+        print("CPU ms/rec: the consumer's CPU time (user + system) per record; I/O: its I/O thread's part; "
+              "stand-ins: theirs per record")
         print(f"{'concurrency':>11} {'records':>8} {'records/s':>10} {'ideal/s':>8} {'of ideal':>9} "
-              f"{'CPU ms/rec':>10} {'stand-ins':>10} {'peak RSS':>9} {'failed':>6} {'ERP PUTs':>8}")
+              f"{'CPU ms/rec':>10} {'I/O':>6} {'stand-ins':>10} {'peak RSS':>9} {'failed':>6} {'ERP PUTs':>8}")
     print(f"{run.concurrency:>11} {run.records:>8} {run.rate:>10.1f} {run.ideal:>8.0f} {run.rate / run.ideal:>8.0%} "
-          f"{run.cpu_ms_per_record:>10.2f} {run.standin_ms_per_record:>10.2f} {run.peak_rss_kb / 1024:>7.1f}MB "
+          f"{run.cpu_ms_per_record:>10.2f} {run.io_ms_per_record:>6.2f} {run.standin_ms_per_record:>10.2f} "
+          f"{run.peak_rss_kb / 1024:>7.1f}MB "
           f"{run.failed:>6} {run.erp_puts:>8}", flush=True)
 
 

@@ -5,8 +5,10 @@ gives the next record to work on with ALL deliveries waiting for it, so notifica
 that wait together cost one handler call. A record is never handed out twice at once: deliveries that
 arrive while it is in flight wait and form its next group. Records are served in the order they became
 ready, and a record that finishes with more deliveries waiting goes to the back of the line, so one
-hot record cannot starve the others. The dispatcher is not thread-safe: the runner uses it from its
-I/O thread only.
+hot record cannot starve the others. The dispatcher is not thread-safe: the runner guards it with a lock.
+
+``AckLedger`` decides which acks the runner sends: one ``basic.ack`` with ``multiple=True`` for every
+finished delivery below the oldest unfinished one, instead of one flushed ack per message.
 """
 
 from __future__ import annotations
@@ -118,3 +120,67 @@ class Dispatcher(Generic[T]):
         self._waiting.clear()
         self._ready.clear()
         return items
+
+
+@dataclasses.dataclass(frozen=True)
+class Acks:
+    """What to send now: ``multiple`` (or None) to ack with ``multiple=True``, ``singles`` one by one."""
+
+    multiple: int | None = None
+    singles: tuple[int, ...] = ()
+    count: int = 0  # deliveries these acks settle
+
+
+class AckLedger:
+    """The delivery tags of one channel, and which of them may be acked together (pure; one thread).
+
+    Tags arrive in increasing order (``received``). A finished delivery's ack is due (``finished``); a
+    delivery nacked on its own needs nothing more (``settled``). ``take`` returns the highest due tag below
+    which every tag is finished or settled (one ``multiple=True`` ack covers them all, and never a delivery
+    still being worked on), and, when more than ``hold`` due acks wait above an unfinished delivery or the
+    oldest of them has waited ``max_wait`` seconds, those acks one by one: a slow record must not keep the
+    finished ones behind it unacked for long (they count against the prefetch, and a crash would redeliver
+    them).
+    """
+
+    def __init__(self, hold: int, max_wait: float = 1.0) -> None:
+        self.hold = hold
+        self.max_wait = max_wait
+        self._open: collections.deque[int] = collections.deque()  # received, not yet acked or nacked
+        self._due: dict[int, float] = {}  # finished, ack not sent: since when
+        self._settled: set[int] = set()  # among _open: acked or nacked on their own already
+
+    @property
+    def due(self) -> int:
+        return len(self._due)
+
+    def received(self, tag: int) -> None:
+        self._open.append(tag)
+
+    def finished(self, tag: int, now: float) -> None:
+        self._due[tag] = now
+
+    def settled(self, tag: int) -> None:
+        self._settled.add(tag)
+
+    def take(self, now: float, everything: bool = False) -> Acks:
+        """The acks to send now (``everything``: every due ack, e.g. before closing the channel)."""
+        multiple, count = self._take_prefix()
+        singles: tuple[int, ...] = ()
+        if self._due and (everything or len(self._due) > self.hold
+                          or now - next(iter(self._due.values())) >= self.max_wait):
+            singles = tuple(sorted(self._due))
+            self._settled.update(singles)
+            self._due.clear()
+        return Acks(multiple, singles, count + len(singles))
+
+    def _take_prefix(self) -> tuple[int | None, int]:
+        """Remove the finished or settled tags at the front; the highest due one among them, and how many."""
+        multiple, count = None, 0
+        while self._open and (self._open[0] in self._due or self._open[0] in self._settled):
+            tag = self._open.popleft()
+            if self._due.pop(tag, None) is not None:
+                multiple, count = tag, count + 1
+            else:
+                self._settled.discard(tag)
+        return multiple, count

@@ -5,10 +5,12 @@ ever blocking on work, so heartbeats flow while handlers make long HTTP calls. D
 record in a ``Dispatcher``; a worker thread runs ``handler(notifications)`` for one record's group, then
 publishes retry or dead-letter copies through a confirm-waiting ``Publisher`` (its own connection; that
 half is ``consumers.worker``) and hands the acks back to the I/O thread (a queue plus
-``add_callback_threadsafe`` to wake it). A delivery is acked only after its handler returned, or after its
-retry/dead copy was confirmed, and, when the reporter stores later (``when_stored``), after its report is
-stored; when the copy cannot be published it is requeued. Results whose channel died with a lost
-connection are never acked on the new one: the broker redelivers those messages. See docs/consumers.md.
+``add_callback_threadsafe`` to wake it, once for however many results arrive meanwhile). A delivery is
+acked only after its handler returned, or after its retry/dead copy was confirmed, and, when the reporter
+stores later (``when_stored``), after its report is stored; when the copy cannot be published it is
+requeued at once. Acks go out once per loop, one ``multiple=True`` ack for every finished delivery below
+the oldest unfinished one (``AckLedger``). Results whose channel died with a lost connection are never
+acked on the new one: the broker redelivers those messages. See docs/consumers.md.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import tenacity
 
 from bridge.amqp import connection_parameters, declare
 from bridge.publisher import Publisher
-from consumers.dispatch import Dispatcher, Handler, Outcome, Reporter, no_report
+from consumers.dispatch import AckLedger, Dispatcher, Handler, Outcome, Reporter, no_report
 from consumers.retry import RetryPolicy
 from consumers.worker import ACK, PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
@@ -81,6 +83,8 @@ class Runner:
         self._lock = threading.Lock()  # guards the dispatcher, _stopping and _outstanding across threads
         self._dispatcher: Dispatcher[Delivery] = Dispatcher(settings.consumer_concurrency)
         self._completions: queue.SimpleQueue[Settles] = queue.SimpleQueue()
+        self._wake_pending = False  # a wake-up is on its way to the I/O thread: results need not send another
+        self._acks = AckLedger(0)
         self._stop_requested = False
         self._stopping = False
         self._fatal: str | None = None
@@ -174,6 +178,8 @@ class Runner:
             channel.add_on_cancel_callback(self._on_cancelled)
             self._generation += 1
             self._connection, self._channel, self._stopping = connection, channel, False
+            # Due acks held back above an unfinished delivery use prefetch credit: at most half the spare.
+            self._acks = AckLedger(hold=max(0, self._settings.prefetch - self._settings.consumer_concurrency) // 2)
             self._entity_by_tag = {f"{self._name}.{entity}.{uuid.uuid4().hex[:8]}": entity
                                    for entity in self._entities}
             for tag, entity in self._entity_by_tag.items():
@@ -193,8 +199,10 @@ class Runner:
             self._connection.process_data_events(time_limit=self._poll_interval)
             self._check_channel()
             self._drain_completions()
+            self._send_acks()
             self._dispatch()
         self._drain_completions()
+        self._send_acks(everything=True)
         self._close_connection()
 
     def _check_channel(self) -> None:
@@ -255,8 +263,10 @@ class Runner:
     # ---- deliveries and results (I/O thread) --------------------------------------------------
     def _on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> None:
         entity = self._entity_by_tag[method.consumer_tag]
+        self._acks.received(method.delivery_tag)
         if self._stopping:
             channel.basic_nack(method.delivery_tag, requeue=True)
+            self._acks.settled(method.delivery_tag)
             return
         try:
             notification, problem = Notification.from_body(body), None
@@ -285,6 +295,7 @@ class Runner:
         self._executor.submit(self._work, record, deliveries, problem)
 
     def _drain_completions(self) -> None:
+        self._wake_pending = False  # before draining: a result queued from now on sends its own wake-up
         while True:
             try:
                 completion = self._completions.get_nowait()
@@ -303,12 +314,28 @@ class Runner:
                       delivery.message_id, action)
             return
         if action == ACK:
-            self._channel.basic_ack(delivery.tag)
-        else:
-            self._channel.basic_nack(delivery.tag, requeue=True)
+            self._acks.finished(delivery.tag, time.monotonic())  # sent by _send_acks, with others
+            return
+        self._channel.basic_nack(delivery.tag, requeue=True)
+        self._acks.settled(delivery.tag)
         self.counts[action] += 1
 
+    def _send_acks(self, everything: bool = False) -> None:
+        """Send the acks that are due: one ``multiple=True`` ack for the finished front, others when held too long."""
+        if self._channel is None or not self._channel.is_open:
+            return  # the broker redelivers what was not acked
+        acks = self._acks.take(time.monotonic(), everything)
+        if acks.multiple is not None:
+            self._channel.basic_ack(acks.multiple, multiple=True)
+        for tag in acks.singles:
+            self._channel.basic_ack(tag)
+        self.counts[ACK] += acks.count
+
     def _wake(self) -> None:
+        """Wake the I/O thread to collect results, unless a wake-up is on its way already."""
+        if self._wake_pending:
+            return
+        self._wake_pending = True
         connection = self._connection
         if connection is not None:
             try:

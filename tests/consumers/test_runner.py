@@ -315,6 +315,30 @@ def test_a_lost_connection_is_reopened_and_stale_results_are_not_acked(consumer_
     assert depth(amqp_channel, PRODUCTS) == 0
 
 
+def test_messages_finished_behind_a_slow_one_are_acked_so_only_the_slow_one_comes_back(
+        consumer_settings, start_runner, proxy, amqp_channel) -> None:
+    release = threading.Event()
+    handler = Recorder(lambda notes: (release.wait(20) if notes[0].key == "SLOW" else None, Outcome())[1])
+    reports = Reports()
+    settings = consumer_settings(AMQP_URL=proxy.url_for(consumer_settings().amqp_url), CONSUMER_CONCURRENCY=2,
+                                 CONSUMER_PREFETCH=10)  # up to 4 acks held behind an unfinished delivery
+    running = start_runner(settings, ["product"], handler, reports)
+    publish(amqp_channel, notification("SLOW", "s1"))
+    support.wait_for(lambda: handler.calls_for("SLOW"), message="the slow call")
+    for index in range(8):
+        publish(amqp_channel, notification(f"FAST-{index}", f"f{index}"))
+    support.wait_for(lambda: running.runner.counts["ack"] == 8, message="the 8 fast messages acked")
+    proxy.cut()  # the slow message was never acked, not even by a multiple ack: the broker redelivers it
+    support.wait_for(lambda: running.runner.connections == 2 and running.runner.waiting == 1,
+                     message="the slow message redelivered (waiting for its first handling to end)")
+    release.set()
+    support.wait_for(lambda: len(handler.calls_for("SLOW")) == 2, message="the slow message handled again")
+    wait_for_rows(reports, 10)
+    running.stop()
+    assert all(handler.calls_for(f"FAST-{index}") == [[f"f{index}"]] for index in range(8))
+    assert depth(amqp_channel, PRODUCTS) == 0
+
+
 def test_a_channel_error_stops_the_runner_with_an_error(make_settings) -> None:
     with support.temporary_vhost("bridge-test-channel") as url:
         connection = pika.BlockingConnection(connection_parameters(url, name="test-conflict"))

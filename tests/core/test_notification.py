@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.errors import MalformedMessage
-from core.notification import Notification, key_problem, normalise_key
+from core.notification import Notification, key_problem, normalise_key, plainly_valid
 
 
 def test_round_trip_keeps_every_field():
@@ -49,3 +49,44 @@ def test_malformed_bodies_raise_a_permanent_error(body):
 def test_unknown_fields_are_ignored():
     parsed = Notification.from_dict({"id": "e", "entity": "stock", "action": "delete", "key": "S1", "extra": 1})
     assert parsed == Notification("e", "stock", "delete", "S1")
+
+
+VALID = {"id": "evt-9", "entity": "order", "action": "save", "key": "17"}
+TRICKY = [
+    {}, VALID, {**VALID, "key": 17}, {**VALID, "key": 17.0}, {**VALID, "key": True}, {**VALID, "key": None},
+    {**VALID, "key": " 17 "}, {**VALID, "key": "0"}, {**VALID, "key": "١٧"}, {**VALID, "key": []},
+    {**VALID, "entity": "product", "key": " 24-MB 01 "}, {**VALID, "entity": "product", "key": "a\tb"},
+    {**VALID, "entity": "product", "key": "x" * 256}, {**VALID, "entity": "widget"}, {**VALID, "entity": None},
+    {**VALID, "action": "upsert"}, {**VALID, "action": 1}, {**VALID, "id": ""}, {**VALID, "id": "i" * 256},
+    {**VALID, "id": 5}, {**VALID, "id": None}, {**VALID, "source": None}, {**VALID, "source": "backfill"},
+    {**VALID, "source": "elsewhere"}, {**VALID, "store_code": None}, {**VALID, "store_code": "s" * 65},
+    {**VALID, "store_code": 3}, {**VALID, "occurred_at": None}, {**VALID, "occurred_at": "2026-01-02T03:04:05Z"},
+    {**VALID, "occurred_at": "2026-01-02 03:04:05+01:00"}, {**VALID, "occurred_at": "2026-01-02"},
+    {**VALID, "occurred_at": "yesterday"}, {**VALID, "occurred_at": 1767322245}, {**VALID, "occurred_at": ""},
+    {**VALID, "extra": {"nested": True}},
+]
+
+
+@pytest.mark.parametrize("data", TRICKY)
+def test_the_schema_free_check_never_accepts_what_the_schema_refuses(data):
+    from schemas.notification import NotificationSchema
+
+    if plainly_valid(data):
+        assert NotificationSchema().validate(data) == {}
+
+
+def test_notifications_the_bridge_publishes_skip_the_schema():
+    published = Notification("evt-1", "product", "save", "24-MB 01", "2026-01-02T03:04:05Z", "default", "backfill")
+    assert plainly_valid(json.loads(published.to_body()))
+    assert plainly_valid({"id": "e", "entity": "order", "action": "delete", "key": 42})
+
+
+@pytest.mark.parametrize("data, message", [
+    ({**VALID, "occurred_at": "yesterday"}, '"occurred_at": ["Not a valid datetime."]'),
+    ({**VALID, "source": None}, '"source": ["Field may not be null."]'),
+    ({**VALID, "key": "abc"}, '"key": ["Must be a positive numeric id for order."]'),
+])
+def test_what_the_check_is_unsure_of_gets_the_schema_s_explanation(data, message):
+    with pytest.raises(MalformedMessage) as caught:
+        Notification.from_dict(data)
+    assert message in caught.value.message

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import http.server
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -89,6 +91,35 @@ def rest(base_url: str) -> Callable[..., str]:
 def payload() -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A deep copy of a payload from payloads.py, so a test can change it freely."""
     return copy.deepcopy
+
+
+@pytest.fixture
+def wire(base_url: str) -> Iterator[list[str]]:
+    """A real HTTP server on the base URL's port, recording each request line as it arrives."""
+    lines: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            lines.append(self.requestline)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b'"7"' if self.command == "PUT" else b'{"sku": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", urlsplit(base_url).port), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield lines
+    server.shutdown()
+    server.server_close()
 
 
 # The Magento sandbox, over real HTTP on 127.0.0.1 -------------------------------------------------------

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import email.utils
 import hashlib
 import hmac
-import http.server
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pytest
@@ -62,35 +62,6 @@ def test_the_client_refuses_to_start_without_a_base_url_or_token(make_settings) 
         MagentoClient(make_settings())
 
 
-@pytest.fixture
-def wire(base_url: str) -> Iterator[list[str]]:
-    """A real HTTP server on the base URL's port, recording each request line as it arrives."""
-    lines: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def answer(self) -> None:
-            lines.append(self.requestline)
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b'"7"' if self.command == "PUT" else b'{"sku": "ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_PUT = answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", urlsplit(base_url).port), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield lines
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.mark.parametrize(("sku", "on_the_wire"), [
     ("bla/koe", "/rest/default/V1/products/bla%2Fkoe"),
     ("24-MB 01", "/rest/default/V1/products/24-MB%2001"),
@@ -107,6 +78,36 @@ def test_a_hostile_sku_reaches_the_server_inside_its_own_segment(client, wire, s
 def test_a_hostile_sku_stays_in_its_segment_in_a_two_key_path(client, wire) -> None:
     client.update_stock_item("..", 7, {"qty": 1})
     assert wire == ["PUT /rest/all/V1/products/%2E%2E/stockItems/7 HTTP/1.1"]
+
+
+@pytest.mark.parametrize("value", ["2024-03-01 00:00:00", "a&b=c", "50%+1", "Zoë ~*'()!", "[x];/?#", ""])
+def test_search_parameters_are_encoded_exactly_as_requests_encodes_them(client, mocked, rest, value: str) -> None:
+    criteria = SearchCriteria().where("name", value, "like").order_by("entity_id").page(20, 3).project("items[id,sku],total_count")
+    mocked.add(GET, rest("products"), json={"items": [], "total_count": 0})
+    client.list_products(criteria)
+    expected = requests.Request("GET", rest("products"), params=criteria.to_params()).prepare().url
+    assert mocked.calls[0].request.url == expected
+
+
+def test_a_base_url_with_a_path_keeps_it_on_the_wire_and_in_error_messages(make_client, base_url, wire) -> None:
+    client = make_client(MAGENTO_BASE_URL=f"{base_url}/shop")
+    client.get_product("A/B")
+    assert wire == ["GET /shop/rest/default/V1/products/A%2FB HTTP/1.1"]
+    assert client.url("products/A%2FB") == f"{base_url}/shop/rest/default/V1/products/A%2FB"
+
+
+def test_one_client_serves_many_threads_each_call_with_its_own_retries(make_client, mocked, rest) -> None:
+    calls = 8
+    everyone_waiting = threading.Barrier(calls, timeout=10)
+    client = make_client()
+    client.sleep = lambda _seconds: everyone_waiting.wait()  # every call is between its attempts at once
+    for order in range(1, calls + 1):
+        mocked.add(GET, rest(f"orders/{order}"), body=requests.exceptions.ConnectionError("connection reset"))
+        mocked.add(GET, rest(f"orders/{order}"), json={"entity_id": order})
+    with concurrent.futures.ThreadPoolExecutor(calls) as pool:
+        answers = list(pool.map(client.get_order, range(1, calls + 1)))
+    assert answers == [{"entity_id": order} for order in range(1, calls + 1)]
+    assert len(mocked.calls) == 2 * calls
 
 
 # --- OAuth 1.0a ----------------------------------------------------------------------------------------------------
