@@ -19,9 +19,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 import requests.auth
-from requests.adapters import HTTPAdapter
 
 from consumers.erp.base import Document, ErpBackend
+from consumers.http_pool import pooled_session
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable, MappingError
 
 log = logging.getLogger(__name__)
@@ -122,12 +122,9 @@ class HttpErpBackend(ErpBackend):
 
     @staticmethod
     def _session(token: str, pool_size: int) -> requests.Session:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+        session = pooled_session(pool_size, USER_AGENT)
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # no shared state
-        session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        session.headers["Accept"] = "application/json"
         if token:
             session.auth = BearerAuth(token)
         return session

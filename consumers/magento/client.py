@@ -1,6 +1,6 @@
 """The Magento REST client: one pooled ``requests.Session``, a timeout on every call, typed errors, retries.
 
-With transport.py, the only module that imports requests for Magento. ``MagentoClient(settings)``
+With consumers/http_pool.py, the only module that imports requests for Magento. ``MagentoClient(settings)``
 authenticates with ``Authorization: Bearer <MAGENTO_ACCESS_TOKEN>``, or signs every request with OAuth 1.0a HMAC-SHA256 when
 MAGENTO_CONSUMER_KEY is set (Magento 2.4.4+ with ``oauth/consumer/enable_integration_as_bearer`` off
 refuses integration tokens as bearer tokens, and refuses HMAC-SHA1). The endpoint methods come from
@@ -36,7 +36,7 @@ from consumers.magento import errors, urls
 from consumers.magento.endpoints import Endpoints
 from consumers.magento.responses import Answer
 from consumers.magento.retry import RetryPolicy
-from consumers.magento.transport import pooled_session
+from consumers.http_pool import pooled_session
 
 log = logging.getLogger(__name__)
 USER_AGENT = "magento-erp-bridge/0.1"

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -19,7 +17,6 @@ from flask import Flask
 from consumers.magento.client import MagentoClient
 from core.settings import Settings
 from sandbox.magento import create_app, run_in_thread, sandbox_of
-from tests.support import free_port
 
 TOKEN = "tok-3f9a7c21e8d04b6a"
 NOW = 1_700_000_000.0  # the injected clock, for Retry-After HTTP-dates
@@ -34,12 +31,6 @@ class Sleeps(list):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def base_url() -> str:
-    """A 127.0.0.1 base URL on a free port (nothing listens there unless a test starts a server)."""
-    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -91,35 +82,6 @@ def rest(base_url: str) -> Callable[..., str]:
 def payload() -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A deep copy of a payload from payloads.py, so a test can change it freely."""
     return copy.deepcopy
-
-
-@pytest.fixture
-def wire(base_url: str) -> Iterator[list[str]]:
-    """A real HTTP server on the base URL's port, recording each request line as it arrives."""
-    lines: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def answer(self) -> None:
-            lines.append(self.requestline)
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b'"7"' if self.command == "PUT" else b'{"sku": "ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_PUT = answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", urlsplit(base_url).port), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield lines
-    server.shutdown()
-    server.server_close()
 
 
 # The Magento sandbox, over real HTTP on 127.0.0.1 -------------------------------------------------------

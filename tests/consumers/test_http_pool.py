@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from consumers.magento.transport import PooledAdapter, origin, pooled_session
+from consumers.http_pool import PooledAdapter, origin, pooled_session
 from tests.support import free_port
 
 

@@ -1,4 +1,4 @@
-"""The Magento client's connection pool: a ``requests`` session whose adapter finds its pool once per origin.
+"""The HTTP adapters' connection pool: a ``requests`` session whose adapter finds its pool once per origin.
 
 requests' ``HTTPAdapter`` works out, on every request, which urllib3 pool serves it (parsing the URL,
 looking for a proxy, building the pool key from the TLS settings, a locked look-up in the pool manager)
