@@ -203,6 +203,7 @@ class Plan:
     wrk_threads: int
     workers: int
     threads: int
+    worker_class: str | None = None
 
     def receiver_env(self, database_url: str) -> dict[str, str]:
         return {"AMQP_URL": self.amqp_url, "WEBHOOK_SECRETS": self.secret, "DATABASE_URL": database_url,
@@ -210,7 +211,7 @@ class Plan:
 
     def requests_for(self, run: str, seconds: float) -> Path:
         folder = self.scratch / run
-        write_requests(folder, self.secret, int(seconds * 8000) + 1000, self.wrk_threads, run)
+        write_requests(folder, self.secret, int(seconds * 12000) + 1000, self.wrk_threads, run)
         return folder
 
     def load(self, port: int, folder: Path, seconds: float, label: str) -> Result:
@@ -231,11 +232,14 @@ def bench_receiver(plan: Plan, label: str, app: str, database_url: str) -> Resul
     run = uuid.uuid4().hex[:6]
     warmup, folder = plan.requests_for(f"{run}-warm", 1), plan.requests_for(run, plan.seconds)
     extra = ["-c", "bridge/gunicorn.conf.py", "--threads", str(plan.threads)]
+    if plan.worker_class:
+        extra += ["-k", plan.worker_class]
+    worker = plan.worker_class or "gthread"
     with gunicorn(app, port, plan.receiver_env(database_url), extra) as master:
         wait_ready(port)
         plan.load(port, warmup, 1, "warm-up")
         queue_depth(plan.amqp_url, entity_queue("product"), purge=True)
-        result = measured(plan, port, master, folder, f"{label}, {plan.workers}x{plan.threads} gthread")
+        result = measured(plan, port, master, folder, f"{label}, {plan.workers}x{plan.threads} {worker}")
     result.queued = queue_depth(plan.amqp_url, entity_queue("product"), purge=True)
     return result
 
@@ -258,8 +262,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="receiver gunicorn workers")
-    parser.add_argument("--threads", type=int, default=24, help="threads per receiver worker")
+    parser.add_argument("--workers", type=int, default=3, help="receiver gunicorn workers")
+    parser.add_argument("--threads", type=int, default=12, help="threads per receiver worker")
+    parser.add_argument("--worker-class", help="gunicorn worker class instead of gthread (e.g. sync)")
     parser.add_argument("--skip-postgres", action="store_true", help="do not bench the PostgreSQL store")
     return parser.parse_args(argv)
 
@@ -273,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-receiver-") as scratch, \
             support.temporary_vhost("bench-receiver") as amqp_url:
         plan = Plan(wrk, amqp_url, secret, Path(scratch), args.seconds, args.connections, args.wrk_threads,
-                    args.workers, args.threads)
+                    args.workers, args.threads, args.worker_class)
         baseline = bench_noop(plan)
         results = [baseline]
         sqlite_url = f"sqlite:///{Path(scratch) / 'seen.sqlite3'}"

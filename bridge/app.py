@@ -13,7 +13,9 @@ from flask import Flask
 from bridge.broker import BrokerLink
 from bridge.dedup import InFlight, SeenEvents
 from bridge.receiver import Broker, Intake, SeenStore
-from bridge.routes import Authenticators, make_blueprint, register_error_handlers
+from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint,
+                              magento_endpoint)
+from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
 from core.db import ensure_schema, make_engine
 from core.logs import configure_from
@@ -42,10 +44,14 @@ def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Brok
     )
     intake = Intake(broker or default_broker(settings), store or default_store(settings), InFlight(),
                     wait_timeout=settings.publish_timeout_seconds)
+    endpoints = {MAGENTO_PATH: magento_endpoint(intake, auth, settings.max_body_bytes),
+                 ADOBE_IO_PATH: adobe_io_endpoint(intake, auth, settings.max_body_bytes)}
+    debug = settings.log_level == "DEBUG"
     app = Flask("bridge")
     app.extensions[EXTENSION] = intake
-    app.register_blueprint(make_blueprint(intake, auth, max_body_bytes=settings.max_body_bytes))
-    register_error_handlers(app, debug_pid_header=settings.log_level == "DEBUG")
+    app.register_blueprint(make_blueprint(intake, endpoints))
+    register_error_handlers(app, debug_pid_header=debug)
+    app.wsgi_app = FastPath(app.wsgi_app, endpoints, debug_pid_header=debug)  # type: ignore[method-assign]
     log.info("receiver configured: %d signing secret(s), %d token(s), %d Adobe key(s), dedup window %d s",
              len(settings.webhook_secrets), len(settings.webhook_tokens), len(settings.adobe_io_public_keys),
              settings.dedup_window_seconds)

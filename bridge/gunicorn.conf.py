@@ -12,8 +12,8 @@ honcho, else 127.0.0.1:8000).
 import os
 
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = 24
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = 12
 reuse_port = True
 keepalive = 5
 timeout = 30

@@ -29,13 +29,61 @@ from core.topology import Topology
 log = logging.getLogger(__name__)
 
 
+class _Confirmation:
+    """The broker's answer to one message, waited for by the publishing thread (a lock: cheaper than a Future).
+
+    Exactly one owner settles it: whoever takes the message out of the outbox or the pending map.
+    """
+
+    __slots__ = ("_lock", "error", "_settled")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self.error: BrokerUnavailable | None = None
+        self._settled = False
+
+    def done(self) -> bool:
+        return self._settled
+
+    def settle(self, error: BrokerUnavailable | None) -> None:
+        if not self._settled:
+            self._settled = True
+            self.error = error
+            self._lock.release()
+
+    def wait(self, timeout: float) -> bool:
+        """True once settled, False after ``timeout`` seconds."""
+        return self._lock.acquire(timeout=max(0.0, timeout))
+
+
+class _FutureConfirmation:
+    """The broker's answer as a ``concurrent.futures.Future`` (``publish_async``)."""
+
+    __slots__ = ("future",)
+
+    def __init__(self) -> None:
+        self.future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def settle(self, error: BrokerUnavailable | None) -> None:
+        if self.future.done():
+            return
+        if error is None:
+            self.future.set_result(None)
+        else:
+            self.future.set_exception(error)
+
+
 @dataclasses.dataclass
 class _Outgoing:
     exchange: str
     routing_key: str
     body: bytes
     properties: pika.BasicProperties
-    future: concurrent.futures.Future
+    confirmation: _Confirmation | _FutureConfirmation
 
 
 class Publisher:
@@ -80,32 +128,37 @@ class Publisher:
                 headers: dict[str, Any] | None = None, timeout: float | None = None,
                 content_type: str = "application/json") -> None:
         """Publish persistently and block until the broker confirmed it (raises BrokerUnavailable)."""
-        future = self.publish_async(exchange, routing_key, body, message_id=message_id, headers=headers,
-                                    content_type=content_type)
+        confirmation = _Confirmation()
+        self._hand_over(exchange, routing_key, body, message_id, headers, content_type, confirmation)
         wait = self._confirm_timeout if timeout is None else timeout
-        try:
-            future.result(wait)
-        except concurrent.futures.TimeoutError:
-            raise BrokerUnavailable(f"the broker did not confirm message {message_id} within {wait:g} s") from None
+        if not confirmation.wait(wait):
+            raise BrokerUnavailable(f"the broker did not confirm message {message_id} within {wait:g} s")
+        if confirmation.error is not None:
+            raise confirmation.error
 
     def publish_async(self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
                       headers: dict[str, Any] | None = None,
                       content_type: str = "application/json") -> concurrent.futures.Future:
         """Hand a message to the I/O thread; the future completes when the broker confirmed it."""
-        future: concurrent.futures.Future = concurrent.futures.Future()
+        confirmation = _FutureConfirmation()
+        self._hand_over(exchange, routing_key, body, message_id, headers, content_type, confirmation)
+        return confirmation.future
+
+    def _hand_over(self, exchange: str, routing_key: str, body: bytes, message_id: str,
+                   headers: dict[str, Any] | None, content_type: str,
+                   confirmation: _Confirmation | _FutureConfirmation) -> None:
+        """Queue the message for the I/O thread, waking it unless a drain is already due."""
         if not self.ready:
-            future.set_exception(BrokerUnavailable(self._unready_reason()))
-            return future
+            confirmation.settle(BrokerUnavailable(self._unready_reason()))
+            return
         properties = pika.BasicProperties(delivery_mode=2, message_id=message_id, headers=headers or None,
                                           content_type=content_type, timestamp=int(time.time()))
-        outgoing = _Outgoing(exchange, routing_key, body, properties, future)
         with self._lock:
-            self._outbox.append(outgoing)
+            self._outbox.append(_Outgoing(exchange, routing_key, body, properties, confirmation))
             schedule = not self._drain_scheduled
             self._drain_scheduled = True
         if schedule:
             self._call_in_io_thread(self._drain)
-        return future
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the connection and stop the I/O thread; unconfirmed publishes fail."""
@@ -198,10 +251,10 @@ class Publisher:
             self._send(outgoing)
 
     def _send(self, outgoing: _Outgoing) -> None:
-        if outgoing.future.done():
+        if outgoing.confirmation.done():
             return
         if self._channel is None or not self._ready.is_set():
-            outgoing.future.set_exception(BrokerUnavailable(self._unready_reason()))
+            outgoing.confirmation.settle(BrokerUnavailable(self._unready_reason()))
             return
         tag = self._next_tag
         self._next_tag += 1
@@ -215,11 +268,17 @@ class Publisher:
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
         acked = isinstance(method, pika.spec.Basic.Ack)
-        tags = [t for t in self._pending if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
-        for tag in sorted(tags):
-            outgoing = self._pending.pop(tag, None)
+        if not method.multiple:
+            outgoing = self._pending.pop(method.delivery_tag, None)
             if outgoing is not None:
                 self._settle(outgoing, acked)
+            return
+        pending = self._pending  # in tag order: tags only grow until a reconnect empties the map
+        while pending:
+            tag = next(iter(pending))
+            if tag > method.delivery_tag:
+                break
+            self._settle(pending.pop(tag), acked)
 
     def _settle(self, outgoing: _Outgoing, acked: bool) -> None:
         ident = (outgoing.routing_key, outgoing.properties.message_id)
@@ -231,11 +290,7 @@ class Publisher:
             error = BrokerUnavailable("the broker refused the message (nack)")
         else:
             error = None
-        if not outgoing.future.done():
-            if error is None:
-                outgoing.future.set_result(None)
-            else:
-                outgoing.future.set_exception(error)
+        outgoing.confirmation.settle(error)
 
     def _set_blocked(self, blocked: bool) -> None:
         self._blocked = blocked
@@ -245,8 +300,7 @@ class Publisher:
         pending, self._pending = self._pending, {}
         self._returned.clear()
         for outgoing in pending.values():
-            if not outgoing.future.done():
-                outgoing.future.set_exception(error)
+            outgoing.confirmation.settle(error)
         self._fail_outbox(error)
 
     def _fail_outbox(self, error: BrokerUnavailable) -> None:
@@ -255,8 +309,7 @@ class Publisher:
             self._outbox.clear()
             self._drain_scheduled = False
         for outgoing in batch:
-            if not outgoing.future.done():
-                outgoing.future.set_exception(error)
+            outgoing.confirmation.settle(error)
 
     def _close_connection(self) -> None:
         if self._connection is not None and not (self._connection.is_closed or self._connection.is_closing):

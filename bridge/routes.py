@@ -1,8 +1,8 @@
-"""The receiver's HTTP endpoints (Flask): read the body under a cap, authenticate, parse, accept.
+"""The receiver's Flask routes: probes, the Adobe I/O handshake, JSON error answers.
 
-Order of checks on a POST, the same on both endpoints: 413 (declared or actual body size, before anything
-is parsed), 401 (signature or token over the raw body), 415 (content type), 400 (JSON and schema),
-422 (Adobe event type or record key), then duplicate (200) or publish (202, or 503 from the broker).
+``POST /webhooks/magento`` and ``POST /webhooks/adobe-io`` are ``bridge.endpoints`` objects; the app serves
+them through ``endpoints.FastPath`` before Flask, and the routes below delegate to the same objects (so the
+Flask app alone answers identically, and Flask's router gives 405 for other methods on those paths).
 """
 
 from __future__ import annotations
@@ -16,68 +16,11 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from bridge import adobe_io, intake
+from bridge.endpoints import ADOBE_IO_PATH, MAGENTO_PATH, Answer, NotificationEndpoint, log_refusal
 from bridge.receiver import Intake
-from bridge.rejection import RETRY_AFTER_SECONDS, Rejection, unauthenticated
-from bridge.signatures import AdobeSignatureVerifier, BearerTokens, SignatureError, StandardWebhooksVerifier
+from bridge.rejection import RETRY_AFTER_SECONDS, Rejection
 
 log = logging.getLogger(__name__)
-_READ_CHUNK = 65536
-
-
-class Authenticators:
-    """Every way a sender can prove who it is, built once at start-up."""
-
-    def __init__(self, webhooks: StandardWebhooksVerifier, tokens: BearerTokens,
-                 adobe: AdobeSignatureVerifier) -> None:
-        self.webhooks = webhooks
-        self.tokens = tokens
-        self.adobe = adobe
-
-    def check_magento(self, headers: Any, body: bytes) -> None:
-        """A Standard Webhooks signature when one is sent, else a bearer token; 401 otherwise."""
-        try:
-            if headers.get("webhook-signature") is not None:
-                self.webhooks.verify(headers.get("webhook-id"), headers.get("webhook-timestamp"),
-                                     headers.get("webhook-signature"), body)
-            elif headers.get("Authorization") is not None:
-                self.tokens.verify(headers["Authorization"])
-            else:
-                raise SignatureError("no webhook-signature header and no Authorization: Bearer token")
-        except SignatureError as exc:
-            raise unauthenticated(str(exc)) from None
-
-    def check_adobe(self, headers: Any, body: bytes) -> None:
-        try:
-            self.adobe.verify(body, [headers.get("x-adobe-digital-signature-1"),
-                                     headers.get("x-adobe-digital-signature-2")])
-        except SignatureError as exc:
-            raise unauthenticated(str(exc)) from None
-
-
-def read_body(max_bytes: int) -> bytes:
-    """The raw body, refusing (413) a declared or actual size over ``max_bytes``, chunked bodies included."""
-    declared = request.content_length
-    if declared is not None:
-        if declared > max_bytes:
-            raise _too_large(max_bytes)
-        return request.environ["wsgi.input"].read(declared)  # the server stops at Content-Length
-    stream = request.stream  # no Content-Length: chunked; werkzeug hands over the server's own stream
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = stream.read(min(_READ_CHUNK, max_bytes + 1 - size))
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-
-
-def _too_large(max_bytes: int) -> Rejection:
-    return Rejection(413, f"the body is larger than {max_bytes} bytes (MAX_BODY_BYTES)",
-                     {"max_bytes": max_bytes}, headers={"Connection": "close"})
 
 
 def json_response(status: int, body: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> Response:
@@ -87,37 +30,26 @@ def json_response(status: int, body: dict[str, Any], headers: Iterable[tuple[str
     return response
 
 
-def make_blueprint(intake_: Intake, auth: Authenticators, *, max_body_bytes: int) -> Blueprint:
-    """The endpoints, closed over the receiver's long-lived parts (nothing is built per request)."""
+def make_blueprint(intake_: Intake, endpoints: dict[str, NotificationEndpoint]) -> Blueprint:
+    """The routes, closed over the receiver's long-lived parts (nothing is built per request)."""
     routes = Blueprint("receiver", __name__)
-    _add_webhooks(routes, intake_, auth, max_body_bytes)
-    _add_adobe_io(routes, intake_, auth, max_body_bytes)
+    _add_notification_routes(routes, endpoints)
+    _add_adobe_io_challenge(routes)
     _add_probes(routes, intake_)
     return routes
 
 
-def _add_webhooks(routes: Blueprint, intake_: Intake, auth: Authenticators, max_body_bytes: int) -> None:
-    @routes.post("/webhooks/magento")
-    def magento_webhook() -> Response:
-        body = read_body(max_body_bytes)
-        auth.check_magento(request.headers, body)
-        intake.require_json(request.mimetype)
-        notification = intake.notification_from_webhook(intake.parse_json(body))
-        outcome = intake_.accept([notification])
-        return json_response(outcome.status, outcome.body(batch=False))
+def _add_notification_routes(routes: Blueprint, endpoints: dict[str, NotificationEndpoint]) -> None:
+    def serve(endpoint: NotificationEndpoint) -> Response:
+        answer: Answer = endpoint.answer(request.environ)
+        return json_response(answer.status, answer.body, answer.headers)
+
+    routes.add_url_rule(MAGENTO_PATH, "magento_webhook", lambda: serve(endpoints[MAGENTO_PATH]), methods=["POST"])
+    routes.add_url_rule(ADOBE_IO_PATH, "adobe_io_event", lambda: serve(endpoints[ADOBE_IO_PATH]), methods=["POST"])
 
 
-def _add_adobe_io(routes: Blueprint, intake_: Intake, auth: Authenticators, max_body_bytes: int) -> None:
-    @routes.post("/webhooks/adobe-io")
-    def adobe_io_event() -> Response:
-        body = read_body(max_body_bytes)
-        auth.check_adobe(request.headers, body)
-        intake.require_json(request.mimetype)
-        payload = intake.parse_json(body)
-        outcome = intake_.accept(adobe_io.notifications_from_delivery(payload))
-        return json_response(outcome.status, outcome.body(batch=isinstance(payload, list)))
-
-    @routes.get("/webhooks/adobe-io")
+def _add_adobe_io_challenge(routes: Blueprint) -> None:
+    @routes.get(ADOBE_IO_PATH)
     def adobe_io_challenge() -> Response:
         challenge = request.args.get("challenge")
         if not challenge:
@@ -146,8 +78,7 @@ def register_error_handlers(app: Flask, *, debug_pid_header: bool) -> None:
 
     @app.errorhandler(Rejection)
     def rejected(rejection: Rejection) -> Response:
-        if rejection.status < 500:
-            log.info("refused %s %s: %d %s", request.method, request.path, rejection.status, rejection.error)
+        log_refusal(request.method, request.path, rejection)
         return json_response(rejection.status, rejection.body(), rejection.headers.items())
 
     @app.errorhandler(HTTPException)
