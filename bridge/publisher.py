@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import dataclasses
 import logging
 import threading
 import time
@@ -23,67 +22,11 @@ import pika
 from pika.adapters.select_connection import SelectConnection
 
 from bridge.amqp import connection_parameters
+from bridge.confirmations import Confirmation, FutureConfirmation, Outgoing
 from core.errors import BrokerUnavailable, MessageUnroutable
 from core.topology import Topology
 
 log = logging.getLogger(__name__)
-
-
-class _Confirmation:
-    """The broker's answer to one message, waited for by the publishing thread (a lock: cheaper than a Future).
-
-    Exactly one owner settles it: whoever takes the message out of the outbox or the pending map.
-    """
-
-    __slots__ = ("_lock", "error", "_settled")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lock.acquire()
-        self.error: BrokerUnavailable | None = None
-        self._settled = False
-
-    def done(self) -> bool:
-        return self._settled
-
-    def settle(self, error: BrokerUnavailable | None) -> None:
-        if not self._settled:
-            self._settled = True
-            self.error = error
-            self._lock.release()
-
-    def wait(self, timeout: float) -> bool:
-        """True once settled, False after ``timeout`` seconds."""
-        return self._lock.acquire(timeout=max(0.0, timeout))
-
-
-class _FutureConfirmation:
-    """The broker's answer as a ``concurrent.futures.Future`` (``publish_async``)."""
-
-    __slots__ = ("future",)
-
-    def __init__(self) -> None:
-        self.future: concurrent.futures.Future = concurrent.futures.Future()
-
-    def done(self) -> bool:
-        return self.future.done()
-
-    def settle(self, error: BrokerUnavailable | None) -> None:
-        if self.future.done():
-            return
-        if error is None:
-            self.future.set_result(None)
-        else:
-            self.future.set_exception(error)
-
-
-@dataclasses.dataclass
-class _Outgoing:
-    exchange: str
-    routing_key: str
-    body: bytes
-    properties: pika.BasicProperties
-    confirmation: _Confirmation | _FutureConfirmation
 
 
 class Publisher:
@@ -96,9 +39,9 @@ class Publisher:
         self._confirm_timeout = confirm_timeout
         self._max_reconnect_delay = max_reconnect_delay
         self._lock = threading.Lock()
-        self._outbox: collections.deque[_Outgoing] = collections.deque()
+        self._outbox: collections.deque[Outgoing] = collections.deque()
         self._drain_scheduled = False
-        self._pending: dict[int, _Outgoing] = {}
+        self._pending: dict[int, Outgoing] = {}
         self._returned: list[tuple[str, str | None]] = []
         self._next_tag = 1
         self._connection: SelectConnection | None = None
@@ -128,7 +71,7 @@ class Publisher:
                 headers: dict[str, Any] | None = None, timeout: float | None = None,
                 content_type: str = "application/json") -> None:
         """Publish persistently and block until the broker confirmed it (raises BrokerUnavailable)."""
-        confirmation = _Confirmation()
+        confirmation = Confirmation()
         self._hand_over(exchange, routing_key, body, message_id, headers, content_type, confirmation)
         wait = self._confirm_timeout if timeout is None else timeout
         if not confirmation.wait(wait):
@@ -140,13 +83,13 @@ class Publisher:
                       headers: dict[str, Any] | None = None,
                       content_type: str = "application/json") -> concurrent.futures.Future:
         """Hand a message to the I/O thread; the future completes when the broker confirmed it."""
-        confirmation = _FutureConfirmation()
+        confirmation = FutureConfirmation()
         self._hand_over(exchange, routing_key, body, message_id, headers, content_type, confirmation)
         return confirmation.future
 
     def _hand_over(self, exchange: str, routing_key: str, body: bytes, message_id: str,
                    headers: dict[str, Any] | None, content_type: str,
-                   confirmation: _Confirmation | _FutureConfirmation) -> None:
+                   confirmation: Confirmation | FutureConfirmation) -> None:
         """Queue the message for the I/O thread, waking it unless a drain is already due."""
         if not self.ready:
             confirmation.settle(BrokerUnavailable(self._unready_reason()))
@@ -154,7 +97,7 @@ class Publisher:
         properties = pika.BasicProperties(delivery_mode=2, message_id=message_id, headers=headers or None,
                                           content_type=content_type, timestamp=int(time.time()))
         with self._lock:
-            self._outbox.append(_Outgoing(exchange, routing_key, body, properties, confirmation))
+            self._outbox.append(Outgoing(exchange, routing_key, body, properties, confirmation))
             schedule = not self._drain_scheduled
             self._drain_scheduled = True
         if schedule:
@@ -250,7 +193,7 @@ class Publisher:
         for outgoing in batch:
             self._send(outgoing)
 
-    def _send(self, outgoing: _Outgoing) -> None:
+    def _send(self, outgoing: Outgoing) -> None:
         if outgoing.confirmation.done():
             return
         if self._channel is None or not self._ready.is_set():
@@ -280,7 +223,7 @@ class Publisher:
                 break
             self._settle(pending.pop(tag), acked)
 
-    def _settle(self, outgoing: _Outgoing, acked: bool) -> None:
+    def _settle(self, outgoing: Outgoing, acked: bool) -> None:
         ident = (outgoing.routing_key, outgoing.properties.message_id)
         if ident in self._returned:
             self._returned.remove(ident)
