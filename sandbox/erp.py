@@ -1,4 +1,5 @@
-"""A stand-in for any HTTP ERP (docs/http-erp.md): an in-memory store behind ``/{entity}/{key}``.
+"""A stand-in for any HTTP ERP (docs/http-erp.md): an in-memory store (``sandbox.erp_store``) behind
+``/{entity}/{key}``.
 
 Keys are read from the raw request URI, so ``bla%2Fkoe`` is the one key ``bla/koe`` (werkzeug decodes
 ``%2F`` before routing). Write counters per record prove "written exactly once"; ``/__sandbox/...``
@@ -8,8 +9,6 @@ injects latency, failing statuses and hangs. Thread-safe; tests run it in a thre
 
 from __future__ import annotations
 
-import collections
-import dataclasses
 import hmac
 import json
 import logging
@@ -24,102 +23,10 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.notification import ENTITIES
+from sandbox.erp_store import ErpStore, Fault
 
 log = logging.getLogger(__name__)
 EXTENSION = "erp_sandbox"
-
-
-@dataclasses.dataclass
-class Fault:
-    """The next ``times`` calls (of ``entity``, or any) hang ``hang`` seconds, then answer ``status``."""
-
-    times: int
-    status: int | None = None
-    retry_after: int | None = None
-    body: str | None = None
-    entity: str | None = None
-    hang: float = 0.0
-
-
-class ErpStore:
-    """The sandbox's records, per-record write/delete counters, and the faults still to inject."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget records, counters and faults; calls still hanging answer 503 at once."""
-        with self.lock:
-            released = getattr(self, "released", None)
-            self.records: dict[tuple[str, str], dict[str, Any]] = {}
-            self.writes: collections.Counter[tuple[str, str]] = collections.Counter()
-            self.deletes: collections.Counter[tuple[str, str]] = collections.Counter()
-            self.calls = 0
-            self.next_id = 1
-            self.latency_ms = 0.0
-            self.faults: list[Fault] = []
-            self.released = threading.Event()
-        if released is not None:
-            released.set()
-
-    def put(self, entity: str, key: str, document: dict[str, Any]) -> tuple[int, bool]:
-        """Store the document; (record id, whether it was created)."""
-        with self.lock:
-            self.writes[(entity, key)] += 1
-            record = self.records.get((entity, key))
-            created = record is None
-            if record is None:
-                record = self.records[(entity, key)] = {"id": self.next_id}
-                self.next_id += 1
-            record["document"] = document
-            return record["id"], created
-
-    def get(self, entity: str, key: str) -> dict[str, Any] | None:
-        with self.lock:
-            record = self.records.get((entity, key))
-            return None if record is None else {"id": record["id"], "entity": entity, "key": key,
-                                                "document": record["document"]}
-
-    def delete(self, entity: str, key: str) -> bool:
-        with self.lock:
-            self.deletes[(entity, key)] += 1
-            return self.records.pop((entity, key), None) is not None
-
-    def listing(self, entity: str, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
-        with self.lock:
-            keys = [key for (kind, key) in self.records if kind == entity]
-            chosen = keys[offset:None if limit is None else offset + limit]
-            items = [{"id": self.records[(entity, key)]["id"], "key": key,
-                      "document": self.records[(entity, key)]["document"]} for key in chosen]
-        return {"count": len(keys), "offset": offset, "items": items}
-
-    def counters(self) -> dict[str, Any]:
-        with self.lock:
-            records = sorted(set(self.writes) | set(self.deletes))
-            return {"calls": self.calls, "records": [
-                {"entity": entity, "key": key, "writes": self.writes[(entity, key)],
-                 "deletes": self.deletes[(entity, key)]} for entity, key in records]}
-
-    def add_fault(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
-    def begin_call(self) -> float:
-        """Count a call; the latency (ms) it must wait."""
-        with self.lock:
-            self.calls += 1
-            return self.latency_ms
-
-    def take_fault(self, entity: str | None) -> tuple[Fault | None, threading.Event]:
-        """The fault this call uses up (or None), and the event that ends hangs on reset."""
-        with self.lock:
-            fault = next((f for f in self.faults if f.entity in (None, entity)), None)
-            if fault is not None:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-            return fault, self.released
 
 
 def create_app(token: str = "") -> Flask:
@@ -246,6 +153,21 @@ def _admin_routes(app: Flask, store: ErpStore) -> None:
             store.latency_ms = milliseconds
         return _json({"latency_ms": milliseconds}, 200)
 
+    @app.post("/__sandbox/reset")
+    def reset() -> Response:
+        store.reset()
+        return _json({"reset": True}, 200)
+
+    @app.get("/__sandbox/counters")
+    def counters() -> Response:
+        return jsonify(store.counters())
+
+    _fault_routes(app, store)
+
+
+def _fault_routes(app: Flask, store: ErpStore) -> None:
+    """``/__sandbox/fail`` and ``/__sandbox/hang``: queue faults for the next calls."""
+
     @app.post("/__sandbox/fail")
     def fail() -> Response:
         body = _admin_body()
@@ -266,15 +188,6 @@ def _admin_routes(app: Flask, store: ErpStore) -> None:
         seconds = _number(body, "seconds", 0.001, 600, required=True)
         store.add_fault(Fault(times=_times(body), hang=seconds, entity=_entity(body)))
         return _json({"queued": "hang", "seconds": seconds, "times": _times(body)}, 200)
-
-    @app.post("/__sandbox/reset")
-    def reset() -> Response:
-        store.reset()
-        return _json({"reset": True}, 200)
-
-    @app.get("/__sandbox/counters")
-    def counters() -> Response:
-        return jsonify(store.counters())
 
 
 def _admin_body() -> dict[str, Any]:

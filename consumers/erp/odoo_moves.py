@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from consumers.erp import odoo_sales_values as sales_values
 from consumers.erp import odoo_values as values
 from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
 from consumers.erp.odoo_catalog import Catalog
@@ -25,11 +26,12 @@ class Moves:
     def upsert(self, entity: str, key: str, doc: dict) -> int:
         """account.move bound as ``invoice_<id>``/``creditmemo_<id>``. A draft move is rewritten at each
         sync; a posted one is never edited (Odoo's accounting rules), only cancelled when Magento cancels."""
-        move_type = values.MOVE_TYPES[entity]
+        move_type = sales_values.MOVE_TYPES[entity]
         order = self.sales.order_of(doc, entity, key)
         order_row = self.rpc.execute_kw("sale.order", "read", [[order]], {"fields": ["name", "partner_invoice_id"]})[0]
-        header = values.move_vals(doc, move_type=move_type, partner_id=order_row["partner_invoice_id"][0],
-                                  origin=order_row["name"], currency_id=self.reference.currency_id(doc.get("currency")))
+        header = sales_values.move_vals(doc, move_type=move_type, partner_id=order_row["partner_invoice_id"][0],
+                                        origin=order_row["name"],
+                                        currency_id=self.reference.currency_id(doc.get("currency")))
         name = values.binding_name(entity, key)
         current = self._current(name, [("move_type", "=", move_type), ("ref", "=", doc["increment_id"]),
                                        ("invoice_origin", "=", order_row["name"])])
@@ -69,13 +71,13 @@ class Moves:
         names = [values.line_name(values.required(line, "order_item_id")) for line in lines]
         shipping = values.shipping_line_name(str(doc["order_id"]))
         bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, names + [shipping]).items()}
-        wanted = [values.move_line_vals(line, variants.get(line.get("sku")), bound.get(name))
+        wanted = [sales_values.move_line_vals(line, variants.get(line.get("sku")), bound.get(name))
                   for line, name in zip(lines, names)]
         shipping_product = self.catalog.shipping_product() if values.money(doc.get("shipping_amount")) else None
-        return wanted + values.move_extra_lines(doc, shipping_product, bound.get(shipping))
+        return wanted + sales_values.move_extra_lines(doc, shipping_product, bound.get(shipping))
 
     def _follow_state(self, move: int, state: str, doc: dict, entity: str) -> None:
-        target = values.move_target_state(doc.get("state"))
+        target = sales_values.move_target_state(doc.get("state"))
         if target == "posted" and state == "draft":
             self.rpc.execute_kw(MOVE, "action_post", [[move]])
             log.info("posted account.move %s (Magento %s %s)", move, entity, doc.get("increment_id"))

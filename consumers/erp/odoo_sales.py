@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from consumers.erp import odoo_sales_values as sales_values
 from consumers.erp import odoo_values as values
 from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
 from consumers.erp.odoo_catalog import Catalog
@@ -29,8 +30,8 @@ class Sales:
         """sale.order bound as ``order_<id>``; confirmed or cancelled to follow Magento's state."""
         partner = self.partners.order_partner(key, doc)
         invoice, delivery = self.partners.order_addresses(key, partner, doc)
-        header = values.order_vals(doc, partner_id=partner, invoice_id=invoice, shipping_id=delivery)
-        wanted = values.order_lines(doc, self._variants(doc), self._shipping(doc))
+        header = sales_values.order_vals(doc, partner_id=partner, invoice_id=invoice, shipping_id=delivery)
+        wanted = sales_values.order_lines(doc, self._variants(doc), self._shipping(doc))
         name = values.binding_name("order", key)
         current = self._bound_order(name, doc)
         if current is None:
@@ -86,8 +87,8 @@ class Sales:
 
     def _update_order(self, current: dict, header: dict, wanted: list[tuple[str, dict]]) -> None:
         bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, [n for n, _ in wanted]).items()}
-        commands, created = values.plan_line_commands(wanted, bound, current["order_line"],
-                                                      confirmed=current["state"] == "sale")
+        commands, created = sales_values.plan_line_commands(wanted, bound, current["order_line"],
+                                                            confirmed=current["state"] == "sale")
         self.rpc.execute_kw(ORDER, "write", [[current["id"]], {**header, "order_line": commands}])
         if created:
             self._bind_new_lines(current["id"], [item for item in wanted if item[0] in created],
@@ -105,7 +106,7 @@ class Sales:
         self.bindings.bind_many(LINE, pairs)
 
     def _follow_state(self, order: int, state: str, doc: dict) -> None:
-        target = values.order_target_state(doc.get("state"))
+        target = sales_values.order_target_state(doc.get("state"))
         if target == "sale" and state != "sale":
             if state == "cancel":
                 self.rpc.execute_kw(ORDER, "action_draft", [[order]])
@@ -130,7 +131,7 @@ class Sales:
         if picking is None:  # e.g. the order is being confirmed by another consumer right now: try again later
             raise ErpUnavailable(f"shipment {doc.get('increment_id')}: Odoo order {order} has no delivery yet to "
                                  "carry its tracking (the order must be confirmed, with goods to deliver)")
-        reference = values.tracking_reference(picking["carrier_tracking_ref"], doc.get("tracks") or [])
+        reference = sales_values.tracking_reference(picking["carrier_tracking_ref"], doc.get("tracks") or [])
         if reference and reference != picking["carrier_tracking_ref"]:
             self.rpc.execute_kw(PICKING, "write", [[picking["id"]], {"carrier_tracking_ref": reference}])
         if binding is None or binding.res_id != picking["id"]:

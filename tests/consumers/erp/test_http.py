@@ -15,7 +15,8 @@ import responses
 from consumers.erp.http import HttpErpBackend, key_segment, retry_after_seconds
 from core.errors import (ConfigError, ErpAuthError, ErpRejected, ErpUnavailable, MappingError, PermanentError,
                          RetryableError)
-from sandbox.erp import Fault, SandboxThread
+from sandbox.erp import SandboxThread
+from sandbox.erp_store import Fault
 from tests.support import free_port
 
 BASE = "http://127.0.0.1:8999/erp"
