@@ -36,7 +36,6 @@ from tests import support
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("receiver.lua")
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BODY_BYTES = 1024
 
 
@@ -173,25 +172,6 @@ def queue_depth(amqp_url: str, queue: str, purge: bool = False) -> int:
         connection.close()
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str | None]:
-    """A throw-away PostgreSQL database, or None when the server does not answer."""
-    name = f"bench_receiver_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        yield None
-        return
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @dataclasses.dataclass
 class Plan:
     wrk: str
@@ -286,8 +266,12 @@ def main(argv: list[str] | None = None) -> None:
         results.append(bench_receiver(plan, "receiver, no dedup", "bench.receiver_apps:without_dedup()",
                                       sqlite_url))
         if not args.skip_postgres:
-            with postgres_database() as postgres_url:
-                if postgres_url:
+            with contextlib.ExitStack() as stack:
+                try:
+                    postgres_url = stack.enter_context(support.temporary_postgres_database(prefix="bench_receiver"))
+                except sa.exc.OperationalError as error:
+                    print(f"bench: skipping the PostgreSQL run: {str(error).splitlines()[0]}", file=sys.stderr)
+                else:
                     results.append(bench_receiver(plan, "receiver, dedup on PostgreSQL", "bridge:create_app()",
                                                   postgres_url))
         print(f"signed {BODY_BYTES}-byte notifications, {args.connections} connections, "

@@ -108,13 +108,20 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @contextlib.contextmanager
-def temporary_postgres_database(admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
-    """A throw-away database on the local PostgreSQL, dropped afterwards; yields its URL."""
-    name = f"bridge_test_{uuid.uuid4().hex[:10]}"
+def temporary_postgres_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "bridge_test") -> Iterator[str]:
+    """A throw-away database on the local PostgreSQL, dropped afterwards; yields its URL.
+
+    Raises ``sqlalchemy.exc.OperationalError`` when the server does not answer.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except BaseException:
+        admin.dispose()
+        raise
+    try:
         yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as connection:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import pika
 import pytest
@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from bridge.app import assemble, stop
 from bridge.signatures import sign
 from core.settings import Settings
-from tests.bridge.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy
 
 SECRET = "whsec_" + base64.b64encode(b"bridge-test-secret-0123456789abc").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"bridge-test-old-secret-987654321").decode()
@@ -112,8 +112,7 @@ def broker_proxy(broker: str) -> Iterator[TcpProxy]:
 
 
 def proxied_url(url: str, proxy: TcpProxy) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"))
+    return proxy.url_for(url)
 
 
 def vhost_of(url: str) -> str:

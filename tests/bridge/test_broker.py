@@ -13,7 +13,7 @@ from core.notification import ENTITIES, Notification
 from core.topology import entity_queue, topology
 from tests import support
 from tests.bridge.conftest import TOKEN, drain, notification, proxied_url
-from tests.bridge.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy
 
 BEARER = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 

@@ -13,7 +13,7 @@ from core.errors import BrokerUnavailable, MessageUnroutable
 from core.topology import EVENTS_EXCHANGE, entity_queue, topology
 from tests import support
 from tests.bridge.conftest import proxied_url
-from tests.bridge.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
-"""Fixtures for the consumer engine: short retry tiers, an in-process runner, a cuttable TCP proxy."""
+"""Fixtures for the consumer engine: short retry tiers, an in-process runner, a TCP proxy to the broker."""
 
 from __future__ import annotations
 
 import contextlib
 import http.server
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pika
 import pytest
@@ -20,6 +19,7 @@ from core.settings import Settings
 from core.topology import retry_queue, topology
 from tests import support
 from tests.consumers.helpers import RunningRunner
+from tests.tcp_proxy import TcpProxy
 
 SHORT_TIERS = (1, 2)
 
@@ -71,65 +71,11 @@ def start_runner() -> Iterator[Callable[..., RunningRunner]]:
                 running.stop()
 
 
-class TcpProxy:
-    """Forwards 127.0.0.1:<port> to the broker; ``cut()`` drops every open connection (the broker stays up)."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._listener.settimeout(0.1)
-        self._closed = False
-        threading.Thread(target=self._accept_loop, name="test-proxy", daemon=True).start()
-
-    def url_for(self, amqp_url: str) -> str:
-        parts = urlsplit(amqp_url)
-        netloc = parts.netloc.rsplit(":", 1)[0] + f":{self.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
-
-    def _accept_loop(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            with self._lock:
-                self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        for sock in (source, sink):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def close(self) -> None:
-        self._closed = True
-        self._listener.close()
-        self.cut()
-
-
 @pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    tcp_proxy = TcpProxy(5672)
-    yield tcp_proxy
-    tcp_proxy.close()
+def proxy(broker_url: str) -> Iterator[TcpProxy]:
+    """A TCP proxy in front of the broker; ``proxy.url_for(url)`` points a client at it, ``drop()`` cuts it off."""
+    with TcpProxy(("127.0.0.1", urlsplit(broker_url).port or 5672)) as tcp_proxy:
+        yield tcp_proxy
 
 
 @pytest.fixture

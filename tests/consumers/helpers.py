@@ -13,6 +13,7 @@ from consumers.dispatch import Outcome
 from consumers.runner import Runner
 from core.notification import Notification
 from core.topology import EVENTS_EXCHANGE
+from tests import support
 
 
 def notification(key: str, event: str, entity: str = "product", action: str = "save") -> Notification:
@@ -33,6 +34,10 @@ def depth(channel: Any, queue: str) -> int:
 
 def consumers_of(channel: Any, queue: str) -> int:
     return channel.queue_declare(queue, passive=True).method.consumer_count
+
+
+def wait_for_rows(reports: Reports, count: int, timeout: float = 20) -> None:
+    support.wait_for(lambda: len(reports.rows) >= count, timeout, message=f"{count} report rows")
 
 
 class RunningRunner:

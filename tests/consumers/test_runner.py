@@ -1,4 +1,7 @@
-"""The consumer engine against the real RabbitMQ: acks, coalescing, retries, dead letters, reconnects."""
+"""The consumer engine against the real RabbitMQ: acks, coalescing, retries, dead letters.
+
+Reconnects and broker errors are tested in test_connection.py, acks held behind a slow record in test_settling.py.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +12,19 @@ import pika
 import pytest
 import tenacity
 
-from bridge.amqp import connection_parameters, declare
+from bridge.amqp import declare
 from consumers.dispatch import Outcome
-from consumers.runner import Runner, RunnerFailed
 from core.errors import MagentoAuthError, MagentoServerError, MagentoUnavailable, MagentoValidationError
-from core.notification import ENTITIES
 from core.topology import (
     DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
     RETRY_TIER_HEADER, dead_queue, entity_queue, retry_queue, topology,
 )
 from tests import support
-from tests.consumers.helpers import Recorder, Reports, depth, notification, publish
+from tests.consumers.helpers import Recorder, Reports, depth, notification, publish, wait_for_rows
 
 PRODUCTS = entity_queue("product")
 FAST_PUBLISH_RETRY = {"stop": tenacity.stop_after_attempt(2), "wait": tenacity.wait_fixed(0.1),
                       "retry": tenacity.retry_if_exception_type(Exception), "reraise": True}
-
-
-def wait_for_rows(reports: Reports, count: int, timeout: float = 20) -> None:
-    support.wait_for(lambda: len(reports.rows) >= count, timeout, message=f"{count} report rows")
 
 
 def get_dead(channel, entity: str = "product"):
@@ -288,72 +285,3 @@ def test_an_unconfirmed_retry_copy_leaves_the_message_requeued_not_lost(consumer
                      message="q1 synced")
     running.stop()
     assert depth(amqp_channel, PRODUCTS) == depth(amqp_channel, retry_queue(1)) == 0
-
-
-def test_a_lost_connection_is_reopened_and_stale_results_are_not_acked(consumer_settings, start_runner, proxy,
-                                                                      amqp_channel) -> None:
-    release = threading.Event()
-    handler = Recorder(lambda notes: (release.wait(20) if notes[0].key == "SLOW" else None, Outcome())[1])
-    reports = Reports()
-    settings = consumer_settings(AMQP_URL=proxy.url_for(consumer_settings().amqp_url))
-    running = start_runner(settings, ["product"], handler, reports)
-    publish(amqp_channel, notification("SLOW", "s1"))
-    support.wait_for(lambda: handler.calls_for("SLOW"), message="the slow call")
-    assert running.runner.connections == 1
-    proxy.cut()
-    support.wait_for(lambda: running.runner.connections == 2 and running.runner.consuming.is_set(),
-                     message="a new connection")
-    for index in range(5):
-        publish(amqp_channel, notification(f"SKU-{index}", f"n{index}"))
-    release.set()
-    support.wait_for(lambda: len(handler.calls_for("SLOW")) == 2, message="the slow record redelivered")
-    wait_for_rows(reports, 7)
-    running.stop()
-    assert running.runner.counts["stale"] == 1
-    assert handler.calls_for("SLOW") == [["s1"], ["s1"]]
-    assert sorted({row["event"] for row in reports.rows}) == ["n0", "n1", "n2", "n3", "n4", "s1"]
-    assert depth(amqp_channel, PRODUCTS) == 0
-
-
-def test_messages_finished_behind_a_slow_one_are_acked_so_only_the_slow_one_comes_back(
-        consumer_settings, start_runner, proxy, amqp_channel) -> None:
-    release = threading.Event()
-    handler = Recorder(lambda notes: (release.wait(20) if notes[0].key == "SLOW" else None, Outcome())[1])
-    reports = Reports()
-    settings = consumer_settings(AMQP_URL=proxy.url_for(consumer_settings().amqp_url), CONSUMER_CONCURRENCY=2,
-                                 CONSUMER_PREFETCH=10)  # up to 4 acks held behind an unfinished delivery
-    running = start_runner(settings, ["product"], handler, reports)
-    publish(amqp_channel, notification("SLOW", "s1"))
-    support.wait_for(lambda: handler.calls_for("SLOW"), message="the slow call")
-    for index in range(8):
-        publish(amqp_channel, notification(f"FAST-{index}", f"f{index}"))
-    support.wait_for(lambda: running.runner.counts["ack"] == 8, message="the 8 fast messages acked")
-    proxy.cut()  # the slow message was never acked, not even by a multiple ack: the broker redelivers it
-    support.wait_for(lambda: running.runner.connections == 2 and running.runner.waiting == 1,
-                     message="the slow message redelivered (waiting for its first handling to end)")
-    release.set()
-    support.wait_for(lambda: len(handler.calls_for("SLOW")) == 2, message="the slow message handled again")
-    wait_for_rows(reports, 10)
-    running.stop()
-    assert all(handler.calls_for(f"FAST-{index}") == [[f"f{index}"]] for index in range(8))
-    assert depth(amqp_channel, PRODUCTS) == 0
-
-
-def test_a_channel_error_stops_the_runner_with_an_error(make_settings) -> None:
-    with support.temporary_vhost("bridge-test-channel") as url:
-        connection = pika.BlockingConnection(connection_parameters(url, name="test-conflict"))
-        connection.channel().queue_declare(PRODUCTS, durable=True)  # a classic queue: arguments differ
-        connection.close()
-        runner = Runner(make_settings(AMQP_URL=url), ["product"], Recorder())
-        with pytest.raises(RunnerFailed, match="PRECONDITION_FAILED"):
-            runner.run()
-
-
-def test_a_consumer_cancelled_by_the_broker_stops_the_runner(consumer_settings, start_runner,
-                                                             amqp_channel) -> None:
-    running = start_runner(consumer_settings(), ["creditmemo"], Recorder())
-    amqp_channel.queue_delete(entity_queue("creditmemo"))
-    running.thread.join(20)
-    with pytest.raises(RunnerFailed, match="cancelled the consumer of magento.creditmemo"):
-        running.stop()
-    declare(amqp_channel, topology(ENTITIES))
