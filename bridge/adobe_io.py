@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import parsing
-from core.notification import SKU_KEYED, Notification, key_problem, normalise_key
+from core.notification import PRODUCT_ID, SKU_KEYED, Notification, key_problem, normalise_key
 from bridge.rejection import Rejection
 
 # Magento model event prefixes (the model's $_eventPrefix) and the bridge entity each one changes.
@@ -81,31 +81,46 @@ def notification_from_event(event: Any) -> Notification:
         raise Rejection(400, "the event has no type", {"type": ["Missing data for required field."]})
     entity, action = entity_action(event_type)
     value = _record_fields(event)
-    key = record_key(entity, value, event_type)
+    key, key_type = record_key(entity, value, event_type)
     return Notification(id=event_id, entity=entity, action=action, key=key,
-                        occurred_at=_occurred_at(event.get("time")), source="adobe-io")
+                        occurred_at=_occurred_at(event.get("time")), source="adobe-io", key_type=key_type)
 
 
-def record_key(entity: str, value: dict[str, Any], event_type: str) -> str:
-    """The record key from ``data.value``: the SKU for product and stock, the numeric id otherwise."""
+def record_key(entity: str, value: dict[str, Any], event_type: str) -> tuple[str, str | None]:
+    """(key, key_type) from ``data.value``: the SKU for product and stock, the numeric id otherwise.
+
+    A stock item without a SKU is keyed by its ``product_id`` (key_type ``product_id``): the consumer
+    looks the SKU up, so the receiver makes no Magento call.
+    """
     fields = _SKU_FIELDS if entity in SKU_KEYED else _ID_FIELDS
-    raw = next((value[name] for name in fields if value.get(name) not in (None, "")), None)
+    raw, key_type = _first_present(value, fields), None
+    if raw is None and entity == "stock":
+        fields, key_type = (PRODUCT_ID,), PRODUCT_ID
+        raw = _first_present(value, fields)
     if raw is None:
-        raise Rejection(422, _missing_key_message(entity, value, event_type),
-                        {"data.value": [f"Has none of the fields {', '.join(fields)}."]})
-    problem = key_problem(entity, raw)
+        raise Rejection(422, _missing_key_message(entity, event_type),
+                        {"data.value": [f"Has none of the fields {', '.join(_key_fields(entity))}."]})
+    problem = key_problem(entity, raw, key_type)
     if problem:
         raise Rejection(422, f"the {entity} key in data.value is unusable: {problem}",
                         {"data.value": [problem[0].upper() + problem[1:] + "."]})
-    return normalise_key(entity, raw)
+    return normalise_key(entity, raw, key_type), key_type
 
 
-def _missing_key_message(entity: str, value: dict[str, Any], event_type: str) -> str:
+def _first_present(value: dict[str, Any], fields: tuple[str, ...]) -> Any:
+    return next((value[name] for name in fields if value.get(name) not in (None, "")), None)
+
+
+def _key_fields(entity: str) -> tuple[str, ...]:
     if entity == "stock":
-        product = f" (only product_id {value['product_id']})" if "product_id" in value else ""
-        return (f"{event_type} carries no SKU{product}, and stock is keyed by SKU; the receiver does not look "
-                "SKUs up in Magento: add a sku field to the event subscription, or subscribe "
-                "catalog_product_save_commit_after, whose payload carries sku and stock_data")
+        return _SKU_FIELDS + (PRODUCT_ID,)
+    return _SKU_FIELDS if entity in SKU_KEYED else _ID_FIELDS
+
+
+def _missing_key_message(entity: str, event_type: str) -> str:
+    if entity == "stock":
+        return (f"{event_type} carries neither a SKU (sku, product_sku) nor a product_id in data.value, so the "
+                "stock item cannot be identified; subscribe the event with its product_id field (or a sku field)")
     return f"{event_type} carries no record key for {entity}"
 
 

@@ -51,10 +51,10 @@ def notification_from_webhook(data: Any) -> Notification:
         raise Rejection(400, "the notification is not valid", _as_dict(exc.messages)) from None
     if not loaded["id"].strip():
         raise Rejection(400, "the notification is not valid", {"id": ["Must not be blank."]})
-    entity = loaded["entity"]
+    entity, key_type = loaded["entity"], loaded.get("key_type")
     return Notification(id=loaded["id"].strip(), entity=entity, action=loaded["action"],
-                        key=normalise_key(entity, loaded["key"]), occurred_at=_iso(loaded.get("occurred_at")),
-                        store_code=loaded.get("store_code"), source="webhook")
+                        key=normalise_key(entity, loaded["key"], key_type), occurred_at=_iso(loaded.get("occurred_at")),
+                        store_code=loaded.get("store_code"), source="webhook", key_type=key_type)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

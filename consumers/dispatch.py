@@ -29,10 +29,15 @@ OUTCOME_STATUSES = (SYNCED, SKIPPED)
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """What a handler did with a record: ``synced``, or ``skipped`` with a ``detail`` such as "unchanged"."""
+    """What a handler did with a record: ``synced``, or ``skipped`` with a ``detail`` such as "unchanged".
+
+    ``key``: the record key the handler resolved the notifications' key to (the SKU of a stock notification
+    keyed by product id); reports name the record by it. None: the notifications' own key.
+    """
 
     status: str = SYNCED
     detail: str | None = None
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in OUTCOME_STATUSES:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from consumers import stock_keys
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
 from consumers.erp.base import ErpBackend
 from consumers.magento.records import fetch_record
@@ -50,16 +51,25 @@ class Pipeline:
     lease_wait: float = 10.0  # another worker importing the same dependency usually finishes in well under 1 s
 
     def handle(self, notifications: list[Notification]) -> Outcome:
-        """The runner's handler: every notification is for the same record."""
-        entity, key = notifications[0].record
+        """The runner's handler: every notification is for the same record.
+
+        A stock notification keyed by product id is first resolved to its SKU (``consumers.stock_keys``),
+        then handled as the stock notification of that SKU; the outcome carries the SKU for the reports.
+        """
+        first = notifications[0]
         try:
-            with self._lease(entity, key) as lease:
-                return self.sync(entity, key, lease=lease)
+            resolved = stock_keys.resolve(self.client, first)
+            if resolved is None:
+                log.info("skipped stock of product %s: Magento no longer has the product", first.key)
+                return Outcome(SKIPPED, stock_keys.unmatched(first))
+            with self._lease(resolved.entity, resolved.key) as lease:
+                outcome = self.sync(resolved.entity, resolved.key, lease=lease)
         except (MagentoUnavailable, MagentoNotFound) as error:
-            if entity in self.noncritical and _endpoint_unavailable(error):
-                log.warning("skipped %s %r: its Magento endpoint is unavailable (%s)", entity, key, error.message)
+            if first.entity in self.noncritical and _endpoint_unavailable(error):
+                log.warning("skipped %s %r: its Magento endpoint is unavailable (%s)", *first.record, error.message)
                 return Outcome(SKIPPED, f"entity unavailable: {error.report_text()}")
             raise
+        return outcome if resolved is first else dataclasses.replace(outcome, key=resolved.key)
 
     def sync(self, entity: str, key: str, *, lease: Lease, depth: int = 0, force: bool = False) -> Outcome:
         """Bring the ERP's copy of (entity, key) to Magento's current state under the record's ``lease``."""

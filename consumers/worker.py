@@ -99,7 +99,8 @@ class Worker:
             return [self._fail(delivery, error, duration_ms) for delivery in deliveries]
         duration_ms = _elapsed_ms(started)
         for delivery in deliveries:
-            self._report(delivery, outcome.status, delivery.attempt, duration_ms, None, None, outcome.detail)
+            self._report(delivery, outcome.status, delivery.attempt, duration_ms, None, None, outcome.detail,
+                         outcome.key)
         log.debug("%s %s %s (%d notifications)", outcome.status, *notifications[0].record, len(deliveries))
         return [(delivery, ACK) for delivery in deliveries]
 
@@ -130,12 +131,14 @@ class Worker:
                                                  message_id=message_id, headers=headers)
 
     def _report(self, delivery: Delivery, status: str, attempts: int, duration_ms: int,
-                error_class: str | None, error_text: str | None, detail: str | None) -> None:
-        """Tell the reporter; a malformed message has no notification and is only logged."""
+                error_class: str | None, error_text: str | None, detail: str | None, key: str | None = None) -> None:
+        """Tell the reporter (of the notification keyed by ``key`` when the handler resolved its key); a
+        malformed message has no notification and is only logged."""
         if delivery.notification is None:
             return
+        notification = delivery.notification if key is None else delivery.notification.keyed_by(key)
         try:
-            self._reporter(delivery.notification, status, attempts, duration_ms, error_class, error_text, detail)
+            self._reporter(notification, status, attempts, duration_ms, error_class, error_text, detail)
         except Exception:
             log.exception("the reporter failed for %s (status %s); the message is settled anyway", delivery, status)
 

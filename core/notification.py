@@ -15,12 +15,20 @@ ENTITIES: tuple[str, ...] = (
 )
 ACTIONS: tuple[str, ...] = ("save", "delete")
 SKU_KEYED: frozenset[str] = frozenset({"product", "stock"})
+# Other keys than the usual one, and the entity each is allowed for: Adobe I/O stock item events carry the
+# product's numeric id, not its SKU; the consumer looks the SKU up (consumers/stock_keys.py).
+PRODUCT_ID = "product_id"
+KEY_TYPES: dict[str, str] = {PRODUCT_ID: "stock"}
 SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "replay", "sandbox")
 
 
 @dataclasses.dataclass(frozen=True)
 class Notification:
-    """One change: ``key`` is the SKU for product and stock, Magento's numeric entity id otherwise."""
+    """One change: ``key`` is the SKU for product and stock, Magento's numeric entity id otherwise.
+
+    ``key_type`` None means that usual key; ``"product_id"`` (stock only) means ``key`` is the numeric id of
+    the stock item's product, to be resolved to its SKU by the consumer.
+    """
 
     id: str
     entity: str
@@ -29,6 +37,7 @@ class Notification:
     occurred_at: str | None = None
     store_code: str | None = None
     source: str = "webhook"
+    key_type: str | None = None
 
     @property
     def routing_key(self) -> str:
@@ -36,8 +45,17 @@ class Notification:
 
     @property
     def record(self) -> tuple[str, str]:
-        """The record this notification is about, the unit of coalescing and of per-record ordering."""
-        return self.entity, self.key
+        """The record this notification is about, the unit of coalescing and of per-record ordering.
+
+        A key of another type is its own record (``("stock product_id", "42")``), never one SKU "42".
+        """
+        if self.key_type is None:
+            return self.entity, self.key
+        return f"{self.entity} {self.key_type}", self.key
+
+    def keyed_by(self, key: str) -> Notification:
+        """This notification with its usual key (e.g. the SKU a product id resolved to)."""
+        return dataclasses.replace(self, key=key, key_type=None)
 
     def to_dict(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
@@ -69,7 +87,7 @@ class Notification:
             if problems:
                 raise MalformedMessage("not a notification: " + json.dumps(problems, sort_keys=True))
         values = {name: data[name] for name in _FIELDS if data.get(name) is not None}
-        values["key"] = normalise_key(values["entity"], data["key"])
+        values["key"] = normalise_key(values["entity"], data["key"], values.get("key_type"))
         return cls(**values)
 
 
@@ -79,10 +97,11 @@ _FIELDS = tuple(field.name for field in dataclasses.fields(Notification))
 def plainly_valid(data: dict[str, Any]) -> bool:
     """Whether ``data`` surely passes ``schemas.notification.NotificationSchema``; False when unsure.
 
-    A subset of the schema's rules, written out: ``from_dict`` asks the schema whenever this says False.
+    A subset of the schema's rules, written out: ``from_dict`` asks the schema whenever this says False,
+    which it does for every notification with a ``key_type`` (rare; the schema checks those).
     """
     identifier, entity, action, key = data.get("id"), data.get("entity"), data.get("action"), data.get("key")
-    return (type(identifier) is str and 0 < len(identifier) <= 255
+    return ("key_type" not in data and type(identifier) is str and 0 < len(identifier) <= 255
             and type(entity) is str and entity in ENTITIES and type(action) is str and action in ACTIONS
             and type(key) in (str, int) and key_problem(entity, key) is None
             and _optional_text(data, "store_code", 64) and _plain_source(data.get("source", "webhook"))
@@ -119,8 +138,8 @@ def _schema() -> Any:
     return NotificationSchema()
 
 
-def normalise_key(entity: str, key: Any) -> str:
-    """The key as text; numeric ids given as JSON numbers become their decimal string."""
+def normalise_key(entity: str, key: Any, key_type: str | None = None) -> str:
+    """The key as text; numeric ids (a product id too) given as JSON numbers become their decimal string."""
     if isinstance(key, bool):
         raise ValueError("must be a string or a number")
     if isinstance(key, int):
@@ -129,21 +148,37 @@ def normalise_key(entity: str, key: Any) -> str:
         return str(int(key))
     if not isinstance(key, str):
         raise ValueError("must be a string or a number")
-    return key.strip() if entity not in SKU_KEYED else key
+    return key if entity in SKU_KEYED and key_type is None else key.strip()
 
 
-def key_problem(entity: str, key: Any) -> str | None:
-    """Why ``key`` cannot identify a record of ``entity``, or None when it can."""
+def key_type_problem(entity: str, key_type: Any) -> str | None:
+    """Why ``key_type`` cannot go with ``entity``, or None when it can (None, the usual key, always can)."""
+    if key_type is None:
+        return None
+    if not isinstance(key_type, str) or key_type not in KEY_TYPES:
+        return f"must be one of: {', '.join(KEY_TYPES)} (or left out for the usual key)"
+    if KEY_TYPES[key_type] != entity:
+        return f"only {KEY_TYPES[key_type]} notifications may be keyed by {key_type}, not {entity}"
+    return None
+
+
+def key_problem(entity: str, key: Any, key_type: str | None = None) -> str | None:
+    """Why ``key`` (of ``key_type``, None for the usual key) cannot identify a record of ``entity``, or None."""
     try:
-        text = normalise_key(entity, key)
+        text = normalise_key(entity, key, key_type)
     except ValueError as exc:
         return str(exc)
     if text.strip() == "":
         return "must not be empty"
     if len(text) > 255:
         return "must be at most 255 characters"
-    if entity not in SKU_KEYED and not (text.isascii() and text.isdigit() and int(text) > 0):
-        return f"must be a positive numeric id for {entity}"
+    numeric = entity not in SKU_KEYED or key_type is not None
+    if numeric and not (text.isascii() and text.isdigit() and int(text) > 0):
+        return f"must be a positive numeric {_id_name(entity, key_type)}"
     if any(ord(char) < 32 for char in text):
         return "must not contain control characters"
     return None
+
+
+def _id_name(entity: str, key_type: str | None) -> str:
+    return f"id for {entity}" if key_type is None else f"{key_type.replace('_', ' ')} for {entity}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.notification import ACTIONS, ENTITIES, SOURCES, key_problem
+from core.notification import ACTIONS, ENTITIES, KEY_TYPES, SOURCES, key_problem, key_type_problem
 
 
 class _Key(fields.Field):
@@ -31,10 +31,22 @@ class NotificationSchema(Schema):
     occurred_at = fields.DateTime(format="iso", load_default=None, allow_none=True)
     store_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     source = fields.String(load_default="webhook", validate=validate.OneOf(SOURCES))
+    # None (or absent) for the usual key; "product_id" for a stock notification keyed by its product's id.
+    key_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        tuple(KEY_TYPES), error="Must be one of: {choices} (or left out for the usual key)."))
 
     @validates_schema
     def _key_fits_entity(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "entity" in data and "key" in data:
-            problem = key_problem(data["entity"], data["key"])
-            if problem:
-                raise ValidationError(problem[0].upper() + problem[1:] + ".", field_name="key")
+        if "entity" not in data or "key" not in data:
+            return
+        key_type = data.get("key_type")
+        problem = key_type_problem(data["entity"], key_type)
+        if problem:
+            raise ValidationError(_sentence(problem), field_name="key_type")
+        problem = key_problem(data["entity"], data["key"], key_type)
+        if problem:
+            raise ValidationError(_sentence(problem), field_name="key")
+
+
+def _sentence(problem: str) -> str:
+    return problem[0].upper() + problem[1:] + "."

@@ -102,14 +102,45 @@ def test_stock_event_uses_the_sku_or_product_sku() -> None:
     assert notification_from_event(cloud_event(event_type, {"product_sku": "MB-02", "qty": 0})).key == "MB-02"
 
 
-def test_stock_event_without_a_sku_is_422_and_says_how_to_fix_it() -> None:
-    event = cloud_event("com.adobe.commerce.observer.cataloginventory_stock_item_save_commit_after",
-                        {"item_id": 190, "product_id": 190, "qty": 30})
+STOCK_ITEM_SAVED = "com.adobe.commerce.observer.cataloginventory_stock_item_save_commit_after"
+
+
+@pytest.mark.parametrize("product_id", [190, "190", " 190 ", 190.0])
+def test_stock_event_with_only_a_product_id_is_keyed_by_it_for_the_consumer_to_resolve(product_id: Any) -> None:
+    event = cloud_event(STOCK_ITEM_SAVED, {"item_id": 12, "product_id": product_id, "qty": 30, "is_in_stock": True})
+    result = notification_from_event(event)
+    assert (result.entity, result.action, result.key, result.key_type) == ("stock", "save", "190", "product_id")
+    assert result.record == ("stock product_id", "190")  # never coalesced with a SKU "190"
+    assert json.loads(result.to_body())["key_type"] == "product_id"
+
+
+def test_stock_event_with_a_sku_keeps_the_usual_key_and_no_key_type() -> None:
+    result = notification_from_event(cloud_event(STOCK_ITEM_SAVED, {"product_id": 190, "sku": "MB-01"}))
+    assert (result.key, result.key_type) == ("MB-01", None)
+    assert "key_type" not in json.loads(result.to_body())
+
+
+def test_stock_delete_event_with_only_a_product_id_is_keyed_by_it() -> None:
+    event = cloud_event("com.adobe.commerce.observer.cataloginventory_stock_item_delete_commit_after",
+                        {"item_id": 12, "product_id": 7})
+    result = notification_from_event(event)
+    assert (result.action, result.key, result.key_type) == ("delete", "7", "product_id")
+
+
+def test_stock_event_without_a_sku_or_product_id_is_422_and_says_so() -> None:
     with pytest.raises(Rejection) as refused:
-        notification_from_event(event)
+        notification_from_event(cloud_event(STOCK_ITEM_SAVED, {"item_id": 190, "qty": 30}))
     assert refused.value.status == 422
-    assert "carries no SKU (only product_id 190)" in refused.value.error
-    assert "catalog_product_save_commit_after" in refused.value.error
+    assert "carries neither a SKU (sku, product_sku) nor a product_id" in refused.value.error
+    assert refused.value.details == {"data.value": ["Has none of the fields sku, product_sku, product_id."]}
+
+
+@pytest.mark.parametrize("product_id", ["abc", 0, -4, True])
+def test_stock_event_with_an_unusable_product_id_is_422(product_id: Any) -> None:
+    with pytest.raises(Rejection) as refused:
+        notification_from_event(cloud_event(STOCK_ITEM_SAVED, {"item_id": 3, "product_id": product_id}))
+    assert refused.value.status == 422
+    assert "the stock key in data.value is unusable" in refused.value.error
 
 
 @pytest.mark.parametrize("value", [{"entity_id": "abc"}, {"entity_id": -3}, {"name": "no id"}])

@@ -258,3 +258,27 @@ def test_adobe_events_are_refused_when_no_key_is_configured(make_app, adobe_sign
     response = adobe_post(client, adobe_event("b7d2-0007"), adobe_sign)
     assert response.status_code == 401
     assert "ADOBE_IO_PUBLIC_KEYS" in response.json["error"]
+
+
+def test_an_adobe_stock_item_event_with_only_a_product_id_is_queued_keyed_by_it(client, amqp_channel,
+                                                                                   adobe_sign) -> None:
+    stock_item = "com.adobe.commerce.observer.cataloginventory_stock_item_save_commit_after"
+    response = adobe_post(client, adobe_event("b7d2-0008", stock_item, {"item_id": 4, "product_id": 42, "qty": 7}),
+                          adobe_sign)
+    assert (response.status_code, response.json) == (202, {"accepted": "b7d2-0008"})
+    [(_properties, body)] = drain(amqp_channel, entity_queue("stock"))
+    assert json.loads(body) == {"id": "b7d2-0008", "entity": "stock", "action": "save", "key": "42",
+                                "key_type": "product_id", "occurred_at": "2026-03-02T09:15:27.120Z",
+                                "source": "adobe-io"}
+    neither = adobe_post(client, adobe_event("b7d2-0009", stock_item, {"item_id": 4, "qty": 7}), adobe_sign)
+    assert neither.status_code == 422 and "nor a product_id" in neither.json["error"]
+    assert drain(amqp_channel, entity_queue("stock")) == []
+
+
+def test_a_webhook_key_type_on_another_entity_is_400(client, amqp_channel) -> None:
+    body = notification("evt-kt", "product", "save", 42, key_type="product_id")
+    response = client.post("/webhooks/magento", data=body, headers=BEARER)
+    assert response.status_code == 400
+    assert response.json["details"] == {"key_type": ["Only stock notifications may be keyed by product_id, "
+                                                     "not product."]}
+    assert drain(amqp_channel, entity_queue("product")) == []

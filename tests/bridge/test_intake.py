@@ -33,6 +33,26 @@ def test_sku_keys_are_kept_as_sent_and_naive_times_are_utc() -> None:
     assert result.occurred_at == "2026-02-01T10:00:00.000Z"
 
 
+def test_a_stock_notification_may_be_keyed_by_its_product_id() -> None:
+    result = notification_from_webhook({"id": "e", "entity": "stock", "action": "save", "key": 42,
+                                        "key_type": "product_id"})
+    assert (result.key, result.key_type, result.source) == ("42", "product_id", "webhook")
+    assert notification_from_webhook({"id": "e", "entity": "stock", "action": "save", "key": "S"}).key_type is None
+
+
+@pytest.mark.parametrize("data, details", [
+    ({"id": "e", "entity": "product", "action": "save", "key": 42, "key_type": "product_id"},
+     {"key_type": ["Only stock notifications may be keyed by product_id, not product."]}),
+    ({"id": "e", "entity": "stock", "action": "save", "key": "MB-01", "key_type": "product_id"},
+     {"key": ["Must be a positive numeric product id for stock."]}),
+    ({"id": "e", "entity": "stock", "action": "save", "key": 42, "key_type": "entity_id"},
+     {"key_type": ["Must be one of: product_id (or left out for the usual key)."]}),
+])
+def test_a_bad_key_type_is_400_with_the_field_explained(data: dict, details: dict) -> None:
+    rejection = refusal(notification_from_webhook, data)
+    assert (rejection.status, rejection.details) == (400, details)
+
+
 @pytest.mark.parametrize("data, field", [
     ({"entity": "product", "action": "save", "key": "A"}, "id"),
     ({"id": "e", "entity": "quote", "action": "save", "key": "A"}, "entity"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.notification import ENTITIES
+from core.notification import ENTITIES, Notification
 from core.topology import H_ERROR, H_ERROR_CLASS
 from sandbox.erp import SandboxThread
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
@@ -157,6 +157,23 @@ def test_a_noncritical_entity_with_its_module_disabled_is_skipped_while_others_s
     assert "Request does not match any route" in finals[invoice[0].id]["detail"]
     assert finals[order[0].id]["status"] == "dead"  # orders are critical: dead-lettered, replayable
     assert finals[product[0].id]["status"] == "synced"
+
+
+def test_a_stock_item_keyed_by_product_id_is_synced_under_its_sku_and_an_unknown_one_skipped(bridge, magento, erp):
+    """An Adobe I/O stock item event carries only product_id: the consumer looks the SKU up, then syncs."""
+    settings, reports = bridge
+    stove_id = admin(magento.url, "records/product/NW-STOVE", method="GET")["id"]
+    known = Notification("e2e-stock-by-id", "stock", "save", str(stove_id), source="adobe-io", key_type="product_id")
+    unknown = Notification("e2e-stock-gone", "stock", "save", "99999", source="adobe-io", key_type="product_id")
+    publish(settings.amqp_url, [known, unknown])
+    finals = reports.wait_final([known, unknown])
+    assert (finals[known.id]["status"], finals[known.id]["key"], finals[known.id]["entity"]) == (
+        "synced", "NW-STOVE", "stock")
+    assert held(erp, "stock")["NW-STOVE"]["sku"] == "NW-STOVE"
+    assert (finals[unknown.id]["status"], finals[unknown.id]["key"]) == ("skipped", "99999")
+    assert finals[unknown.id]["detail"] == ("product 99999 no longer exists in Magento, so its stock item cannot be "
+                                            "matched to a SKU")
+    assert dead_letters(settings.amqp_url, "stock") == []
 
 
 def test_attempts_exhausted_are_dead_lettered_with_the_count(bridge, erp):

@@ -14,11 +14,13 @@ import sqlalchemy as sa
 
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
 from consumers.erp.base import ErpBackend
+from consumers.magento.responses import SearchResult
+from consumers.magento.search_criteria import SearchCriteria
 from consumers.pipeline import Pipeline, build_handler, lease_owner
 from consumers.reports import ReportStore
 from consumers.sync_state import RecordBusy, SyncStateStore
 from core.db import ensure_schema, make_engine
-from core.errors import ErpUnavailable, MagentoNotFound, MagentoUnavailable, MappingError
+from core.errors import ErpUnavailable, MagentoNotFound, MagentoServerError, MagentoUnavailable, MappingError
 from core.notification import Notification
 from tests.schemas.conftest import read_fixture
 
@@ -32,6 +34,7 @@ class FakeMagento:
         self.records: dict[tuple[str, str], dict] = {}
         self.down: dict[str, Exception] = {}
         self.calls: list[tuple[str, str]] = []
+        self.searches: list[SearchCriteria] = []
 
     def _get(self, entity: str, key: str) -> dict:
         self.calls.append((entity, key))
@@ -51,6 +54,16 @@ class FakeMagento:
     def get_shipment(self, key): return self._get("shipment", key)
     def get_creditmemo(self, key): return self._get("creditmemo", key)
     def get_stock_item(self, sku): return self._get("stock", sku)
+
+    def list_products(self, criteria: SearchCriteria) -> SearchResult:
+        """Products by ``entity_id eq <id>`` (the only search the pipeline makes), projected to id and sku."""
+        self.searches.append(criteria)
+        if "products" in self.down:
+            raise self.down["products"]
+        [[wanted]] = criteria.filter_groups
+        items = [{"id": record["id"], "sku": record["sku"]} for (entity, _), record in self.records.items()
+                 if entity == "product" and str(record["id"]) == wanted.value]
+        return SearchResult(items, len(items))
 
 
 class FakeErp(ErpBackend):
@@ -281,3 +294,64 @@ def test_a_busy_record_is_retried_from_the_first_delay_tier(pipeline, magento, s
         with pytest.raises(RecordBusy) as busy:
             pipeline.handle(note("product", "HOT"))
     assert busy.value.retry_after is None
+
+
+def stock_item(sku: str, qty: float = 5, product_id: int = 412) -> dict:
+    record = read_fixture("stock_item.json")
+    record.update({"qty": qty, "product_id": product_id})
+    del record["_bridge"]  # Magento's stock item has no SKU; the fetcher adds it
+    return record
+
+
+def stock_by_product_id(product_id: str, action: str = "save") -> list[Notification]:
+    return [Notification(f"evt-stock-{product_id}", "stock", action, product_id, key_type="product_id")]
+
+
+def test_a_stock_notification_keyed_by_product_id_is_synced_keyed_by_its_sku(pipeline, magento, erp, state):
+    magento.records[("product", "MH-TEST")] = product("MH-TEST", id=412)
+    magento.records[("stock", "MH-TEST")] = stock_item("MH-TEST", qty=7)
+
+    assert pipeline.handle(stock_by_product_id("412")) == Outcome(SYNCED, key="MH-TEST")
+    assert erp.writes == [("stock", "MH-TEST")] and erp.held[("stock", "MH-TEST")]["qty"] == 7
+    [criteria] = magento.searches
+    assert [[(f.field, f.value, f.condition_type) for f in group] for group in criteria.filter_groups] == [
+        [("entity_id", "412", "eq")]]
+    assert criteria.fields == "items[id,sku],total_count"
+    assert state.get("stock", "MH-TEST")["lease_owner"] is None and state.get("stock", "412") is None
+    # Then exactly a stock notification of that SKU: the same sync state, so unchanged is unchanged.
+    assert pipeline.handle(note("stock", "MH-TEST")) == Outcome(SKIPPED, "unchanged")
+    assert pipeline.handle(stock_by_product_id("412")) == Outcome(SKIPPED, "unchanged", key="MH-TEST")
+
+
+def test_a_stock_notification_for_a_product_magento_no_longer_has_is_skipped_and_said_why(pipeline, magento, erp):
+    reason = "product 42 no longer exists in Magento, so its stock item cannot be matched to a SKU"
+    assert pipeline.handle(stock_by_product_id("42")) == Outcome(SKIPPED, reason)
+    assert pipeline.handle(stock_by_product_id("42", "delete")) == Outcome(SKIPPED, reason)
+    assert erp.writes == [] and erp.deletes == [] and magento.calls == []
+
+
+def test_a_stock_delete_keyed_by_product_id_deletes_the_sku_s_stock_when_magento_has_none(pipeline, magento, erp):
+    magento.records[("product", "MH-TEST")] = product("MH-TEST", id=412)
+    assert pipeline.handle(stock_by_product_id("412", "delete")) == Outcome(SYNCED, "deleted", key="MH-TEST")
+    assert erp.deletes == [("stock", "MH-TEST")]
+
+
+@pytest.mark.parametrize("error", [MagentoUnavailable("timed out [GET /rest/default/V1/products]"),
+                                   MagentoServerError("boom [GET /rest/default/V1/products]", status=500),
+                                   MagentoNotFound(ROUTE_MISSING, status=404)])
+def test_magento_errors_during_the_sku_lookup_keep_their_class_and_name_the_lookup(pipeline, magento, erp, error):
+    magento.down["products"] = error
+    with pytest.raises(type(error)) as raised:
+        pipeline.handle(stock_by_product_id("412"))
+    assert type(raised.value) is type(error) and raised.value.retryable == error.retryable
+    assert "looking up the SKU of product 412 for its stock item" in raised.value.message
+    assert erp.writes == []
+
+
+def test_a_busy_sku_makes_its_product_id_notification_busy_too(pipeline, magento, state):
+    """The lease is the SKU's: a product id notification never writes beside a SKU notification."""
+    magento.records[("product", "HOT")] = product("HOT", id=9)
+    magento.records[("stock", "HOT")] = stock_item("HOT")
+    with state.lease("stock", "HOT", "elsewhere:1:1", 60):
+        with pytest.raises(RecordBusy):
+            pipeline.handle(stock_by_product_id("9"))

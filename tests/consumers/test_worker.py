@@ -16,6 +16,7 @@ from consumers.dispatch import Outcome
 from consumers.retry import RetryPolicy
 from consumers.worker import ACK, REQUEUE, Delivery, Worker
 from core.errors import BrokerUnavailable, ErpRejected, ErpUnavailable, MalformedMessage
+from core.notification import Notification
 from core.topology import (DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, RETRY_EXCHANGE,
                            RETRY_TIER_HEADER, dead_queue, entity_queue, retry_tier)
 from tests.consumers.helpers import Reports, notification
@@ -74,6 +75,28 @@ def test_an_outcome_acks_and_reports_every_delivery_of_the_group(reports, broker
 
     assert reports.statuses("e-1") == [("skipped", 1)] and reports.statuses("e-2") == [("skipped", 2)]
     assert reports.of("e-1")[0]["detail"] == "unchanged" and broker.published == []
+
+
+def test_an_outcome_with_a_resolved_key_is_reported_under_that_key(reports, broker):
+    """A stock notification keyed by product id is reported under the SKU the handler resolved it to."""
+    note = Notification("e-9", "stock", "save", "412", key_type="product_id")
+    item = Delivery(1, 9, "stock", note.id, {}, note.to_body(), note)
+    worker = worker_for(lambda notes: Outcome("synced", key="MH-TEST"), reports, broker)
+
+    assert worker.settle(note.record, [item], None) == [(item, ACK)]
+
+    assert [(row["key"], row["status"]) for row in reports.of("e-9")] == [("MH-TEST", "synced")]
+
+
+def test_a_failure_of_a_product_id_notification_is_reported_under_the_product_id(reports, broker):
+    note = Notification("e-10", "stock", "save", "412", key_type="product_id")
+    item = Delivery(1, 10, "stock", note.id, {}, note.to_body(), note)
+    worker = worker_for(raising(ErpUnavailable("erp answered 503")), reports, broker)
+
+    assert worker.settle(note.record, [item], None) == [(item, ACK)]
+
+    assert [(row["key"], row["status"]) for row in reports.of("e-10")] == [("412", "retrying")]
+    assert broker.published[0]["body"] == note.to_body()  # the retry copy keeps the key_type
 
 
 def test_a_retryable_failure_publishes_a_retry_copy_then_acks(reports, broker):

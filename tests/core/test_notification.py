@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.errors import MalformedMessage
-from core.notification import Notification, key_problem, normalise_key, plainly_valid
+from core.notification import Notification, key_problem, key_type_problem, normalise_key, plainly_valid
 
 
 def test_round_trip_keeps_every_field():
@@ -64,6 +64,9 @@ TRICKY = [
     {**VALID, "occurred_at": "2026-01-02 03:04:05+01:00"}, {**VALID, "occurred_at": "2026-01-02"},
     {**VALID, "occurred_at": "yesterday"}, {**VALID, "occurred_at": 1767322245}, {**VALID, "occurred_at": ""},
     {**VALID, "extra": {"nested": True}},
+    {**VALID, "key_type": "product_id"}, {**VALID, "entity": "stock", "key_type": "product_id"},
+    {**VALID, "entity": "stock", "key": "SKU-1", "key_type": "product_id"}, {**VALID, "key_type": None},
+    {**VALID, "entity": "stock", "key": " 17 ", "key_type": "product_id"}, {**VALID, "key_type": "sku"},
 ]
 
 
@@ -90,3 +93,58 @@ def test_what_the_check_is_unsure_of_gets_the_schema_s_explanation(data, message
     with pytest.raises(MalformedMessage) as caught:
         Notification.from_dict(data)
     assert message in caught.value.message
+
+
+STOCK_BY_ID = {"id": "evt-7", "entity": "stock", "action": "save", "key": 42, "key_type": "product_id"}
+
+
+def test_a_stock_notification_keyed_by_product_id_round_trips_with_its_key_type():
+    parsed = Notification.from_dict(STOCK_BY_ID)
+    assert (parsed.key, parsed.key_type) == ("42", "product_id")
+    assert json.loads(parsed.to_body())["key_type"] == "product_id"
+    assert Notification.from_body(parsed.to_body()) == parsed
+    assert Notification.from_dict({**STOCK_BY_ID, "key": " 42 "}).key == "42"
+
+
+def test_a_product_id_key_is_a_record_of_its_own_and_resolves_to_the_usual_key():
+    by_id = Notification.from_dict(STOCK_BY_ID)
+    assert by_id.record == ("stock product_id", "42") != Notification("e", "stock", "save", "42").record
+    resolved = by_id.keyed_by("MB-01")
+    assert (resolved.key, resolved.key_type, resolved.id) == ("MB-01", None, "evt-7")
+    assert resolved.record == ("stock", "MB-01")
+
+
+@pytest.mark.parametrize("note", [
+    Notification("evt-1", "product", "save", "24-MB 01", "2026-01-02T03:04:05Z", "default", "backfill"),
+    Notification("evt-2", "order", "delete", "17"),
+    Notification("evt-3", "stock", "save", "S 1", source="adobe-io"),
+])
+def test_bodies_without_a_key_type_are_byte_identical_to_before(note):
+    before = {name: value for name, value in vars(note).items() if name != "key_type" and value is not None}
+    assert note.to_body() == json.dumps(before, separators=(",", ":"), sort_keys=True).encode()
+    assert b"key_type" not in note.to_body() and "key_type" not in note.to_dict()
+
+
+def test_bodies_with_a_key_type_never_skip_the_schema():
+    assert not plainly_valid(STOCK_BY_ID)
+    assert not plainly_valid({**STOCK_BY_ID, "key_type": None})
+
+
+@pytest.mark.parametrize("data, message", [
+    ({**STOCK_BY_ID, "entity": "product"}, '"key_type": ["Only stock notifications may be keyed by product_id, not '
+                                          'product."]'),
+    ({**STOCK_BY_ID, "key": "MB-01"}, '"key": ["Must be a positive numeric product id for stock."]'),
+    ({**STOCK_BY_ID, "key_type": "sku"}, '"key_type": ["Must be one of: product_id'),
+])
+def test_a_bad_key_type_in_a_queued_body_is_a_malformed_message(data, message):
+    with pytest.raises(MalformedMessage) as caught:
+        Notification.from_body(json.dumps(data).encode())
+    assert message in caught.value.message
+
+
+def test_key_problems_know_the_key_type():
+    assert key_problem("stock", "MB-01") is None
+    assert key_problem("stock", "MB-01", "product_id") == "must be a positive numeric product id for stock"
+    assert key_problem("stock", 42, "product_id") is None
+    assert key_type_problem("stock", "product_id") is None and key_type_problem("order", None) is None
+    assert "not order" in key_type_problem("order", "product_id")

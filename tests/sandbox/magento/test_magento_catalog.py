@@ -139,6 +139,27 @@ def test_product_list_filters_on_category(api):
     assert found == ["NW-BOTTLE-750", "NW-MUG-350", "NW-STOVE", "NW-FUEL-230", "NW-COOK-KIT"]
 
 
+def test_product_list_filters_on_entity_id_as_magento_does(api):
+    """What the consumer asks to resolve a stock item's product_id to its SKU (camelCase keys, as Magento's
+    own documentation writes them), with the fields projection."""
+    stove = api.get("/V1/products/NW-STOVE").json
+
+    def by_entity_id(value: str, fields: str | None = None):
+        params = [("searchCriteria[filterGroups][0][filters][0][field]", "entity_id"),
+                  ("searchCriteria[filterGroups][0][filters][0][value]", value),
+                  ("searchCriteria[filterGroups][0][filters][0][conditionType]", "eq")]
+        return api.get(f"/V1/products?{urlencode(params + ([('fields', fields)] if fields else []))}")
+
+    found = by_entity_id(str(stove["id"])).json
+    assert found["total_count"] == 1
+    assert (found["items"][0]["id"], found["items"][0]["sku"]) == (stove["id"], "NW-STOVE")
+    assert found["search_criteria"]["filter_groups"] == [
+        {"filters": [{"field": "entity_id", "value": str(stove["id"]), "condition_type": "eq"}]}]
+    projected = by_entity_id(str(stove["id"]), "items[id,sku],total_count")
+    assert projected.json == {"items": [{"id": stove["id"], "sku": "NW-STOVE"}], "total_count": 1}
+    assert by_entity_id("99999", "items[id,sku],total_count").json == {"items": [], "total_count": 0}
+
+
 def test_a_refused_create_consumes_no_id(api):
     assert api.post("/V1/products", {"product": {"sku": "BAD", "name": "Bad", "price": "lots"}}).status_code == 400
     assert api.get("/V1/products/BAD").status_code == 404
