@@ -97,3 +97,25 @@ def test_json_content_types_are_accepted(mimetype: str) -> None:
 @pytest.mark.parametrize("mimetype", ["text/plain", "application/x-www-form-urlencoded", "", None, "json"])
 def test_other_content_types_are_415(mimetype: str | None) -> None:
     assert refusal(require_json, mimetype).status == 415
+
+
+PLAIN_NOTIFICATIONS = [
+    {"id": "evt-1", "entity": "product", "action": "save", "key": "24-MB01"},
+    {"id": " evt-2 ", "entity": "order", "action": "delete", "key": 17, "occurred_at": "2026-02-01T10:00:00Z"},
+    {"id": "evt-3", "entity": "stock", "action": "save", "key": " bla/koe ", "store_code": "fr",
+     "occurred_at": "2026-02-01T10:00:00.123456+05:30", "padding": "x" * 300},
+    {"id": "evt-4", "entity": "customer", "action": "save", "key": "0042", "occurred_at": "2026-02-01",
+     "store_code": None, "source": "backfill"},
+    {"id": "evt-5", "entity": "creditmemo", "action": "save", "key": "9", "occurred_at": None},
+]
+
+
+@pytest.mark.parametrize("data", PLAIN_NOTIFICATIONS, ids=lambda data: data["id"].strip())
+def test_the_fast_path_reads_a_plain_notification_as_the_schema_does(data: dict, monkeypatch) -> None:
+    from bridge import intake
+    from core.notification import plainly_valid
+
+    assert plainly_valid({name: value for name, value in data.items() if name != "source"})  # the fast path
+    fast = notification_from_webhook(data)
+    monkeypatch.setattr(intake, "plainly_valid", lambda fields: False)
+    assert fast == notification_from_webhook(data)
