@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import logging
 import threading
@@ -25,19 +23,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from core import parsing
 from core.db import KeptConnections, sqlite_write_lock, sync_state
+from consumers.sync_state_sql import DIALECTS, statements
 from core.errors import RetryableError
 
 log = logging.getLogger(__name__)
 
 Decision = Literal["write", "stale", "unchanged"]
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-_PRIMARY_KEY = ["backend", "entity", "key"]
 _ID_LENGTH = sync_state.c.erp_id.type.length
 _OWNER_LENGTH = sync_state.c.lease_owner.type.length
 
@@ -72,77 +67,6 @@ def canonical_version(version: str | None) -> str | None:
         return None
 
 
-_PK = sa.and_(sync_state.c.backend == sa.bindparam("pk_backend"), sync_state.c.entity == sa.bindparam("pk_entity"),
-              sync_state.c.key == sa.bindparam("pk_key"))
-
-
-@dataclasses.dataclass(frozen=True)
-class _Statements:
-    """Every statement the store runs, built once per dialect with bind parameters (building is the slow part)."""
-
-    get: Any
-    remember: Any
-    remember_and_release: Any
-    acquire: Any
-    release: Any
-    take_over: Any
-    forget: Any
-
-
-@functools.cache
-def _statements(dialect: str) -> _Statements:
-    insert = _INSERTS[dialect]
-    table = sync_state.c
-    return _Statements(
-        get=sa.select(sync_state).where(_PK),
-        remember=_remember_statement(insert, {}).returning(table.key),
-        remember_and_release=_remember_statement(insert, _released()).returning(table.key),
-        acquire=_acquire_statement(insert).returning(table.version, table.doc_hash, table.deleted),
-        release=sync_state.update().where(_PK, table.lease_owner == sa.bindparam("owner"))
-        .values(lease_owner=None, lease_until=None),
-        take_over=sync_state.update().where(_PK, table.lease_owner == sa.bindparam("from_owner"))
-        .values(lease_owner=sa.bindparam("new_owner"), lease_until=sa.bindparam("until")),
-        forget=sync_state.delete().where(_PK))
-
-
-def _record() -> dict[str, Any]:
-    return {"backend": sa.bindparam("pk_backend"), "entity": sa.bindparam("pk_entity"), "key": sa.bindparam("pk_key")}
-
-
-def _remember_statement(insert: Any, also_set: dict[str, Any]) -> Any:
-    """Upsert what the ERP holds unless the stored version is newer (compare-and-set), plus ``also_set``."""
-    table = sync_state.c
-    statement = insert(sync_state).values(**_record(), **{name: sa.bindparam(name) for name in (
-        "version", "doc_hash", "erp_id", "deleted", "synced_at")})
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=_PRIMARY_KEY,
-        set_={"version": sa.func.coalesce(new.version, table.version), "doc_hash": new.doc_hash,
-              "erp_id": sa.func.coalesce(new.erp_id, table.erp_id), "deleted": new.deleted,
-              "synced_at": new.synced_at, **also_set},
-        where=sa.or_(table.version.is_(None), new.version.is_(None), table.version <= new.version))
-
-
-def _released() -> dict[str, Any]:
-    """SET clauses that clear the lease when ``owner`` holds it (SET sees the row as it was before)."""
-    ours = sync_state.c.lease_owner == sa.bindparam("owner")
-    return {"lease_owner": sa.case((ours, sa.null()), else_=sync_state.c.lease_owner),
-            "lease_until": sa.case((ours, sa.null()), else_=sync_state.c.lease_until)}
-
-
-def _acquire_statement(insert: Any) -> Any:
-    """Take or extend the lease when it is free, expired or already ours; RETURNING reads the state too."""
-    table = sync_state.c
-    statement = insert(sync_state).values(**_record(), deleted=False, lease_owner=sa.bindparam("owner"),
-                                          lease_until=sa.bindparam("until"))
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=_PRIMARY_KEY,
-        set_={"lease_owner": new.lease_owner, "lease_until": new.lease_until},
-        where=sa.or_(table.lease_owner.is_(None), table.lease_until.is_(None), table.lease_until < sa.bindparam("now"),
-                     table.lease_owner == sa.bindparam("owner")))
-
-
 def decision(state: Mapping[str, Any] | None, version: str | None, doc_hash: str) -> Decision:
     """``stale`` when a newer version was written, ``unchanged`` when this exact document was; else ``write``."""
     if state is None:
@@ -159,13 +83,13 @@ class SyncStateStore:
     """Per-record sync state of one ERP backend (``backend_name``) in ``core.db.sync_state``; thread-safe."""
 
     def __init__(self, engine: Engine, backend_name: str, clock: Callable[[], float] = time.time) -> None:
-        if engine.dialect.name not in _INSERTS:
+        if engine.dialect.name not in DIALECTS:
             raise ValueError(f"sync state needs SQLite or PostgreSQL, not {engine.dialect.name}")
         self.engine = engine
         # Each call is one statement, atomic on its own: autocommit saves BEGIN and COMMIT round trips.
         self._connections = KeptConnections(engine)
         self._write_lock = sqlite_write_lock(engine)
-        self._sql = _statements(engine.dialect.name)
+        self._sql = statements(engine.dialect.name)
         self.backend = backend_name
         self.clock = clock
         self._held: collections.Counter[tuple[str, str, str]] = collections.Counter()  # leases held, by depth

@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 
 import pika
 import pytest
+from sqlalchemy.engine import Engine
 
 from bridge.amqp import connection_parameters, declare
 from consumers.runner import Runner
+from core.db import ensure_schema, make_engine, sync_state
 from core.notification import ENTITIES
 from core.settings import Settings
 from core.topology import retry_queue, topology
@@ -111,3 +113,16 @@ def wire(base_url: str) -> Iterator[list[str]]:
     yield lines
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def state_engines(request) -> Iterator[list[Engine]]:
+    """Two engines on one empty database: two consumer processes, as far as the database can tell."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "module_postgres_url")
+    pair = [make_engine(url), make_engine(url)]
+    ensure_schema(pair[0])
+    with pair[0].begin() as connection:
+        connection.execute(sync_state.delete())
+    yield pair
+    for engine in pair:
+        engine.dispose()

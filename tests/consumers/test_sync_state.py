@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
-from collections.abc import Iterator
 
 import pytest
-
-from core.db import sync_state as sync_state_table
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from consumers.sync_state import RecordBusy, SyncStateStore, canonical_version, stored_owner
-from core.db import KEPT_CONNECTIONS, sqlite_write_lock
-from schemas.mapping import document_hash
-from core.db import ensure_schema, make_engine, sync_state
-from tests.conftest import POSTGRES_ADMIN_URL
+from core.db import KEPT_CONNECTIONS, ensure_schema, make_engine, sqlite_write_lock
+from core.db import sync_state as sync_state_table
 from core.errors import RetryableError
+from schemas.mapping import document_hash
+from tests.conftest import POSTGRES_ADMIN_URL
 
 OLD, MID, NEW = "2026-05-01 10:00:00", "2026-05-01 11:00:00", "2026-05-01 12:00:00"
 
@@ -33,33 +28,20 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engines(request) -> Iterator[list[Engine]]:
-    """Two engines on one empty database: two consumer processes, as far as the database can tell."""
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "module_postgres_url")
-    pair = [make_engine(url), make_engine(url)]
-    ensure_schema(pair[0])
-    with pair[0].begin() as connection:
-        connection.execute(sync_state.delete())
-    yield pair
-    for engine in pair:
-        engine.dispose()
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def state(engines, clock) -> SyncStateStore:
-    return SyncStateStore(engines[0], "http", clock=clock)
+def state(state_engines, clock) -> SyncStateStore:
+    return SyncStateStore(state_engines[0], "http", clock=clock)
 
 
 @pytest.fixture
-def other(engines, clock) -> SyncStateStore:
+def other(state_engines, clock) -> SyncStateStore:
     """The same backend's state seen through the second engine (another consumer process)."""
-    return SyncStateStore(engines[1], "http", clock=clock)
+    return SyncStateStore(state_engines[1], "http", clock=clock)
 
 
 def remember(store: SyncStateStore, version: str | None, doc_hash: str = "h1", **changes) -> bool:
@@ -121,9 +103,9 @@ def test_a_version_that_is_no_time_counts_as_none_and_is_logged(state, caplog):
     assert canonical_version(None) is None and canonical_version(" ") is None
 
 
-def test_state_is_kept_per_backend_and_per_entity(engines, state):
+def test_state_is_kept_per_backend_and_per_entity(state_engines, state):
     remember(state, MID, "h1")
-    odoo = SyncStateStore(engines[0], "odoo")
+    odoo = SyncStateStore(state_engines[0], "odoo")
 
     assert odoo.decide("product", "A", MID, "h1") == "write"
     assert state.decide("stock", "A", MID, "h1") == "write"
@@ -167,27 +149,6 @@ def test_no_version_or_no_id_keeps_the_stored_ones(state):
 
     stored = state.get("product", "A")
     assert (stored["version"], stored["doc_hash"], stored["erp_id"]) == (MID, "h2", "17")
-
-
-def test_racing_writers_end_on_the_newest_version(engines):
-    versions = [f"2026-05-01 10:{minute:02d}:00" for minute in range(40)]
-    random.Random(7).shuffle(versions)
-    stores = [SyncStateStore(engines[number % 2], "http") for number in range(4)]
-    start = threading.Barrier(len(stores))
-
-    def write(number: int) -> None:
-        start.wait()
-        for version in versions[number::len(stores)]:
-            stores[number].remember("product", "A", version=version, doc_hash=version, erp_id=None)
-
-    threads = [threading.Thread(target=write, args=(number,)) for number in range(len(stores))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    stored = stores[0].get("product", "A")
-    assert (stored["version"], stored["doc_hash"]) == ("2026-05-01 10:39:00", "2026-05-01 10:39:00")
 
 
 def test_forget_removes_the_record(state):
@@ -324,38 +285,6 @@ def test_take_over_moves_a_lease_only_from_the_named_owner(state, other):
     assert other.get("product", "A")["lease_owner"] is None
 
 
-def test_racing_owners_on_two_engines_never_share_a_record(engines):
-    owners = 8
-    stores = [SyncStateStore(engines[number % 2], "http") for number in range(owners)]
-    start = threading.Barrier(owners)
-    inside, overlaps, acquired = [0], [0], [0]
-    lock = threading.Lock()
-
-    def contend(number: int) -> None:
-        start.wait()
-        for _ in range(15):
-            try:
-                with stores[number].lease("product", "A", f"worker-{number}", ttl=60):
-                    with lock:
-                        inside[0] += 1
-                        overlaps[0] += inside[0] > 1
-                        acquired[0] += 1
-                    with lock:
-                        inside[0] -= 1
-            except RecordBusy:
-                pass
-
-    threads = [threading.Thread(target=contend, args=(number,)) for number in range(owners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert overlaps[0] == 0
-    assert acquired[0] >= 1
-    assert stores[0].get("product", "A")["lease_owner"] is None
-
-
 def test_a_lease_needs_a_positive_ttl(state):
     with pytest.raises(ValueError, match="ttl"):
         with state.lease("product", "A", "host1:11", ttl=0):
@@ -432,45 +361,10 @@ def test_a_nested_lease_only_remembers_and_the_outer_one_keeps_the_record(state,
     assert state.get("product", "A")["lease_owner"] is None
 
 
-def test_racing_owners_with_remember_and_release_never_share_a_record_or_go_back(engines):
-    owners = 6
-    stores = [SyncStateStore(engines[number % 2], "http") for number in range(owners)]
-    versions = [f"2026-05-01 10:{minute:02d}:00" for minute in range(60)]
-    random.Random(3).shuffle(versions)
-    start = threading.Barrier(owners)
-    inside, overlaps, stored_versions, lock = [0], [0], [], threading.Lock()
-
-    def contend(number: int) -> None:
-        start.wait()
-        for version in versions[number::owners]:
-            try:
-                with stores[number].lease("product", "A", f"worker-{number}", ttl=60) as held:
-                    with lock:
-                        inside[0] += 1
-                        overlaps[0] += inside[0] > 1
-                    with lock:
-                        inside[0] -= 1
-                    if held.remember_and_release(version=version, doc_hash=version, erp_id=None):
-                        with lock:
-                            stored_versions.append(version)
-            except RecordBusy:
-                pass
-
-    threads = [threading.Thread(target=contend, args=(number,)) for number in range(owners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    stored = stores[0].get("product", "A")
-    assert overlaps[0] == 0 and stored["lease_owner"] is None
-    assert stored["version"] == stored["doc_hash"] == max(stored_versions)  # the newest write won, whole
-
-
 # --- connections ----------------------------------------------------------------------------------
 
-def test_the_store_keeps_a_few_connections_whatever_the_number_of_threads(engines):
-    store = SyncStateStore(engines[0], "http")
+def test_the_store_keeps_a_few_connections_whatever_the_number_of_threads(state_engines):
+    store = SyncStateStore(state_engines[0], "http")
     start = threading.Barrier(16)
 
     def work(number: int) -> None:
@@ -485,9 +379,9 @@ def test_the_store_keeps_a_few_connections_whatever_the_number_of_threads(engine
     for thread in threads:
         thread.join()
 
-    assert 1 <= engines[0].pool.checkedout() <= KEPT_CONNECTIONS
+    assert 1 <= state_engines[0].pool.checkedout() <= KEPT_CONNECTIONS
     store.close()
-    assert engines[0].pool.checkedout() == 0
+    assert state_engines[0].pool.checkedout() == 0
     assert store.get("product", "K0-0")["version"] == MID  # usable again after close
 
 
