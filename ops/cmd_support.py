@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import signal
 import sys
 import threading
@@ -28,6 +29,9 @@ def settings_from(ctx: click.Context, **overrides: object) -> Settings:
         return given
     settings = load_settings_or_exit(**overrides)
     configure_from(settings)
+    # A passive declare of a missing queue makes the broker close the channel, which pika logs as a warning;
+    # the commands catch that and say what is missing in their own words, so pika's line is noise here.
+    logging.getLogger("pika.channel").setLevel(logging.ERROR)
     return settings
 
 
