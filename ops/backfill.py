@@ -194,13 +194,13 @@ class Backfill:
         action = sizer.failed(error)
         if action == RETRY:
             wait = PAGE_BACKOFF * 2 ** (sizer.failures - 1)
-            log.warning("backfill %s: the page after key %s failed (try %d of %d), again in %g s: %s",
-                        position.entity, position.last_key, sizer.failures, PAGE_ATTEMPTS, wait, error.message)
+            log.warning("backfill %s: %s failed (try %d of %d), again in %g s: %s", position.entity,
+                        _page_name(position), sizer.failures, PAGE_ATTEMPTS, wait, error.message)
             self.sleep(wait)
             return True
         if action == NARROW:
-            log.warning("backfill %s: narrowing the page after key %s to %d records to find the failing one: %s",
-                        position.entity, position.last_key, sizer.size, error.message)
+            log.warning("backfill %s: narrowing %s to %d records to find the failing one: %s",
+                        position.entity, _page_name(position), sizer.size, error.message)
             return True
         return False
 
@@ -279,3 +279,8 @@ def _why_unavailable(error: MagentoError) -> str:
     if isinstance(error, MagentoForbidden):
         return "the integration may not read it (403)"
     return "Magento refused the credentials (401)"
+
+
+def _page_name(position: Position) -> str:
+    """The page that comes next, as a log line names it."""
+    return "the first page" if position.last_key is None else f"the page after key {position.last_key}"
