@@ -18,6 +18,7 @@ from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastP
 from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
 from core.db import ensure_schema, make_engine
+from core.errors import ConfigError
 from core.logs import configure_from
 from core.notification import ENTITIES
 from core.settings import Settings
@@ -33,6 +34,14 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings.validate_receiver()
     configure_from(settings)
     return assemble(settings)
+
+
+def check_configuration(env: Mapping[str, str] = os.environ) -> None:
+    """Validate the receiver's settings once, before gunicorn forks workers; RuntimeError says what is wrong."""
+    try:
+        Settings.from_env(env).validate_receiver()
+    except ConfigError as error:
+        raise RuntimeError(str(error)) from None
 
 
 def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Broker | None = None) -> Flask:

@@ -25,6 +25,13 @@ accesslog = None
 proc_name = "bridge-receiver"
 
 
+def on_starting(server):
+    """Check the configuration in the master: a missing or bad value stops gunicorn with one clear line."""
+    from bridge.app import check_configuration
+
+    check_configuration()
+
+
 def post_worker_init(worker):
     """Open this worker's broker connection now that it runs in its own process."""
     from bridge.app import start

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +112,13 @@ def test_a_chunked_body_under_the_limit_is_accepted(receiver_url: str) -> None:
         assert connection.getresponse().status == 202
     finally:
         connection.close()
+
+
+def test_a_bad_configuration_stops_gunicorn_with_one_clear_line_and_no_traceback(broker_url: str) -> None:
+    env = {**os.environ, "AMQP_URL": broker_url, "WEBHOOK_SECRETS": "", "WEBHOOK_TOKENS": "",
+           "WEBHOOK_TOLERANCE_SECONDS": "soon"}
+    args = [GUNICORN, "-c", "bridge/gunicorn.conf.py", "-b", f"127.0.0.1:{support.free_port()}", "bridge:create_app()"]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Error: invalid configuration: WEBHOOK_TOLERANCE_SECONDS: must be a whole number (got 'soon')" in done.stderr
+    assert "Traceback" not in done.stderr and "Booting worker" not in done.stderr
