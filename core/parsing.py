@@ -9,11 +9,13 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 _WORD_SEPARATORS = re.compile(r"[\s,]+")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_Number = TypeVar("_Number", int, float)
 
 
 def word_list(raw: str) -> tuple[str, ...]:
@@ -30,31 +32,19 @@ def path_list(raw: str) -> tuple[Path, ...]:
 
 
 def positive_int(raw: str) -> int:
-    value = _number(raw, int, "a whole number")
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    return value
+    return _positive(_number(raw, int, "a whole number"))
 
 
 def non_negative_int(raw: str) -> int:
-    value = _number(raw, int, "a whole number")
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
+    return _non_negative(_number(raw, int, "a whole number"))
 
 
 def positive_float(raw: str) -> float:
-    value = _number(raw, float, "a number")
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    return value
+    return _positive(_number(raw, float, "a number"))
 
 
 def non_negative_float(raw: str) -> float:
-    value = _number(raw, float, "a number")
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
+    return _non_negative(_number(raw, float, "a number"))
 
 
 def _number(raw: str, kind: type, described: str):
@@ -62,6 +52,18 @@ def _number(raw: str, kind: type, described: str):
         return kind(raw)
     except ValueError:
         raise ValueError(f"must be {described}") from None
+
+
+def _positive(value: _Number) -> _Number:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _non_negative(value: _Number) -> _Number:
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
 
 
 def boolean(raw: str) -> bool:

@@ -6,19 +6,25 @@ Exit codes: 0 every entity finished (or had finished before), 1 an entity was sk
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import click
 
-from core.errors import ConfigError
 from core.notification import ENTITIES
 from core.settings import Settings
 from ops.backfill import ALREADY_DONE, FINISHED, Backfill, EntityReport, Request
-from ops.cmd_support import Moment, is_terminal, open_database, plural, settings_from, stop_on_signals
+from ops.cmd_support import (
+    Moment,
+    is_terminal,
+    open_database,
+    plural,
+    ready_publisher,
+    require_magento,
+    settings_from,
+    stop_on_signals,
+)
 from ops.positions import BackfillPositions
 from ops.progress import BarProgress, LogProgress
 
@@ -49,15 +55,13 @@ def run(settings: Settings, request: Request) -> list[EntityReport]:
     """Run ``request`` with the real client, publisher and database; SIGTERM/SIGINT stop after the page."""
     from consumers.magento.client import MagentoClient
 
-    try:
-        settings.validate_magento()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    require_magento(settings)
     engine = open_database(settings.database_url)
     stop = threading.Event()
     progress = BarProgress() if is_terminal() else LogProgress()
     try:
-        with MagentoClient(settings) as client, _publisher(settings) as publisher, stop_on_signals(stop):
+        with (MagentoClient(settings) as client, ready_publisher(settings, "bridgectl-backfill") as publisher,
+              stop_on_signals(stop)):
             return Backfill(client, publisher, BackfillPositions(engine), progress=progress, stop=stop).run(request)
     finally:
         engine.dispose()
@@ -97,16 +101,3 @@ def _not_published(report: EntityReport) -> str:
     count = "the records" if report.remaining is None else plural(report.remaining, "record")
     return (f"not published: {count} {where}; when the cause is fixed: "
             f"bridgectl backfill {report.entity} --resume")
-
-
-@contextlib.contextmanager
-def _publisher(settings: Settings) -> Iterator[Any]:
-    from bridge.publisher import Publisher
-
-    publisher = Publisher(settings.amqp_url, name="bridgectl-backfill").start()
-    try:
-        if not publisher.wait_ready(15):
-            raise click.ClickException("cannot connect to the broker (AMQP_URL)")
-        yield publisher
-    finally:
-        publisher.close()

@@ -1,4 +1,4 @@
-"""What the dlq, backfill, reconcile and status commands share: settings, time options, the database, tables."""
+"""What the bridgectl commands share: settings, time options, the database, the broker, output tables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 import sqlalchemy as sa
@@ -17,9 +17,13 @@ from sqlalchemy.engine import Engine
 
 from core import parsing
 from core.db import ensure_schema, make_engine
+from core.errors import ConfigError
 from core.logs import configure_from
 from core.settings import Settings
 from ops.cli import load_settings_or_exit
+
+if TYPE_CHECKING:
+    from bridge.publisher import Publisher
 
 
 def settings_from(ctx: click.Context, **overrides: object) -> Settings:
@@ -66,6 +70,29 @@ def open_database(url: str) -> Engine:
     except sa.exc.SQLAlchemyError as exc:
         raise click.ClickException(f"cannot open the database: {getattr(exc, 'orig', exc)}") from None
     return engine
+
+
+def require_magento(settings: Settings) -> None:
+    """End the command with the reason when the Magento settings are missing or unusable."""
+    try:
+        settings.validate_magento()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextlib.contextmanager
+def ready_publisher(settings: Settings, name: str, unreachable: str = "cannot connect to the broker (AMQP_URL)"
+                    ) -> Iterator[Publisher]:
+    """A started Publisher that reached the broker (else the command ends saying ``unreachable``); closed after."""
+    from bridge.publisher import Publisher
+
+    publisher = Publisher(settings.amqp_url, name=name).start()
+    try:
+        if not publisher.wait_ready(15):
+            raise click.ClickException(unreachable)
+        yield publisher
+    finally:
+        publisher.close()
 
 
 def aligned(titles: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:

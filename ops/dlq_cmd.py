@@ -19,7 +19,7 @@ import tqdm
 from core.errors import BrokerUnavailable
 from core.notification import ENTITIES
 from core.settings import Settings
-from ops.cmd_support import Moment, aligned, is_terminal, plural, settings_from
+from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
 from ops.dead_letters import DeadLetter, Selection
 from ops.dlq import DeadLetterQueues, DlqError, ReplayResult, list_letters, purge, replay
 
@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 LISTED_ERROR_CHARS = 500
 PROGRESS_FROM = 100  # a progress bar is drawn on a terminal when at least this many dead letters are queued
+UNREACHABLE = "cannot connect to the broker to publish the replays (AMQP_URL)"
 TITLES = ("ID", "ENTITY", "KEY", "ATTEMPTS", "FIRST ATTEMPT", "LAST ATTEMPT", "ERROR CLASS")
 
 
@@ -88,7 +89,8 @@ def replay_command(ctx: click.Context, everything: bool, entity: str | None, ids
         result = _broker(lambda: replay(settings.amqp_url, selection, publisher=_NoPublisher(), dry_run=True))
         _report_dry_run(result)
     else:
-        with _publisher(settings) as publisher, _progress_bar(settings, selection) as bar:
+        with (ready_publisher(settings, "bridgectl-dlq-replay", UNREACHABLE) as publisher,
+              _progress_bar(settings, selection) as bar):
             result = _broker(lambda: replay(settings.amqp_url, selection, publisher, on_progress=bar.update))
         _report_replay(result)
     _fail_on_missing(selection, result.selected)
@@ -155,18 +157,6 @@ def _broker(action: Callable[[], T]) -> T:
     except DlqError as exc:
         raise click.ClickException(str(exc)) from None
 
-
-@contextlib.contextmanager
-def _publisher(settings: Settings) -> Iterator[object]:
-    from bridge.publisher import Publisher
-
-    publisher = Publisher(settings.amqp_url, name="bridgectl-dlq-replay").start()
-    try:
-        if not publisher.wait_ready(15):
-            raise click.ClickException("cannot connect to the broker to publish the replays (AMQP_URL)")
-        yield publisher
-    finally:
-        publisher.close()
 
 
 @contextlib.contextmanager

@@ -14,10 +14,9 @@ from typing import Any
 import click
 
 from core import parsing
-from core.errors import ConfigError
 from core.notification import ENTITIES
 from core.settings import Settings
-from ops.cmd_support import aligned, open_database, settings_from, stop_on_signals
+from ops.cmd_support import aligned, open_database, ready_publisher, require_magento, settings_from, stop_on_signals
 from ops.reconcile import FAILED, FULL_PASS_EVERY, PollResult, Reconciler, Timing
 
 TITLES = ("ENTITY", "STATUS", "PUBLISHED", "KNOWN", "SINCE", "WATERMARK")
@@ -73,22 +72,14 @@ def as_lines(results: Sequence[PollResult]) -> list[str]:
 
 @contextlib.contextmanager
 def _reconciler(settings: Settings, full_pass_every: float) -> Iterator[Reconciler]:
-    from bridge.publisher import Publisher
     from consumers.magento.client import MagentoClient
 
-    try:
-        settings.validate_magento()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    require_magento(settings)
     engine = open_database(settings.database_url)
-    publisher = Publisher(settings.amqp_url, name="bridgectl-reconcile").start()
     try:
-        if not publisher.wait_ready(15):
-            raise click.ClickException("cannot connect to the broker (AMQP_URL)")
-        with MagentoClient(settings) as client:
+        with ready_publisher(settings, "bridgectl-reconcile") as publisher, MagentoClient(settings) as client:
             yield Reconciler(client, publisher, engine, erp_backend=settings.erp_backend,
                              timing=Timing.from_settings(settings, full_pass_every),
                              batch_size=settings.batch_size, batch_delay=settings.batch_delay)
     finally:
-        publisher.close()
         engine.dispose()

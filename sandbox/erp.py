@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import socket
 import threading
 import time
 from typing import Any
@@ -20,10 +19,10 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.notification import ENTITIES
 from sandbox.erp_store import ErpStore, Fault
+from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger(__name__)
 EXTENSION = "erp_sandbox"
@@ -223,24 +222,13 @@ def _entity(body: dict[str, Any]) -> str | None:
     return entity
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No access-log line per request (it would slow benchmarks), and no Nagle delay on answers."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 class SandboxThread:
     """The sandbox served from a daemon thread (tests, benchmarks); a context manager."""
 
     def __init__(self, token: str = "", host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = create_app(token)
         self.store = store_of(self.app)
-        self.server = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
+        self.server = threaded_server(self.app, host, port)
         self.url = f"http://{host}:{self.server.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="erp-sandbox", daemon=True)
 
@@ -261,12 +249,7 @@ class SandboxThread:
 def serve(host: str, port: int, token: str = "") -> None:
     """Run the sandbox until interrupted (``bridgectl sandbox erp``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = make_server(host, port, create_app(token), threaded=True, request_handler=_QuietHandler)
+    server = threaded_server(create_app(token), host, port)
     log.info("ERP sandbox listening on http://%s:%d (bearer token %s)", host, server.port,
              "required" if token else "not required")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)

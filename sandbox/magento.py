@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from sandbox import magento_admin_faults  # noqa: F401  (registers its routes on the blueprint)
 from sandbox.magento_admin import admin
@@ -28,6 +28,7 @@ from sandbox.magento_feed import Feed
 from sandbox.magento_rest import Sandbox
 from sandbox.magento_seeding import load
 from sandbox.magento_store import SandboxClock, Store
+from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger("sandbox.magento")
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -90,16 +91,6 @@ def sandbox_of(app: Flask) -> Sandbox:
     return app.extensions["magento_sandbox"]
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """HTTP/1.1 keep-alive (benchmarks reuse connections), no Nagle delay, no per-request log line."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 @dataclasses.dataclass
 class RunningServer:
     """A sandbox served from a background thread: ``url`` is ``http://127.0.0.1:<port>``."""
@@ -122,7 +113,7 @@ class RunningServer:
 
 def run_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Serve ``app`` threaded on ``host:port`` (0 picks a free port) until ``stop()``."""
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    server = threaded_server(app, host, port)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="magento-sandbox",
                               daemon=True)
     thread.start()
@@ -137,13 +128,10 @@ def serve(host: str, port: int, token: str, seed: str, **options: Any) -> None:
     """Run the sandbox in the foreground, threaded, until interrupted (``bridgectl sandbox magento``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(token, seed, **options)
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    server = threaded_server(app, host, port)
     signal.signal(signal.SIGTERM, _interrupt)
     log.info("Magento sandbox (%s seed) on http://%s:%s/rest/V1 (admin: /__sandbox)", seed, host, server.server_port)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve_until_interrupted(server)
     finally:
-        server.server_close()
         sandbox_of(app).feed.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sandbox.magento_http import Call, MagentoHttpError, as_int, no_such_entity
-from sandbox.magento_search import criteria_from_query, record_field, search
+from sandbox.magento_http import Call, MagentoHttpError, as_int, entity_by_id
+from sandbox.magento_search import search_by_id
 from sandbox.magento_shapes import expand_category, merge_custom_attributes, set_custom_attribute
 from sandbox.magento_store import Store
 
@@ -16,11 +16,7 @@ EDITABLE = ("name", "is_active", "position", "include_in_menu", "available_sort_
 
 
 def _category(store: Store, raw_id: Any) -> dict[str, Any]:
-    category_id = as_int(raw_id)
-    category = store.categories.get(category_id)
-    if category is None:
-        raise no_such_entity("id", category_id)
-    return category
+    return entity_by_id(store.categories, raw_id, "id")
 
 
 def get_category(call: Call) -> dict[str, Any]:
@@ -28,8 +24,7 @@ def get_category(call: Call) -> dict[str, Any]:
 
 
 def list_categories(call: Call) -> dict[str, Any]:
-    records = [call.store.categories[key] for key in sorted(call.store.categories)]
-    return search(records, criteria_from_query(call.query), record_field)
+    return search_by_id(call.store.categories, call.query)
 
 
 def category_tree(call: Call) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import copy
 import re
 from typing import Any
 
-from sandbox.magento_http import DUPLICATE_EMAIL, Call, MagentoHttpError, as_int, bad_request, no_such_entity, required
-from sandbox.magento_search import criteria_from_query, record_field, search
+from sandbox.magento_http import DUPLICATE_EMAIL, Call, MagentoHttpError, as_int, bad_request, entity_by_id, required
+from sandbox.magento_search import search_by_id
 from sandbox.magento_shapes import merge_custom_attributes
 from sandbox.magento_store import Store
 
@@ -25,11 +25,7 @@ EDITABLE = ("email", "firstname", "lastname", "middlename", "prefix", "suffix", 
 
 
 def _customer(store: Store, raw_id: Any) -> dict[str, Any]:
-    customer_id = as_int(raw_id)
-    customer = store.customers.get(customer_id)
-    if customer is None:
-        raise no_such_entity("customerId", customer_id)
-    return customer
+    return entity_by_id(store.customers, raw_id, "customerId")
 
 
 def get_customer(call: Call) -> dict[str, Any]:
@@ -37,8 +33,7 @@ def get_customer(call: Call) -> dict[str, Any]:
 
 
 def search_customers(call: Call) -> dict[str, Any]:
-    records = [call.store.customers[key] for key in sorted(call.store.customers)]
-    return search(records, criteria_from_query(call.query), record_field)
+    return search_by_id(call.store.customers, call.query)
 
 
 def create_customer(call: Call) -> dict[str, Any]:

@@ -71,6 +71,15 @@ def no_such_entity(field_name: str, field_value: Any) -> MagentoHttpError:
     return MagentoHttpError(404, NO_SUCH_ENTITY, {"fieldName": field_name, "fieldValue": field_value})
 
 
+def entity_by_id(records: Mapping[int, dict[str, Any]], raw_id: Any, field_name: str) -> dict[str, Any]:
+    """The record with the id ``raw_id``, else ``no_such_entity`` naming ``field_name`` (customers, categories)."""
+    record_id = as_int(raw_id)
+    record = records.get(record_id)
+    if record is None:
+        raise no_such_entity(field_name, record_id)
+    return record
+
+
 def stock_product_missing(sku: str) -> MagentoHttpError:
     return MagentoHttpError(404, STOCK_PRODUCT_MISSING, [sku])
 

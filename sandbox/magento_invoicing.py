@@ -8,6 +8,7 @@ answer the new document's id as a JSON *string* (``"4"``), as real stores do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sandbox import magento_quantities as q
@@ -41,19 +42,24 @@ def invoice_order(store: Store, order_id: int, body: dict[str, Any]) -> str:
 
 
 def _invoice_quantity_messages(order: dict[str, Any], qtys: dict[int, float]) -> list[str]:
-    """``InvoiceQuantityValidator``."""
-    messages, total = [], 0.0
-    for item in order["items"]:
-        qty = qtys.get(item["item_id"])
-        if qty is None:
-            continue
-        if qty > q.qty_to_invoice(order, item) and not q.is_dummy(order, item):
-            messages.append("The quantity to invoice must not be greater than the uninvoiced quantity"
-                            f" for product SKU \"{item['sku']}\".")
-        total += qty
-    if total <= 0:
+    """``InvoiceQuantityValidator``: every requested quantity counts towards the total, too large or not."""
+    requested = _requested_items(order, qtys, q.qty_to_invoice)
+    messages = ["The quantity to invoice must not be greater than the uninvoiced quantity"
+                f" for product SKU \"{item['sku']}\"." for item, _, too_many in requested if too_many]
+    if sum(qty for _, qty, _ in requested) <= 0:
         messages.append("You can't create an invoice without products.")
     return messages
+
+
+def _requested_items(order: dict[str, Any], qtys: dict[int, float], limit: Callable[[Any, q.Item], float]
+                     ) -> list[tuple[q.Item, float, bool]]:
+    """Each order item the document asks for, its quantity, and whether that is more than ``limit`` allows."""
+    requested = []
+    for item in order["items"]:
+        qty = qtys.get(item["item_id"])
+        if qty is not None:
+            requested.append((item, qty, qty > limit(order, item) and not q.is_dummy(order, item)))
+    return requested
 
 
 def refund_order(store: Store, order_id: int, body: dict[str, Any]) -> str:
@@ -97,17 +103,11 @@ def _can_refund_messages(order: dict[str, Any]) -> list[str]:
 
 
 def _refund_quantity_messages(order: dict[str, Any], qtys: dict[int, float], memo: dict[str, Any]) -> list[str]:
-    """``Creditmemo\\Validation\\QuantityValidator`` and ``TotalsValidator``."""
-    messages, total = [], 0.0
-    for item in order["items"]:
-        qty = qtys.get(item["item_id"])
-        if qty is None:
-            continue
-        if qty > q.qty_to_refund(order, item) and not q.is_dummy(order, item):
-            messages.append("The quantity to creditmemo must not be greater than the unrefunded quantity"
-                            f" for product SKU \"{item['sku']}\".")
-        else:
-            total += qty
+    """``Creditmemo\\Validation\\QuantityValidator`` (only allowed quantities count) and ``TotalsValidator``."""
+    requested = _requested_items(order, qtys, q.qty_to_refund)
+    messages = ["The quantity to creditmemo must not be greater than the unrefunded quantity"
+                f" for product SKU \"{item['sku']}\"." for item, _, too_many in requested if too_many]
+    total = sum(qty for _, qty, too_many in requested if not too_many)
     if memo["grand_total"] <= 0:
         messages.append("The credit memo's total must be positive.")
     elif total <= 0 and not _shipping_left(order, "shipping_refunded"):

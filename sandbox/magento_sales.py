@@ -13,7 +13,7 @@ from typing import Any
 from sandbox import magento_invoicing, magento_shipping
 from sandbox.magento_http import ADDRESS_NOT_SAVED, Call, as_int, bad_request, entity_missing, required
 from sandbox.magento_order_build import status_history
-from sandbox.magento_search import criteria_from_query, record_field, search
+from sandbox.magento_search import search_by_id
 from sandbox.magento_store import Store
 
 # A partial order save answers these fields (see a real POST /V1/orders response) plus the given ones.
@@ -51,8 +51,7 @@ def get_order(call: Call) -> dict[str, Any]:
 
 
 def list_orders(call: Call) -> dict[str, Any]:
-    records = [call.store.orders[key] for key in sorted(call.store.orders)]
-    return search(records, criteria_from_query(call.query), record_field, render_order)
+    return search_by_id(call.store.orders, call.query, render_order)
 
 
 def save_order(call: Call) -> dict[str, Any]:
@@ -144,8 +143,7 @@ def _document_reader(table: str):
         return record
 
     def listing(call: Call) -> dict[str, Any]:
-        records = getattr(call.store, table)
-        return search([records[key] for key in sorted(records)], criteria_from_query(call.query), record_field)
+        return search_by_id(getattr(call.store, table), call.query)
 
     return get, listing
 

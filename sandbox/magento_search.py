@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from consumers.magento.search_criteria import CONDITIONS, DIRECTIONS, Filter, SearchCriteria, parse_params
@@ -55,6 +55,12 @@ def search(records: Iterable[dict[str, Any]], criteria: SearchCriteria, field_va
     page = paginate(matched, criteria.page_size, criteria.current_page)
     return {"items": [render(record) for record in page], "search_criteria": criteria.echo(),
             "total_count": len(matched)}
+
+
+def search_by_id(records: Mapping[int, dict[str, Any]], query: Sequence[tuple[str, str]],
+                 render: Callable[[dict[str, Any]], Any] = lambda record: record) -> dict[str, Any]:
+    """``search`` over ``records`` in id order, with the searchCriteria of the request's ``query``."""
+    return search([records[key] for key in sorted(records)], criteria_from_query(query), record_field, render)
 
 
 def paginate(items: list[Any], size: int | None, current: int | None) -> list[Any]:

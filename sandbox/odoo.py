@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from sandbox import odoo_account, odoo_base, odoo_sale, odoo_stock  # noqa: F401  (register the models)
 from sandbox.odoo_errors import InjectedError, server_error
@@ -23,6 +23,7 @@ from sandbox.odoo_faults import Fault, Faults
 from sandbox.odoo_orm import Database, Env
 from sandbox.odoo_seed import seed
 from sandbox.odoo_service import OdooService
+from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger(__name__)
 UNAVAILABLE_PAGE = "<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>"
@@ -163,22 +164,11 @@ def _admin_routes(app: Flask, sandbox: Sandbox) -> None:
             return _json({"error": str(exc)}, 400)
 
 
-class QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without one log line per request, answering without Nagle's delay."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
-
-
 class ServerThread:
     """A sandbox app served by werkzeug's threaded server in a background thread (for tests and demos)."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+        self.server: BaseWSGIServer = threaded_server(app, host, port)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="odoo-sandbox", daemon=True)
 
@@ -199,12 +189,7 @@ class ServerThread:
 def serve(host: str, port: int, db: str, login: str, password: str) -> None:
     """Run the sandbox until interrupted (``bridgectl sandbox odoo``)."""
     app = create_app(db=db, login=login, password=password)
-    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    server = threaded_server(app, host, port)
     print(f"odoo sandbox: JSON-RPC on http://{host}:{port}/jsonrpc (database {db!r}, login {login!r})",
           flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)

@@ -42,6 +42,18 @@ class Journal(Model):
                  "type": Selection(("sale", "purchase", "cash", "bank", "general"), "Type", required=True)}
 
 
+def default_from_product(line_model: Model, vals: dict, taxes_field: str) -> bool:
+    """Default a new invoice or sales line's label, unit price and taxes from its product; whether it has one."""
+    product = line_model.db.get("product.product", vals.get("product_id"))
+    if product is None:
+        return False
+    variants = line_model.env["product.product"]
+    vals.setdefault("name", variants._display(product))
+    vals.setdefault("price_unit", variants._value(product, "list_price"))
+    vals.setdefault(taxes_field, [(6, 0, variants._value(product, "taxes_id"))])
+    return True
+
+
 def _default_currency(model: Model) -> int:
     return model.db.get("res.company", model.env.ref("base.main_company"))["currency_id"]
 
@@ -150,12 +162,7 @@ class MoveLine(Model):
     }
 
     def _prepare_create(self, vals: dict) -> dict:
-        product = self.db.get("product.product", vals.get("product_id"))
-        if product is not None:
-            variants = self.env["product.product"]
-            vals.setdefault("name", variants._display(product))
-            vals.setdefault("price_unit", variants._value(product, "list_price"))
-            vals.setdefault("tax_ids", [(6, 0, variants._value(product, "taxes_id"))])
+        default_from_product(self, vals, "tax_ids")
         return vals
 
     def _before_unlink(self, ids: list[int]) -> None:

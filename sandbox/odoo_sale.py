@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.odoo_account import default_from_product
 from sandbox.odoo_errors import UserError, ValidationError
 from sandbox.odoo_fields import (
     Boolean,
@@ -201,13 +202,7 @@ class SaleOrderLine(Model):
     }
 
     def _prepare_create(self, vals: dict) -> dict:
-        product = self.db.get("product.product", vals.get("product_id"))
-        if product is not None:
-            variants = self.env["product.product"]
-            vals.setdefault("name", variants._display(product))
-            vals.setdefault("price_unit", variants._value(product, "list_price"))
-            vals.setdefault("tax_id", [(6, 0, variants._value(product, "taxes_id"))])
-        elif not vals.get("display_type"):
+        if not default_from_product(self, vals, "tax_id") and not vals.get("display_type"):
             raise ValidationError("The operation cannot be completed: Missing required fields on accountable "
                                   "sale order line.")
         return vals

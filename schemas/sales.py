@@ -29,33 +29,28 @@ SHIPPED_LINE_FIELDS: tuple[str, ...] = ("order_item_id", "sku", "name", "qty", "
 TRACK_FIELDS: tuple[str, ...] = ("number", "carrier_code", "title")
 
 
-class BilledItemSchema(MagentoSchema):
-    """An invoice or credit memo item."""
+class ShippedItemSchema(MagentoSchema):
+    """A shipment item: the order line it covers and how much of it."""
 
+    line_fields = SHIPPED_LINE_FIELDS
     order_item_id = required(Int)
     sku = required(Text)
     name = optional(Text)
     qty = required(Number)
     price = optional(Number)
+
+    @post_load
+    def _document(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {name: data[name] for name in self.line_fields}
+
+
+class BilledItemSchema(ShippedItemSchema):
+    """An invoice or credit memo item: a shipment item's fields and the row's money."""
+
+    line_fields = BILLED_LINE_FIELDS
     row_total = optional(Number)
     tax_amount = optional(Number)
     discount_amount = optional(Number)
-
-    @post_load
-    def _document(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {name: data[name] for name in BILLED_LINE_FIELDS}
-
-
-class ShippedItemSchema(MagentoSchema):
-    order_item_id = required(Int)
-    sku = required(Text)
-    name = optional(Text)
-    qty = required(Number)
-    price = optional(Number)
-
-    @post_load
-    def _document(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {name: data[name] for name in SHIPPED_LINE_FIELDS}
 
 
 class TrackSchema(MagentoSchema):

@@ -33,11 +33,30 @@ class Sleeps(list):
         self.append(seconds)
 
 
+def _settings_for(make_settings: Callable[..., Settings], url: str, token: str) -> Callable[..., Settings]:
+    """``build(**overrides)``: Settings for the Magento at ``url`` with ``token``, overrides applied last."""
+    def build(**overrides: Any) -> Settings:
+        return make_settings(**{"MAGENTO_BASE_URL": url, "MAGENTO_ACCESS_TOKEN": token, **overrides})
+    return build
+
+
+def _client_builder(settings_for: Callable[..., Settings], sleeps: Sleeps) -> Iterator[Callable[..., MagentoClient]]:
+    """Yield ``build(**overrides)`` of MagentoClients on recorded sleeps and the fixed clock; close them all after."""
+    clients: list[MagentoClient] = []
+
+    def build(**overrides: Any) -> MagentoClient:
+        client = MagentoClient(settings_for(**overrides), sleep=sleeps, clock=lambda: NOW)
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.close()
+
+
 @pytest.fixture
 def magento_settings(make_settings: Callable[..., Settings], base_url: str) -> Callable[..., Settings]:
-    def build(**overrides: Any) -> Settings:
-        return make_settings(**{"MAGENTO_BASE_URL": base_url, "MAGENTO_ACCESS_TOKEN": TOKEN, **overrides})
-    return build
+    return _settings_for(make_settings, base_url, TOKEN)
 
 
 @pytest.fixture
@@ -47,16 +66,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def make_client(magento_settings: Callable[..., Settings], sleeps: Sleeps) -> Iterator[Callable[..., MagentoClient]]:
-    clients: list[MagentoClient] = []
-
-    def build(**overrides: Any) -> MagentoClient:
-        client = MagentoClient(magento_settings(**overrides), sleep=sleeps, clock=lambda: NOW)
-        clients.append(client)
-        return client
-
-    yield build
-    for client in clients:
-        client.close()
+    yield from _client_builder(magento_settings, sleeps)
 
 
 @pytest.fixture
@@ -142,18 +152,7 @@ def sandbox(magento_sandbox: MagentoSandbox) -> MagentoSandbox:
 def make_sandbox_client(make_settings: Callable[..., Settings], sleeps: Sleeps,
                         sandbox: MagentoSandbox) -> Iterator[Callable[..., MagentoClient]]:
     """``make_sandbox_client(**settings)``: a real MagentoClient on the sandbox; its sleeps are recorded."""
-    clients: list[MagentoClient] = []
-
-    def build(**overrides: Any) -> MagentoClient:
-        settings = make_settings(**{"MAGENTO_BASE_URL": sandbox.url, "MAGENTO_ACCESS_TOKEN": SANDBOX_TOKEN,
-                                    **overrides})
-        client = MagentoClient(settings, sleep=sleeps, clock=lambda: NOW)
-        clients.append(client)
-        return client
-
-    yield build
-    for client in clients:
-        client.close()
+    yield from _client_builder(_settings_for(make_settings, sandbox.url, SANDBOX_TOKEN), sleeps)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sandbox.magento_http import (
-    Call, MagentoHttpError, as_int, as_number, not_authorized, raw_path, segments, snake_case, snake_keys)
+    Call, MagentoHttpError, as_int, as_number, entity_by_id, not_authorized, raw_path, segments, snake_case,
+    snake_keys)
 
 
 def test_segments_split_before_decoding():
@@ -35,6 +36,15 @@ def test_numbers():
     for bad in ("x", True, "1.5"):
         with pytest.raises(MagentoHttpError):
             as_int(bad)
+
+
+def test_entity_by_id_finds_by_integer_id_or_names_the_field():
+    records = {7: {"id": 7}}
+    assert entity_by_id(records, "7", "id") is records[7]
+    with pytest.raises(MagentoHttpError) as missing:
+        entity_by_id(records, "8", "customerId")
+    assert (missing.value.status, missing.value.body()["parameters"]) == (404, {"fieldName": "customerId",
+                                                                                 "fieldValue": 8})
 
 
 def test_error_bodies_leave_out_empty_parameters():

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from consumers.magento.search_criteria import Filter, SearchCriteria
-from sandbox.magento_search import matches, paginate
+from sandbox.magento_search import matches, paginate, search_by_id
 
 NONE = SearchCriteria()
 
@@ -180,3 +180,10 @@ def test_paginate_clamps_like_get_cur_page(size, current, expected):
 
 def test_paginate_an_empty_result():
     assert paginate([], 10, 3) == []
+
+
+def test_search_by_id_lists_in_id_order_and_renders_each_record():
+    records = {3: {"id": 3}, 1: {"id": 1}, 2: {"id": 2}}
+    query = [("searchCriteria[pageSize]", "2")]
+    found = search_by_id(records, query, render=lambda record: record["id"])
+    assert (found["items"], found["total_count"]) == ([1, 2], 3)

@@ -59,3 +59,17 @@ def test_items_of_a_posted_entry_cannot_be_deleted(env, invoice):
 
     with pytest.raises(UserError, match="You cannot delete an item linked to a posted entry."):
         env["account.move.line"].unlink(line)
+
+
+def test_an_invoice_line_takes_its_label_price_and_taxes_from_its_product(env):
+    product = env["product.product"].create({"name": "Stove", "default_code": "NW-STOVE", "list_price": 89.0})
+    taxes = env["product.product"].read([product], ["taxes_id"])[0]["taxes_id"]
+    move = env["account.move"].create({"move_type": "out_invoice",
+                                       "invoice_line_ids": [(0, 0, {"product_id": product}),
+                                                            (0, 0, {"product_id": product, "price_unit": 80.0})]})
+    line_ids = env["account.move"].read([move], ["invoice_line_ids"])[0]["invoice_line_ids"]
+    lines = env["account.move.line"].read(line_ids, ["name", "price_unit", "tax_ids"])
+
+    assert [(line["name"], line["price_unit"]) for line in lines] == [("[NW-STOVE] Stove", 89.0),
+                                                                     ("[NW-STOVE] Stove", 80.0)]
+    assert taxes and all(line["tax_ids"] == taxes for line in lines)
