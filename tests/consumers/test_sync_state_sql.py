@@ -9,6 +9,15 @@ import threading
 from consumers.sync_state import RecordBusy, SyncStateStore
 
 
+def run_together(work, count: int) -> None:
+    """Run ``work(number)`` for each number below ``count`` on threads of their own; wait for all."""
+    threads = [threading.Thread(target=work, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_racing_writers_end_on_the_newest_version(state_engines):
     versions = [f"2026-05-01 10:{minute:02d}:00" for minute in range(40)]
     random.Random(7).shuffle(versions)
@@ -20,11 +29,7 @@ def test_racing_writers_end_on_the_newest_version(state_engines):
         for version in versions[number::len(stores)]:
             stores[number].remember("product", "A", version=version, doc_hash=version, erp_id=None)
 
-    threads = [threading.Thread(target=write, args=(number,)) for number in range(len(stores))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(write, len(stores))
 
     stored = stores[0].get("product", "A")
     assert (stored["version"], stored["doc_hash"]) == ("2026-05-01 10:39:00", "2026-05-01 10:39:00")
@@ -51,11 +56,7 @@ def test_racing_owners_on_two_engines_never_share_a_record(state_engines):
             except RecordBusy:
                 pass
 
-    threads = [threading.Thread(target=contend, args=(number,)) for number in range(owners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(contend, owners)
 
     assert overlaps[0] == 0
     assert acquired[0] >= 1
@@ -86,11 +87,7 @@ def test_racing_owners_with_remember_and_release_never_share_a_record_or_go_back
             except RecordBusy:
                 pass
 
-    threads = [threading.Thread(target=contend, args=(number,)) for number in range(owners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(contend, owners)
 
     stored = stores[0].get("product", "A")
     assert overlaps[0] == 0 and stored["lease_owner"] is None
