@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install services test test-fast soak demo run bench bench-receiver bench-consumers lint clean
+.PHONY: install services test test-fast soak demo run bench bench-receiver bench-consumers clean
 
 install: $(STAMP)
 
