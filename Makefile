@@ -24,7 +24,7 @@ test-fast: install services
 	$(BIN)/pytest -x -q
 
 soak: install services
-	$(BIN)/pytest -m soak
+	$(BIN)/pytest -m soak -s
 
 demo: install
 	@scripts/ensure-services.sh
