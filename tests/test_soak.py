@@ -31,7 +31,8 @@ from sandbox.erp import SandboxThread
 from tests import support
 from tests.consumers.e2e import MAGENTO_TOKEN, admin, magento_keys, magento_sandbox
 
-pytestmark = pytest.mark.soak
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "300"))
+pytestmark = [pytest.mark.soak, pytest.mark.timeout(SOAK_SECONDS + 600)]  # the stream, then the catch-up
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 TOKEN = "soak-webhook-token"
@@ -120,7 +121,7 @@ def inject_faults(stack: dict) -> None:
 
 
 def test_a_steady_stream_with_faults_and_a_killed_consumer_loses_nothing(stack: dict, amqp_channel) -> None:
-    seconds = float(os.environ.get("SOAK_SECONDS", "300"))
+    seconds = SOAK_SECONDS
     admin(stack["magento"].url, "generate/products", {"count": 300, "prefix": "SOAK-"})
     skus = [sku for sku in magento_keys(stack["magento"].url, "product") if sku.startswith("SOAK-")]
     sender, rng, rss = Sender(stack["receiver"], skus), random.Random(11), []
