@@ -9,7 +9,10 @@ continues after it.
 
 A page that fails: retried ``PAGE_ATTEMPTS`` times with backoff; if it still fails (and the failure is not
 an outage), the page is narrowed (halved, down to one record) so everything before the failing record is
-published; then the entity stops at the exact resume point, reported, and the other entities go on. An
+published. That record is then pinned down by its key (``ops.step_over``), reported, published by its id
+when the id is its notification key (the consumer fetches it alone, and dead-letters it with Magento's error
+if that fails too), and the backfill goes on after it. When it cannot be pinned down, the entity stops at
+the exact resume point, reported, and the other entities go on. An
 entity whose endpoint is missing (404 route: module disabled), forbidden or unauthorised is skipped with
 its reason. Nothing is skipped silently: the report names the last key published and how many records
 were not. A broker that refuses the notifications stops the whole run (every entity would fail alike).
@@ -34,55 +37,16 @@ from consumers.magento.search_criteria import SearchCriteria
 from core import parsing
 from core.errors import BrokerUnavailable, MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound
 from core.notification import Notification
+from ops.backfill_report import (ALREADY_DONE, FINISHED, INTERRUPTED, SKIPPED, STOPPED, EntityReport, Progress,
+                                 Request, Unlisted)
 from ops.page_sizer import NARROW, PAGE_ATTEMPTS, RETRY, PageSizer
 from ops.positions import BackfillPositions, Position
 from ops.publishing import Publishing, occurred_at, publish_all, record_key
+from ops.step_over import unlistable_key
 
 log = logging.getLogger(__name__)
 
 PAGE_BACKOFF = 2.0  # seconds before the second try, doubled for the next
-FINISHED, STOPPED, SKIPPED, INTERRUPTED, ALREADY_DONE = "finished", "stopped", "skipped", "interrupted", "done"
-
-
-@dataclasses.dataclass(frozen=True)
-class Request:
-    """What the operator asked for."""
-
-    entities: tuple[str, ...]
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    batch_size: int = 100
-    delay: float = 0.0
-    resume: bool = False
-
-
-@dataclasses.dataclass
-class EntityReport:
-    """The outcome for one entity: ``status`` is finished, stopped, skipped, interrupted or done (before)."""
-
-    entity: str
-    status: str
-    run_id: str | None = None
-    published: int = 0  # by this invocation
-    published_total: int = 0  # by the run, resumes included
-    remaining: int | None = None  # records not published, by Magento's count (None: unknown)
-    last_key: int | None = None
-    failed_pages: int = 0
-    reason: str | None = None
-    invalid_keys: list[str] = dataclasses.field(default_factory=list)
-    notes: list[str] = dataclasses.field(default_factory=list)
-
-
-class Progress:
-    """Told how far each entity got; the command shows a bar or log lines."""
-
-    def start(self, entity: str, done: int, total: int | None) -> None: ...
-
-    def advance(self, entity: str, count: int, total: int | None) -> None: ...
-
-    def finish(self, entity: str) -> None: ...
-
-
 class Backfill:
     """Runs a backfill request; ``stop`` (set from a signal handler) ends it after the current page."""
 
@@ -183,8 +147,13 @@ class Backfill:
                 else:
                     return self._finish(report, dataclasses.replace(position, finished=True), FINISHED)
             except MagentoError as error:
-                if not self._try_again(error, sizer, position):
-                    return self._stop(report, position, error, alone=sizer.narrowing and sizer.size == 1)
+                if self._try_again(error, sizer, position):
+                    continue
+                alone = sizer.narrowing and sizer.size == 1
+                stepped = self._step_over(entity, endpoint, criteria, position, report, error) if alone else None
+                if stepped is None:
+                    return self._stop(report, position, error, alone=alone)
+                position, sizer = stepped, PageSizer(request.batch_size)
 
     def _try_again(self, error: MagentoError, sizer: PageSizer, position: Position) -> bool:
         """Whether to try the page again (after a pause, or narrower); False when the entity must stop."""
@@ -203,6 +172,26 @@ class Backfill:
                         position.entity, _page_name(position), sizer.size, error.message)
             return True
         return False
+
+    def _step_over(self, entity: str, endpoint: ListEndpoint, criteria: SearchCriteria, position: Position,
+                   report: EntityReport, error: MagentoError) -> Position | None:
+        """Go on past the record Magento cannot list (published by id when that is its key); None: not found."""
+        key = unlistable_key(self.client, endpoint, criteria, position.last_key)
+        if key is None:
+            return None
+        position = dataclasses.replace(position, failed_pages=position.failed_pages + 1)
+        report.failed_pages = position.failed_pages
+        by_id = endpoint.record_key == endpoint.item_key
+        report.unlisted.append(Unlisted(key, by_id, error.message))
+        log.error("backfill %s: the record with %s %d cannot be listed (%s); %s", entity, endpoint.item_key, key,
+                  error.message, "published by its id" if by_id else f"not published: its {endpoint.record_key} "
+                  "cannot be read")
+        if by_id:
+            return self._publish_page(entity, endpoint, Batch([{endpoint.item_key: key}], key, 0, 0, 0), position,
+                                      report)
+        position = position.after_page(key, 0)
+        self.positions.save(position, self.clock())
+        return position
 
     def _publish_page(self, entity: str, endpoint: ListEndpoint, batch: Batch, position: Position,
                       report: EntityReport) -> Position:

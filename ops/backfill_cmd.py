@@ -1,7 +1,8 @@
 """``bridgectl backfill ENTITY [ENTITY ...]``: publish a notification for every record Magento lists.
 
-Exit codes: 0 every entity finished (or had finished before), 1 an entity was skipped, stopped or interrupted
-(the summary says what was not published and how to resume), 2 bad arguments or configuration.
+Exit codes: 0 every entity finished (or had finished before), 1 an entity was skipped, stopped or interrupted,
+or a record Magento could not list was stepped over (the summary says what was not published and how to
+resume), 2 bad arguments or configuration.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def backfill(ctx: click.Context, entities: Sequence[str], since: dt.datetime | N
                       settings.batch_delay if delay is None else delay, resume)
     reports = run(settings, request)
     click.echo("\n".join(summary(reports)))
-    if any(report.status not in (FINISHED, ALREADY_DONE) for report in reports):
+    if any(report.status not in (FINISHED, ALREADY_DONE) or report.unlisted for report in reports):
         ctx.exit(1)
 
 
@@ -91,9 +92,23 @@ def _details(report: EntityReport) -> list[str]:
         details.append(report.reason)
     if report.invalid_keys:
         details.append(f"not published, no usable key: {', '.join(report.invalid_keys[:20])}")
+    details.extend(_unlisted(report))
     if report.status not in (FINISHED, ALREADY_DONE):
         details.append(_not_published(report))
     return details
+
+
+def _unlisted(report: EntityReport) -> list[str]:
+    """A line per record Magento could not list, saying whether it was published anyway and what to do."""
+    lines = []
+    for record in report.unlisted:
+        if record.published:
+            outcome = "published by its id: if Magento cannot return it alone either, it is a dead letter"
+        else:
+            outcome = ("not published (its key cannot be read): fix it in Magento; saving it there sends it "
+                       "(webhook or reconciler)")
+        lines.append(f"record {record.key} cannot be listed ({record.error}); {outcome}")
+    return lines
 
 
 def _not_published(report: EntityReport) -> str:

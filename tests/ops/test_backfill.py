@@ -6,10 +6,11 @@ import collections
 import math
 import time
 
-from core.errors import BrokerUnavailable, MagentoServerError
+from core.errors import BrokerUnavailable, MagentoServerError, MagentoUnavailable
 from core.topology import entity_queue
 from ops.backfill import FINISHED, SKIPPED, STOPPED, Backfill, Request
 from ops.positions import BackfillPositions
+from tests.ops.conftest import MAGENTO_TOKEN
 from tests.ops.helpers import bodies, depth, drain, ids
 
 
@@ -19,19 +20,30 @@ class Sleeps(list):
 
 
 class BrokenRecord:
-    """The sandbox client, except that any page holding ``sku`` fails as Magento does on a record it cannot render."""
+    """The sandbox client, except that any page holding the record whose ``field`` is ``value`` fails as Magento
+    does on a record it cannot render."""
 
-    def __init__(self, client, sku: str) -> None:
-        self.client, self.sku, self.settings, self.sleep = client, sku, client.settings, client.sleep
+    def __init__(self, client, value, field: str = "sku") -> None:
+        self.client, self.value, self.field = client, value, field
+        self.settings, self.sleep = client.settings, client.sleep
         self.pages: list[int] = []
 
     def search(self, path, criteria):
         page = self.client.search(path, criteria)
         self.pages.append(len(page.items))
-        if any(item.get("sku") == self.sku for item in page.items):
+        if any(str(item.get(self.field)) == str(self.value) for item in page.items):
             raise MagentoServerError("Internal Error. Details are available in Magento log file. Report ID: webapi-1",
                                      status=500)
         return page
+
+
+class BrokenRecordOutageWhileProbing(BrokenRecord):
+    """As BrokenRecord, and Magento goes away once the backfill probes for the record's key."""
+
+    def search(self, path, criteria):
+        if any(f.condition_type == "lteq" for group in criteria.filter_groups for f in group):
+            raise MagentoUnavailable("could not connect to Magento")
+        return super().search(path, criteria)
 
 
 class StopsConfirmingAfter:
@@ -103,18 +115,47 @@ def test_a_run_stopped_by_the_broker_resumes_after_the_last_confirmed_page(magen
     assert set(first) | set(second) == set(all_keys)
 
 
-def test_a_record_magento_cannot_list_stops_its_entity_exactly_there(magento, client, publisher, engine,
-                                                                    amqp_channel):
+def test_a_product_magento_cannot_list_is_stepped_over_and_the_rest_published(magento, client, publisher, engine,
+                                                                             amqp_channel):
     magento.generate_products(300)
     all_keys = magento.keys("product")
     broken = BrokenRecord(client, all_keys[149])
     [report], sleeps = run(broken, publisher, engine, Request(("product",), batch_size=40))
-    assert report.status == STOPPED and report.published_total == 149
+    assert report.status == FINISHED and report.published_total == 299 and report.failed_pages == 1
+    [unlisted] = report.unlisted
+    assert not unlisted.published and "Internal Error" in unlisted.error
+    assert unlisted.key == client.get_product(all_keys[148])["id"] + 1  # the next id: generated ids are dense
+    assert keys_in(amqp_channel) == all_keys[:149] + all_keys[150:]
+    assert sleeps == [2.0, 4.0]  # the full page was tried three times, then narrowed without pauses
+    assert len(broken.pages) < 30  # three full tries, the narrowing, one probe (the next id is the broken one)
+
+
+def test_an_order_magento_cannot_list_is_published_by_its_id(settings, make_settings, publisher, engine,
+                                                             amqp_channel):
+    from consumers.magento.client import MagentoClient
+    from sandbox.magento import create_app, run_in_thread
+
+    with run_in_thread(create_app(MAGENTO_TOKEN, "demo")) as demo, MagentoClient(make_settings(
+            MAGENTO_BASE_URL=demo.url, MAGENTO_ACCESS_TOKEN=MAGENTO_TOKEN, MAGENTO_RETRIES="1"),
+            sleep=lambda _seconds: None) as client:
+        order_ids = [str(order["entity_id"]) for order in client.list_orders().items]
+        [report], _ = run(BrokenRecord(client, order_ids[1], "entity_id"), publisher, engine,
+                          Request(("order",), batch_size=2))
+    assert report.status == FINISHED and [record.key for record in report.unlisted] == [int(order_ids[1])]
+    assert report.unlisted[0].published
+    assert sorted(keys_in(amqp_channel, "order")) == sorted(order_ids)  # every order, the broken one by its id
+
+
+def test_a_record_that_cannot_be_pinned_down_stops_its_entity_exactly_there(magento, client, publisher, engine,
+                                                                            amqp_channel):
+    magento.generate_products(300)
+    all_keys = magento.keys("product")
+    broken = BrokenRecordOutageWhileProbing(client, all_keys[149])
+    [report], sleeps = run(broken, publisher, engine, Request(("product",), batch_size=40))
+    assert report.status == STOPPED and report.published_total == 149 and report.unlisted == []
     assert "cannot be listed, even alone" in report.reason and "Internal Error" in report.reason
     assert report.remaining == 151 and report.failed_pages == 1
     assert keys_in(amqp_channel) == all_keys[:149]
-    assert sleeps == [2.0, 4.0]  # the full page was tried three times, then narrowed without pauses
-    assert len(broken.pages) < 20 and min(broken.pages) == 1
     [resumed], _ = run(client, publisher, engine, Request(("product",), batch_size=40, resume=True))
     assert (resumed.status, resumed.published) == (FINISHED, 151)
     assert keys_in(amqp_channel) == all_keys[149:]

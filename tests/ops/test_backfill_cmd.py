@@ -111,3 +111,17 @@ def test_sigterm_stops_after_the_current_page_and_resume_repeats_nothing(setting
     assert invoke(backfill, ["product", "--resume"], settings).exit_code == 0
     second = [body["key"] for body in bodies(drain(amqp_channel, entity_queue("product")))]
     assert first + second == all_keys
+
+
+def test_records_stepped_over_are_named_with_what_happened_to_them():
+    from ops.backfill import EntityReport, Unlisted
+    from ops.backfill_cmd import summary
+
+    report = EntityReport("product", "finished", published=299, published_total=299,
+                          unlisted=[Unlisted(150, False, "Internal Error. Report ID: webapi-1")])
+    order = EntityReport("order", "finished", published=5, published_total=5,
+                         unlisted=[Unlisted(7, True, "Internal Error. Report ID: webapi-2")])
+    lines = "\n".join(summary([report, order]))
+    assert "record 150 cannot be listed (Internal Error. Report ID: webapi-1); not published (its key cannot " \
+           "be read): fix it in Magento; saving it there sends it (webhook or reconciler)" in lines
+    assert "record 7 cannot be listed (Internal Error. Report ID: webapi-2); published by its id" in lines
