@@ -115,12 +115,18 @@ def test_a_run_stopped_by_the_broker_resumes_after_the_last_confirmed_page(magen
     assert set(first) | set(second) == set(all_keys)
 
 
-def test_a_product_magento_cannot_list_is_stepped_over_and_the_rest_published(magento, client, publisher, engine,
-                                                                             amqp_channel):
+def backfill_with_a_broken_product(magento, client, publisher, engine, kind=BrokenRecord):
+    """300 products, the 150th of which Magento cannot list; returns (keys, the client, report, sleeps)."""
     magento.generate_products(300)
     all_keys = magento.keys("product")
-    broken = BrokenRecord(client, all_keys[149])
+    broken = kind(client, all_keys[149])
     [report], sleeps = run(broken, publisher, engine, Request(("product",), batch_size=40))
+    return all_keys, broken, report, sleeps
+
+
+def test_a_product_magento_cannot_list_is_stepped_over_and_the_rest_published(magento, client, publisher, engine,
+                                                                             amqp_channel):
+    all_keys, broken, report, sleeps = backfill_with_a_broken_product(magento, client, publisher, engine)
     assert report.status == FINISHED and report.published_total == 299 and report.failed_pages == 1
     [unlisted] = report.unlisted
     assert not unlisted.published and "Internal Error" in unlisted.error
@@ -148,10 +154,8 @@ def test_an_order_magento_cannot_list_is_published_by_its_id(settings, make_sett
 
 def test_a_record_that_cannot_be_pinned_down_stops_its_entity_exactly_there(magento, client, publisher, engine,
                                                                             amqp_channel):
-    magento.generate_products(300)
-    all_keys = magento.keys("product")
-    broken = BrokenRecordOutageWhileProbing(client, all_keys[149])
-    [report], sleeps = run(broken, publisher, engine, Request(("product",), batch_size=40))
+    all_keys, _, report, _ = backfill_with_a_broken_product(magento, client, publisher, engine,
+                                                            BrokenRecordOutageWhileProbing)
     assert report.status == STOPPED and report.published_total == 149 and report.unlisted == []
     assert "cannot be listed, even alone" in report.reason and "Internal Error" in report.reason
     assert report.remaining == 151 and report.failed_pages == 1
