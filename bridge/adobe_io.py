@@ -92,11 +92,9 @@ def record_key(entity: str, value: dict[str, Any], event_type: str) -> tuple[str
     A stock item without a SKU is keyed by its ``product_id`` (key_type ``product_id``): the consumer
     looks the SKU up, so the receiver makes no Magento call.
     """
-    fields = _SKU_FIELDS if entity in SKU_KEYED else _ID_FIELDS
-    raw, key_type = _first_present(value, fields), None
+    raw, key_type = _first_present(value, _usual_fields(entity)), None
     if raw is None and entity == "stock":
-        fields, key_type = (PRODUCT_ID,), PRODUCT_ID
-        raw = _first_present(value, fields)
+        raw, key_type = _first_present(value, (PRODUCT_ID,)), PRODUCT_ID
     if raw is None:
         raise Rejection(422, _missing_key_message(entity, event_type),
                         {"data.value": [f"Has none of the fields {', '.join(_key_fields(entity))}."]})
@@ -111,10 +109,13 @@ def _first_present(value: dict[str, Any], fields: tuple[str, ...]) -> Any:
     return next((value[name] for name in fields if value.get(name) not in (None, "")), None)
 
 
-def _key_fields(entity: str) -> tuple[str, ...]:
-    if entity == "stock":
-        return _SKU_FIELDS + (PRODUCT_ID,)
+def _usual_fields(entity: str) -> tuple[str, ...]:
     return _SKU_FIELDS if entity in SKU_KEYED else _ID_FIELDS
+
+
+def _key_fields(entity: str) -> tuple[str, ...]:
+    """Every field a key may come from: for a stock item, its product's id too."""
+    return _usual_fields(entity) + ((PRODUCT_ID,) if entity == "stock" else ())
 
 
 def _missing_key_message(entity: str, event_type: str) -> str:

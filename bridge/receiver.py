@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bridge.rejection import Rejection, broker_unavailable
+from bridge.rejection import broker_unavailable
 from core.errors import BrokerUnavailable
 from core.notification import Notification
 

@@ -158,7 +158,6 @@ def _broker(action: Callable[[], T]) -> T:
         raise click.ClickException(str(exc)) from None
 
 
-
 @contextlib.contextmanager
 def _progress_bar(settings: Settings, selection: Selection) -> Iterator[tqdm.tqdm]:
     """A bar on a terminal when many dead letters are queued; a silent counter otherwise."""
