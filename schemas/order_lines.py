@@ -179,12 +179,15 @@ def product_sku(sold: dict[str, Any], components: list[str], product_skus: dict[
 
 
 def catalogue_sku(sku: str, components: list[str]) -> str:
-    """The product's own SKU: a dynamic-SKU bundle row's SKU is its SKU followed by "-<component SKU>" each."""
-    own = sku
-    for component in reversed(components):
-        if not own.endswith(f"-{component}"):
+    """The product's own SKU: a dynamic-SKU bundle row's SKU is its SKU followed by "-<component SKU>" for each
+    component, in any order (Magento's order of the options, not the rows'); otherwise ``sku`` unchanged."""
+    own, remaining = sku, sorted(components, key=len, reverse=True)
+    while remaining:
+        found = next((component for component in remaining if own.endswith(f"-{component}")), None)
+        if found is None:
             return sku
-        own = own[:-len(component) - 1]
+        own = own[:-len(found) - 1]
+        remaining.remove(found)
     return own or sku
 
 
@@ -203,7 +206,7 @@ def bundle_money(parent: dict[str, Any], children: list[dict[str, Any]]) -> dict
         return money
     for name in CHILD_SUMMED:
         summed = money_sum([child.get(name) for child in children])
-        if not decimal(money[name]) and decimal(summed):
+        if money[name] is None or (not decimal(money[name]) and decimal(summed)):
             money[name] = summed
     rates = children_rates(children)
     if rates:
