@@ -13,7 +13,7 @@ from typing import Any
 from sandbox.magento_order_lines import Context, build_rows
 from sandbox.magento_order_money import applied_taxes, order_totals, price_rows
 from sandbox.magento_store import Store
-from sandbox.magento_tax import Unit, cents, converted
+from sandbox.magento_tax import Unit, cents, converted, plain
 
 PAYMENT_TITLES = {"checkmo": "Check / Money order", "banktransfer": "Bank Transfer Payment",
                   "purchaseorder": "Purchase Order", "cashondelivery": "Cash On Delivery", "free": "No Payment Information Required"}
@@ -30,7 +30,7 @@ def build_order(spec: Mapping[str, Any], store: Store) -> dict[str, Any]:
     """A full order from a seed entry (see ``sandbox/magento_seed/orders.json`` and docs/sandbox-magento.md)."""
     order_id, created = int(spec["entity_id"]), spec["created_at"]
     percent = float(spec.get("discount_percent", 0))
-    rows = build_rows(spec["lines"], Context(store, order_id, created, percent))
+    rows = build_rows(spec["lines"], Context(store, order_id, created, percent, int(spec.get("store_id", 1))))
     rate = float(spec.get("base_to_order_rate", 1))
     shipping = _shipping_unit(spec["shipping"], percent)
     shipping_money = price_rows(rows, shipping, bool(spec.get("prices_include_tax")), rate)
@@ -50,9 +50,10 @@ def build_order(spec: Mapping[str, Any], store: Store) -> dict[str, Any]:
                                                        _tax_codes(spec, order)))
     order["extension_attributes"].update(paid_with_attributes(spec, order))
     order["extension_attributes"]["converting_from_quote"] = True
-    if spec.get("state") == "canceled":
+    if spec.get("state") == "canceled":  # canceled before anything was invoiced
         for item in items:
             item["qty_canceled"] = item["qty_ordered"]
+        order["total_canceled"], order["base_total_canceled"] = order["grand_total"], order["base_grand_total"]
     return order
 
 
@@ -93,9 +94,9 @@ def _counts(items: list[dict[str, Any]], rate: float, spec: Mapping[str, Any]) -
     top = [item for item in items if "parent_item_id" not in item]
     counts = {"total_item_count": len(top), "total_qty_ordered": money(sum(item["qty_ordered"] for item in top)),
               "weight": money(sum(item["row_weight"] for item in top)), "base_to_global_rate": 1,
-              "base_to_order_rate": rate, "store_to_base_rate": 0, "store_to_order_rate": 0}
+              "base_to_order_rate": plain(rate), "store_to_base_rate": 0, "store_to_order_rate": 0}
     if rate != 1:
-        counts.update(store_to_base_rate=1, store_to_order_rate=rate)
+        counts.update(store_to_base_rate=1, store_to_order_rate=plain(rate))
     return counts
 
 
@@ -136,7 +137,8 @@ def _header(spec: Mapping[str, Any], store: Store, order_id: int) -> dict[str, A
                               "protect_code": spec.get("protect_code", f"{order_id:032x}"),
                               "quote_id": spec.get("quote_id", order_id), "state": spec.get("state", "new"),
                               "status": spec.get("status", "pending"), "store_currency_code": base,
-                              "store_id": 1, "store_name": STORE_NAME, "updated_at": spec["updated_at"]}
+                              "store_id": int(spec.get("store_id", 1)),
+                              "store_name": spec.get("store_name", STORE_NAME), "updated_at": spec["updated_at"]}
     header.update(_customer_fields(spec, store))
     header["shipping_description"] = spec["shipping"]["description"]
     if "edited_from" in spec:

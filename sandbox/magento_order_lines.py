@@ -42,6 +42,7 @@ class Context:
     order_id: int
     created: str
     discount_percent: float
+    store_id: int = 1
 
 
 def build_rows(lines: list[Mapping[str, Any]], context: Context) -> list[Row]:
@@ -141,7 +142,7 @@ def item_skeleton(context: Context, product: dict[str, Any], qty: float, *, pric
             "qty_ordered": cents(qty), "qty_refunded": 0, "qty_shipped": 0, "quote_item_id": store.next_id("quote_item"),
             "row_invoiced": 0, "row_total": 0, "row_total_incl_tax": 0,
             "row_weight": cents(float(product.get("weight") or 0) * qty) if priced else 0, "sku": product["sku"],
-            "store_id": 1, "tax_amount": 0, "tax_invoiced": 0, "tax_percent": 0, "updated_at": context.created}
+            "store_id": context.store_id, "tax_amount": 0, "tax_invoiced": 0, "tax_percent": 0, "updated_at": context.created}
     if product.get("weight") is not None:
         item["weight"] = product["weight"]
     return item

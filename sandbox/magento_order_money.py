@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.magento_order_lines import Row
-from sandbox.magento_tax import Pass, Unit, cents, converted, row_money
+from sandbox.magento_tax import Pass, Unit, cents, converted, plain, row_money
 
 MONEY = ("price", "price_incl_tax", "row_total", "row_total_incl_tax", "tax_amount", "discount_amount",
          "discount_tax_compensation_amount")
@@ -46,7 +46,7 @@ def _fill(item: dict[str, Any], prefix: str, money: Mapping[str, Any], unit: Uni
                 "discount_tax_compensation_amount"):
         item[f"{prefix}{key}"] = money[key]
     item[f"{prefix}original_price"] = cents(entered)
-    item["tax_percent"], item["discount_percent"] = unit.rate, unit.discount_percent
+    item["tax_percent"], item["discount_percent"] = plain(unit.rate), plain(unit.discount_percent)
 
 
 def _fill_dummy(row: Row) -> None:
@@ -128,4 +128,4 @@ def _add(per_rate: dict[float, list[float]], rate: float, amount: float, base: f
 
 def _applied(code_of: Mapping[float, str], rate: float, amount: float, base: float) -> dict[str, Any]:
     code = code_of[rate]
-    return {"code": code, "title": code, "percent": rate, "amount": cents(amount), "base_amount": cents(base)}
+    return {"code": code, "title": code, "percent": plain(rate), "amount": cents(amount), "base_amount": cents(base)}

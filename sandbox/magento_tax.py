@@ -36,6 +36,12 @@ def cents(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() else rounded
 
 
+def plain(value: float) -> float | int:
+    """A rate or percent as Magento prints it: ``21``, ``8.25`` (never ``21.0``)."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
 class Rounder:
     """``deltaRound``: rounds an amount to cents, carrying the remainder per (kind, rate) to the next call."""
 
