@@ -162,14 +162,19 @@ def _comments(store: Store, document: dict[str, Any], body: dict[str, Any]) -> l
 
 
 def _return_to_stock(store: Store, order: dict[str, Any], qtys: dict[int, float], arguments: dict[str, Any]) -> None:
+    """``return_to_stock_items``: the refunded quantity goes back to the stock of the product sold (for a
+    configurable or bundle row, the stock of its child rows' products)."""
     extension = arguments.get("extension_attributes") if isinstance(arguments.get("extension_attributes"), dict) else {}
     for item_id in extension.get("return_to_stock_items") or []:
         item = q.items_by_id(order).get(int(item_id))
-        product = store.product_by_id(item["product_id"]) if item else None
-        if product is not None and qtys.get(item["item_id"]):
-            stock = product["extension_attributes"]["stock_item"]
-            stock["qty"] = money(stock["qty"] + qtys[item["item_id"]])
-            store.changed("stock", "save", product["sku"])
+        if item is None or not qtys.get(item["item_id"]):
+            continue
+        for row in q.children_of(order, item) or [item]:
+            product = store.product_by_id(row["product_id"])
+            if product is not None and qtys.get(row["item_id"]):
+                stock = product["extension_attributes"]["stock_item"]
+                stock["qty"] = money(stock["qty"] + qtys[row["item_id"]])
+                store.changed("stock", "save", product["sku"])
 
 
 def number_document(store: Store, document: dict[str, Any], kind: str) -> None:
