@@ -33,7 +33,8 @@ def build_order(spec: Mapping[str, Any], store: Store) -> dict[str, Any]:
     rows = build_rows(spec["lines"], Context(store, order_id, created, percent, int(spec.get("store_id", 1))))
     rate = float(spec.get("base_to_order_rate", 1))
     shipping = _shipping_unit(spec["shipping"], percent)
-    shipping_money = price_rows(rows, shipping, bool(spec.get("prices_include_tax")), rate)
+    shipping_money = price_rows(rows, shipping, bool(spec.get("prices_include_tax")), rate,
+                                spec.get("tax_algorithm") == "ROW_BASE_CALCULATION")
     items = [row.item for row in rows]
     order = _header(spec, store, order_id)
     order.update(order_totals(rows, shipping_money, _paid_with(spec), rate))

@@ -23,11 +23,12 @@ PAID_WITH = (("reward", "reward_currency_amount"), ("gift_cards", "gift_cards_am
              ("customer_balance", "customer_balance_amount"))
 
 
-def price_rows(rows: list[Row], shipping: Unit | None, includes_tax: bool, rate: float) -> dict[str, dict]:
+def price_rows(rows: list[Row], shipping: Unit | None, includes_tax: bool, rate: float,
+               row_based: bool = False) -> dict[str, dict]:
     """Fill every row's money (both currencies); answer the shipping money per currency ("" and "base_")."""
     shipping_money: dict[str, dict] = {}
     for prefix, convert in (("base_", lambda amount: amount), ("", lambda amount: converted(amount, rate))):
-        state = Pass(includes_tax=includes_tax)
+        state = Pass(includes_tax=includes_tax, row_based=row_based)
         for row in rows:
             if row.role == "money" and row.unit is not None:
                 unit = row.unit

@@ -14,6 +14,10 @@ Modelled on ``Magento\\Tax\\Model\\Calculation\\TotalBaseCalculator`` (the defau
 - a percentage cart rule (``ByPercent``) rounds each row's discount with its own carried remainder
   (``DeltaPriceRound``).
 
+With ``tax/calculation/algorithm`` = ``ROW_BASE_CALCULATION`` (``Pass.row_based``) each row's tax is rounded
+on its own (``RowBaseCalculator`` keys the remainders per row), so rows of one rate need not add up to the
+rounded total of the rate. ``UNIT_BASE_CALCULATION`` is not modelled.
+
 Amounts are rounded like PHP's ``round($x, 2)`` (half away from zero, after PHP's 15-digit pre-rounding).
 """
 
@@ -73,6 +77,7 @@ class Pass:
     """The running rounding state of one currency while an order's rows are priced in order."""
 
     includes_tax: bool = False
+    row_based: bool = False  # ROW_BASE_CALCULATION: every row rounded on its own, no remainder carried
     taxes: Rounder = dataclasses.field(default_factory=Rounder)
     discounts: Rounder = dataclasses.field(default_factory=Rounder)
 
@@ -80,6 +85,8 @@ class Pass:
 def row_money(unit: Unit, state: Pass) -> dict[str, Any]:
     """The money of one row: price, price_incl_tax, row_total, row_total_incl_tax, tax_amount,
     discount_amount (positive) and discount_tax_compensation_amount."""
+    if state.row_based:
+        state.taxes = Rounder()
     if state.includes_tax:
         return _tax_in_price(unit, state)
     return _tax_not_in_price(unit, state)

@@ -40,3 +40,9 @@ def test_prices_including_tax_extract_the_tax_and_compensate_the_discounted_part
     # the row still adds up to what the customer pays: incl. tax minus the discount
     total = money["row_total"] - money["discount_amount"] + money["tax_amount"] + money["discount_tax_compensation_amount"]
     assert round(total, 2) == 189 - 18.9
+
+
+def test_row_based_calculation_rounds_every_row_on_its_own():
+    total_based, row_based = Pass(), Pass(row_based=True)
+    assert [row_money(Unit(1.5, 1, 21), total_based)["tax_amount"] for _ in range(3)] == [0.32, 0.31, 0.32]
+    assert [row_money(Unit(1.5, 1, 21), row_based)["tax_amount"] for _ in range(3)] == [0.32, 0.32, 0.32]
