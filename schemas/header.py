@@ -147,6 +147,18 @@ def shipping_object(data: dict[str, Any], method: str | None, total: dict[str, A
             "tax_percent": shipping_rate(values, shipping_taxes, known_rates)}
 
 
+def billed_shipping_discount(discount_amount: int | float | None, lines: Iterable[dict[str, Any]]
+                             ) -> int | float | None:
+    """An invoice's or credit memo's shipping discount, which Magento keeps inside the document's (negative)
+    ``discount_amount`` with no column of its own: ``−discount_amount − Σ lines' discount_amount`` (the folded
+    lines, so a dynamic bundle's children count once). None when ``discount_amount`` is absent or the lines
+    claim more discount than the document (never a negative shipping discount)."""
+    if discount_amount is None:
+        return None
+    shipping = -decimal(discount_amount) - sum((decimal(line.get("discount_amount")) for line in lines), Decimal(0))
+    return plain_number(shipping) if shipping >= 0 else None
+
+
 def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] | None,
                   known_rates: Iterable[Any] = ()) -> int | float | None:
     """Sum of the "shipping" applied taxes' percents when Magento lists them; else the one rate among
