@@ -15,7 +15,8 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas.common import decimal, zero_is_none
-from schemas.order_lines import bundle_money, component_line, derived_rate, describe, price_type, product_sku
+from schemas.order_lines import bundle_money, component_line, derived_rate, describe, price_type, product_sku, \
+    taxable_base
 
 SOLD_LINE_FIELDS: tuple[str, ...] = (
     "order_item_id", "sku", "product_sku", "product_id", "name", "description", "qty", "price", "row_total",
@@ -96,7 +97,8 @@ def _as_child(item: dict[str, Any]) -> dict[str, Any]:
     """A child row without its order row: its rate derived from its own amounts when it carries money."""
     rate = None
     if item.get("row_total") is not None:
-        rate = derived_rate(item.get("tax_amount"), decimal(item["row_total"]) - decimal(item.get("discount_amount")))
+        rate = derived_rate(item.get("tax_amount"), taxable_base(item["row_total"], item.get("discount_amount"),
+                                                                 item.get("discount_tax_compensation_amount")))
     return {**item, "item_id": item["order_item_id"], "tax_percent": rate}
 
 
@@ -135,8 +137,8 @@ def _sold_line(group: Group, parent: dict[str, Any], children: list[dict[str, An
     typed = {**parent, "product_type": group["kind"]}
     money = bundle_money(typed, bundled)
     if money["tax_percent"] is None and price_type(typed, bundled) != "dynamic" and money["row_total"] is not None:
-        money["tax_percent"] = derived_rate(money["tax_amount"],
-                                            decimal(money["row_total"]) - decimal(money["discount_amount"]))
+        money["tax_percent"] = derived_rate(money["tax_amount"], taxable_base(
+            money["row_total"], money["discount_amount"], money["discount_tax_compensation_amount"]))
     return {
         "order_item_id": group["top"], "sku": sold["sku"], "product_sku": product_sku(sold, components, product_skus),
         "product_id": sold.get("product_id"), "name": sold.get("name"),
@@ -166,8 +168,8 @@ def _child_line(top: int, child: dict[str, Any], product_skus: dict[str, str]) -
     """A component billed or shipped on its own, under its bundle's ``order_item_id``, with its own money."""
     tax_percent = child.get("tax_percent")
     if tax_percent is None and child.get("row_total") is not None:
-        tax_percent = derived_rate(child.get("tax_amount"),
-                                   decimal(child["row_total"]) - decimal(child.get("discount_amount")))
+        tax_percent = derived_rate(child.get("tax_amount"), taxable_base(
+            child["row_total"], child.get("discount_amount"), child.get("discount_tax_compensation_amount")))
     money = ("price", "row_total", "tax_amount", "discount_amount", "price_incl_tax", "row_total_incl_tax",
              "discount_tax_compensation_amount", "back_to_stock")
     return {"order_item_id": top, "sku": child["sku"], "product_sku": product_sku(child, [], product_skus),

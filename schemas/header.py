@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError, fields
 
 from schemas.common import Int, MagentoSchema, Number, Text, decimal, money_sum, optional, plain_number
-from schemas.order_lines import OrderItemSchema, derived_rate
+from schemas.order_lines import OrderItemSchema, derived_rate, taxable_base
 
 HEADER_FIELDS: tuple[str, ...] = (
     "base_currency", "base_to_order_rate", "base_grand_total", "subtotal_incl_tax",
@@ -163,11 +163,11 @@ def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] |
                   known_rates: Iterable[Any] = ()) -> int | float | None:
     """Sum of the "shipping" applied taxes' percents when Magento lists them; else the one rate among
     ``known_rates`` (the document's own rates) that gives the shipping tax to the cent; else derived from the
-    amounts, ``round(tax / (amount − discount) × 100, 4)``."""
+    amounts, ``round(tax / (amount − discount + discount tax compensation) × 100, 4)``."""
     percents = [tax["percent"] for tax in shipping_taxes or [] if tax["percent"] is not None]
     if percents:
         return money_sum(percents)
-    base = decimal(values["amount"]) - decimal(values["discount_amount"])
+    base = taxable_base(values["amount"], values["discount_amount"], values["discount_tax_compensation_amount"])
     tax = decimal(values["tax_amount"])
     fitting = {rate for rate in {decimal(rate) for rate in known_rates if rate is not None and decimal(rate)}
                if tax and base > 0 and abs(round(base * rate / 100, 2) - tax) <= _CENT}

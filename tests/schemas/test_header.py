@@ -156,3 +156,13 @@ def test_an_invoice_with_a_shipping_discount_rebuilds_its_total_at_the_shipping_
     assert "shipping_discount_amount" not in record
     assert (invoice["shipping"]["discount_amount"], invoice["shipping"]["tax_percent"]) == (2, 8.25)  # 0.66 on 8
     assert totals_identity(invoice).ok, totals_identity(invoice).detail
+
+
+def test_a_tax_included_shipping_discount_is_taxed_net_of_its_compensation():
+    """Prices incl. 8.25 %: shipping 54.13 incl. (50 + 4.13 tax), 10 off incl.: tax 3.36 on 40.77 = 50 − 10 + 0.77."""
+    record = read_fixture("invoice.configurable.json")  # rows at 8.25 %, no discount
+    record.update(shipping_amount=50, shipping_tax_amount=3.36, shipping_discount_tax_compensation_amount=0.77,
+                  discount_amount=-10, grand_total=119.91)
+    invoice = map_record("invoice", record)
+    assert (invoice["shipping"]["discount_amount"], invoice["shipping"]["tax_percent"]) == (10, 8.25)  # not 8.4
+    assert totals_identity(invoice).ok, totals_identity(invoice).detail
