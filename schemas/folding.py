@@ -116,7 +116,8 @@ def _dummy(item: dict[str, Any], parent: dict[str, Any], *, billed: bool) -> boo
 def _group_lines(group: Group, product_skus: dict[str, str], *, billed: bool) -> list[dict[str, Any]]:
     """The group's sold line; none when the document holds none of it (quantity 0). Children listed without
     their parent row (a bundle's parts refunded or shipped one by one) are lines of their own when they carry
-    their money (or ship); a child without money and without its parent row cannot be priced: refused."""
+    their money (or ship); a child without money and without its parent row cannot be priced: refused, and
+    so is a dynamic bundle's parent row billed without the component rows that carry its money."""
     parent = group["parent"]
     children = [child for child in group["children"] if decimal(child["qty"])]
     if parent is None or not decimal(parent["qty"]):
@@ -125,7 +126,17 @@ def _group_lines(group: Group, product_skus: dict[str, str], *, billed: bool) ->
                                    f"({', '.join(str(child['item_id']) for child in children)}) and without its "
                                    "own row, so it cannot be priced."], field_name="items")
         return [_child_line(group["top"], child, product_skus) for child in children]
+    if billed and _unpriced(parent, children):
+        raise ValidationError([f"Order row {group['top']} is billed (qty {parent['qty']}, price {parent.get('price')}) "
+                               "without a row carrying its money (a dynamic bundle's component rows), so it cannot "
+                               "be priced."], field_name="items")
     return [_sold_line(group, parent, children, product_skus)]
+
+
+def _unpriced(parent: dict[str, Any], children: list[dict[str, Any]]) -> bool:
+    """A priced row billed without ``row_total`` whose money no child row of the document carries."""
+    return parent.get("row_total") is None and bool(decimal(parent.get("price"))) and all(
+        child.get("row_total") is None for child in children)
 
 
 def _sold_line(group: Group, parent: dict[str, Any], children: list[dict[str, Any]],
