@@ -27,20 +27,6 @@ ADDRESS_LABELS = {"invoice": "Invoice Address", "delivery": "Delivery Address", 
 
 
 @register
-class Company(Model):
-    _name, _description = "res.company", "Companies"
-    _declared = {"name": Char("Company Name", required=True), "currency_id": Many2one("res.currency", "Currency")}
-
-
-@register
-class Currency(Model):
-    _name, _description = "res.currency", "Currency"
-    _declared = {"name": Char("Currency", required=True, index=True), "symbol": Char("Symbol"),
-                 "active": Boolean("Active", default=True), "rounding": Float("Rounding Factor", default=0.01)}
-    _unique = ((("name",), "The operation cannot be completed: The currency code must be unique!"),)
-
-
-@register
 class Country(Model):
     _name, _description = "res.country", "Country"
     _declared = {"name": Char("Country Name", required=True), "code": Char("Country Code", index=True),
@@ -175,7 +161,9 @@ def _default_category(model: Model) -> int:
 
 
 def _default_sale_taxes(model: Model) -> list[int]:
-    return model.env["account.tax"].search([("type_tax_use", "=", "sale")], limit=1)
+    """The company's default sale tax (``account_sale_tax_id``), as Odoo defaults ``taxes_id``."""
+    company = model.db.get("res.company", model.env.ref("base.main_company"))
+    return [company["account_sale_tax_id"]] if company and company.get("account_sale_tax_id") else []
 
 
 @register
@@ -290,11 +278,3 @@ class ProductProduct(Model):
     def _write_plain(self, ids: list[int], vals: dict) -> None:
         for rid in ids:
             self._write_one(rid, vals)
-
-
-@register
-class Pricelist(Model):
-    _name, _description = "product.pricelist", "Pricelist"
-    _declared = {"name": Char("Pricelist Name", required=True),
-                 "currency_id": Many2one("res.currency", "Currency", required=True),
-                 "active": Boolean("Active", default=True)}

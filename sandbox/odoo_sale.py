@@ -10,6 +10,7 @@ from sandbox.odoo_fields import (
     Boolean,
     Char,
     Datetime,
+    Field,
     Float,
     Integer,
     Many2many,
@@ -20,6 +21,8 @@ from sandbox.odoo_fields import (
 )
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
+from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS
+from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
 
 ORDER_STATES = ("draft", "sent", "sale", "cancel")
 LINE_LOCKED = ("Once a sales order is confirmed, you can't remove one of its lines (we need to track if "
@@ -77,16 +80,21 @@ class SaleOrder(Model):
         moves = {move for line in self._lines(record) for move in lines._invoice_moves(line)}
         return sorted(moves)
 
-    def _compute_amount_untaxed(self, record: dict) -> float:
+    def _totals(self, record: dict) -> tuple[float, float, float]:
+        """``_compute_amounts``: the lines' amounts, tax summed per tax then rounded (equal to the sum of the
+        lines' ``price_tax`` with ``round_per_line``)."""
         lines = self.env["sale.order.line"]
-        return sum(lines._compute_price_subtotal(line) for line in self._lines(record))
+        amounts = [lines._amounts(line) for line in self._lines(record) if not line.get("display_type")]
+        return document_totals(amounts, currency_rounding(self, self._compute_currency_id(record)))
+
+    def _compute_amount_untaxed(self, record: dict) -> float:
+        return self._totals(record)[0]
 
     def _compute_amount_tax(self, record: dict) -> float:
-        lines = self.env["sale.order.line"]
-        return sum(lines._compute_price_tax(line) for line in self._lines(record))
+        return self._totals(record)[1]
 
     def _compute_amount_total(self, record: dict) -> float:
-        return self._compute_amount_untaxed(record) + self._compute_amount_tax(record)
+        return self._totals(record)[2]
 
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:
@@ -189,13 +197,15 @@ class SaleOrderLine(Model):
         "order_id": Many2one("sale.order", "Order Reference", required=True, ondelete="cascade"),
         "sequence": Integer("Sequence", default=10), "name": Text("Description", required=True),
         "product_id": Many2one("product.product", "Product", ondelete="restrict"),
-        "product_uom_qty": Float("Quantity", default=1.0), "price_unit": Float("Unit Price"),
-        "discount": Float("Discount (%)"), "tax_id": Many2many("account.tax", "Taxes"),
+        "product_uom_qty": Float("Quantity", default=1.0, digits=UOM_DIGITS),
+        "price_unit": Float("Unit Price", digits=PRICE_DIGITS),
+        "discount": Float("Discount (%)", digits=DISCOUNT_DIGITS), "tax_id": Many2many("account.tax", "Taxes"),
+        "currency_id": Many2one("res.currency", "Currency", related="order_id.currency_id"),
         "display_type": Selection(("line_section", "line_note"), "Display Type"),
         "state": Selection(ORDER_STATES, "Order Status", related="order_id.state"),
-        "price_subtotal": Float("Subtotal", compute="_compute_price_subtotal"),
-        "price_tax": Float("Total Tax", compute="_compute_price_tax"),
-        "price_total": Float("Total", compute="_compute_price_total"),
+        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
+        "price_tax": Field("monetary", "Total Tax", compute="_compute_price_tax"),
+        "price_total": Field("monetary", "Total", compute="_compute_price_total"),
         "qty_delivered": Float("Delivery Quantity"),
         "qty_invoiced": Float("Invoiced Quantity", compute="_compute_qty_invoiced"),
         "invoice_lines": Many2many("account.move.line", "Invoice Lines", compute="_compute_invoice_lines"),
@@ -213,15 +223,21 @@ class SaleOrderLine(Model):
             if self._value(line, "state") == "sale" and not line.get("display_type"):
                 raise UserError(LINE_LOCKED)
 
+    def _amounts(self, record: dict) -> TaxLine:
+        """``_compute_amount``: the line's amounts in its order's currency (``_compute_taxes`` of one line)."""
+        order = self.db.get("sale.order", record["order_id"])
+        currency = self.env["sale.order"]._compute_currency_id(order) if order else False
+        return compute_line(self, record.get("tax_id"), record["price_unit"], record["product_uom_qty"],
+                            record["discount"], currency)
+
     def _compute_price_subtotal(self, record: dict) -> float:
-        return record["product_uom_qty"] * record["price_unit"] * (1 - (record["discount"] or 0.0) / 100)
+        return self._amounts(record).total_excluded
 
     def _compute_price_tax(self, record: dict) -> float:
-        rates = sum(self.db.get("account.tax", tid)["amount"] for tid in record.get("tax_id") or [])
-        return self._compute_price_subtotal(record) * rates / 100
+        return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[1]
 
     def _compute_price_total(self, record: dict) -> float:
-        return self._compute_price_subtotal(record) + self._compute_price_tax(record)
+        return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[2]
 
     def _compute_invoice_lines(self, record: dict) -> list[int]:
         return sorted(lid for lid, line in self.db.tables["account.move.line"].items()

@@ -26,7 +26,7 @@ def test_an_order_is_numbered_and_its_lines_take_the_products_price_name_and_tax
     assert row["partner_invoice_id"] == row["partner_shipping_id"]
     assert row["currency_id"][1] == "USD"
     assert [line["name"] for line in lines] == ["Goods", "Setup"]
-    assert all(line["tax_id"] == [env.ref("account.tax_sale_15")] for line in lines)
+    assert all(line["tax_id"] == [env.ref("account.1_sale_tax_template")] for line in lines)
 
 
 def test_confirming_creates_a_delivery_for_goods_only(env, order):
