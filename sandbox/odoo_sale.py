@@ -174,7 +174,7 @@ class SaleOrder(Model):
 
     def _ships(self, line: dict) -> bool:
         product = self.db.get("product.product", line.get("product_id"))
-        return product is not None and self.env["product.product"]._value(product, "type") in ("product", "consu")
+        return product is not None and self.env["product.product"]._is_goods(product)
 
     def _open_delivery(self, record: dict, needed: bool) -> int | None:
         for picking_id in self._value(record, "picking_ids"):

@@ -12,7 +12,7 @@ import collections
 import threading
 from typing import Any
 
-from sandbox.odoo_errors import AccessDenied, AccessError, OperationalError, UserError
+from sandbox.odoo_errors import AccessDenied, AccessError, OperationalError, SerializationFailure, UserError
 from sandbox.odoo_faults import Faults
 from sandbox.odoo_orm import Database, Env
 
@@ -104,6 +104,8 @@ class OdooService:
             if model not in env:
                 raise UserError(f"Object {model} doesn't exist")
             self._count(f"{model}.{method}")
+            if self.faults.take_serialization_failure(model, method):
+                raise SerializationFailure()
             return call_kw(env, model, method, args, kwargs or {})
 
     def _check_db(self, db: Any) -> None:

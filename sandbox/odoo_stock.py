@@ -80,7 +80,7 @@ class Picking(Model):
         "state": Selection(PICKING_STATES, "Status", default="draft"),
         "move_ids": One2many("stock.move", "picking_id", "Stock Moves"),
         "sale_id": Many2one("sale.order", "Sales Order"),
-        "carrier_tracking_ref": Char("Tracking Reference"),
+        "carrier_tracking_ref": Char("Tracking Reference", module="stock_delivery"),
         "scheduled_date": Datetime("Scheduled Date"), "date_done": Datetime("Date of Transfer"),
     }
 
@@ -164,7 +164,7 @@ class Quant(Model):
     def _check(self, ids: list[int]) -> None:
         for rid in ids:
             product = self.db.get("product.product", self.db.get(self._name, rid)["product_id"])
-            if self.env["product.product"]._value(product, "type") != "product":
+            if not self.env["product.product"]._is_storable(product):
                 raise ValidationError("Quants cannot be created for consumables or services.")
 
     @rpc("records")
