@@ -22,6 +22,7 @@ from sandbox import (  # noqa: F401  (register the models)
     odoo_base,
     odoo_currency,
     odoo_modules,
+    odoo_picking,
     odoo_sale,
     odoo_stock,
     odoo_tax,

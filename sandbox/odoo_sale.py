@@ -21,7 +21,7 @@ from sandbox.odoo_fields import (
 )
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
-from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS
+from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS, float_round
 from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
 
 ORDER_STATES = ("draft", "sent", "sale", "cancel")
@@ -156,7 +156,8 @@ class SaleOrder(Model):
         """sale_stock: one open outgoing picking whose moves follow the lines of storable/consumable products."""
         record = self._record(rid)
         wanted = {line["id"]: line for line in self._lines(record) if self._ships(line)}
-        picking_id = self._open_delivery(record, bool(wanted))
+        rest = {line_id: line["product_uom_qty"] - self._delivered(line_id) for line_id, line in wanted.items()}
+        picking_id = self._open_delivery(record, any(quantity > 0 for quantity in rest.values()))
         if picking_id is None:
             return
         moves = self.env["stock.move"]
@@ -164,13 +165,21 @@ class SaleOrder(Model):
                    for mid in self.env["stock.picking"]._value(self.db.get("stock.picking", picking_id), "move_ids")}
         picking = self.db.get("stock.picking", picking_id)
         for line_id, line in wanted.items():
-            values = {"product_uom_qty": line["product_uom_qty"], "product_id": line["product_id"]}
+            values = {"product_uom_qty": max(rest[line_id], 0.0), "product_id": line["product_id"]}
+            if line_id not in by_line and rest[line_id] <= 0:
+                continue
             if line_id in by_line:
                 moves.write([by_line[line_id]], values)
             else:
                 moves.create({**values, "name": line["name"], "sale_line_id": line_id, "picking_id": picking_id,
-                              "origin": record["name"], "state": "assigned",
+                              "origin": record["name"], "state": "confirmed",
                               "location_id": picking["location_id"], "location_dest_id": picking["location_dest_id"]})
+        self.env["stock.picking"].action_assign([picking_id])
+
+    def _delivered(self, line_id: int) -> float:
+        """What the line's done moves delivered: the open delivery carries only the rest."""
+        moves = self.env["stock.move"].search([("sale_line_id", "=", line_id), ("state", "=", "done")])
+        return sum(self.db.get("stock.move", mid)["quantity"] for mid in moves)
 
     def _ships(self, line: dict) -> bool:
         product = self.db.get("product.product", line.get("product_id"))
@@ -185,7 +194,7 @@ class SaleOrder(Model):
         kind = self.db.get("stock.picking.type", self.env.ref("stock.picking_type_out"))
         return self.env["stock.picking"].create({
             "picking_type_id": kind["id"], "origin": record["name"], "sale_id": record["id"],
-            "partner_id": record["partner_shipping_id"], "state": "assigned",
+            "partner_id": record["partner_shipping_id"], "state": "confirmed",
             "location_id": kind["default_location_src_id"], "location_dest_id": kind["default_location_dest_id"]})
 
 
@@ -206,7 +215,7 @@ class SaleOrderLine(Model):
         "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
         "price_tax": Field("monetary", "Total Tax", compute="_compute_price_tax"),
         "price_total": Field("monetary", "Total", compute="_compute_price_total"),
-        "qty_delivered": Float("Delivery Quantity"),
+        "qty_delivered": Float("Delivery Quantity", compute="_compute_qty_delivered"),
         "qty_invoiced": Float("Invoiced Quantity", compute="_compute_qty_invoiced"),
         "invoice_lines": Many2many("account.move.line", "Invoice Lines", compute="_compute_invoice_lines"),
     }
@@ -238,6 +247,17 @@ class SaleOrderLine(Model):
 
     def _compute_price_total(self, record: dict) -> float:
         return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[2]
+
+    def _compute_qty_delivered(self, record: dict) -> float:
+        """``stock_move`` method: done moves to a customer count, returns from one count back."""
+        total = 0.0
+        for mid in self.env["stock.move"].search([("sale_line_id", "=", record["id"]), ("state", "=", "done")]):
+            move = self.db.get("stock.move", mid)
+            if self.db.get("stock.location", move["location_dest_id"])["usage"] == "customer":
+                total += move["quantity"]
+            elif self.db.get("stock.location", move["location_id"])["usage"] == "customer":
+                total -= move["quantity"]
+        return float_round(total, UOM_DIGITS)
 
     def _compute_invoice_lines(self, record: dict) -> list[int]:
         return sorted(lid for lid, line in self.db.tables["account.move.line"].items()
