@@ -24,7 +24,7 @@ def float_round(value: float, digits: int | None = None, rounding: float | None 
     epsilon = 2 ** (math.log(abs(normalized), 2) - 52)
     normalized += math.copysign(epsilon, normalized)
     whole = Decimal(repr(normalized)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return float(whole) * factor
+    return float(whole * Decimal(repr(factor)))  # as PostgreSQL's numeric gives it back: 8.7, not 8.700000000000001
 
 
 def currency_round(value: float, rounding: float = 0.01) -> float:
