@@ -23,6 +23,8 @@ class Company(Model):
                                                               default="round_per_line"),
                  "account_sale_tax_id": Many2one("account.tax", "Default Sale Tax"),
                  "account_purchase_tax_id": Many2one("account.tax", "Default Purchase Tax")}
+    _declared_v18 = {"account_price_include": Selection(("tax_included", "tax_excluded"), "Default Sales Price Include",
+                                                        default="tax_excluded", required=True)}
 
 
 @register
