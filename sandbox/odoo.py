@@ -1,4 +1,4 @@
-"""Odoo 17 external API stand-in: JSON-RPC at ``/jsonrpc`` over an in-memory ORM, with fault injection.
+"""Odoo 17/18 external API stand-in: JSON-RPC at ``/jsonrpc`` over an in-memory ORM, with fault injection.
 
 ``bridgectl sandbox odoo --port N`` runs ``serve``; tests run ``create_app`` in a thread with
 ``ServerThread``. Admin endpoints under ``/__sandbox/`` (documented in docs/odoo.md) set faults, reset
