@@ -27,6 +27,7 @@ from sandbox import (  # noqa: F401  (register the models)
     odoo_sale,
     odoo_stock,
     odoo_tax,
+    odoo_uom,
 )
 from sandbox.odoo_errors import InjectedError, server_error
 from sandbox.odoo_faults import Fault, Faults

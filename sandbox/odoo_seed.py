@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.odoo_modules import seed_modules
+from sandbox.odoo_uom import UNITS
 from sandbox.odoo_orm import MODULES, Database, Env
 
 CURRENCIES = (("USD", "$", True), ("EUR", "€", False), ("GBP", "£", False), ("CAD", "$", False),
@@ -53,6 +54,8 @@ def seed(db: Database, login: str = "admin", active_currencies: tuple[str, ...] 
             for state_code, state_name in STATES.get(code, ()):
                 env["res.country.state"].create({"name": state_name, "code": state_code, "country_id": country})
         xmlid("product", "product_category_all", "product.category", {"name": "All"})
+        for name, label, kind, factor in UNITS:
+            xmlid("uom", name, "uom.uom", {"name": label, "uom_type": kind, "factor": factor})
         sale_tax = xmlid("account", f"{company}_sale_tax_template", "account.tax",
                          {"name": "15%", "amount": 15.0, "type_tax_use": "sale", "company_id": company})
         purchase_tax = xmlid("account", f"{company}_purchase_tax_template", "account.tax",
