@@ -7,6 +7,7 @@ turns multi-currency on, and Odoo then creates the company's "Default USD pricel
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sandbox.odoo_fields import Boolean, Char, Float, Integer, Many2one, Selection
@@ -38,7 +39,7 @@ class Currency(Model):
 
     def _compute_decimal_places(self, record: dict) -> int:
         rounding = record.get("rounding") or 0.01
-        return max(0, len(f"{rounding:.10f}".rstrip("0").split(".")[1])) if rounding < 1 else 0
+        return max(0, math.ceil(math.log10(1 / rounding))) if 0 < rounding < 1 else 0
 
     def _after_write(self, ids: list[int], vals: dict) -> None:
         if "active" not in vals:

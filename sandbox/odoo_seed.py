@@ -8,6 +8,7 @@ from sandbox.odoo_orm import MODULES, Database, Env
 
 CURRENCIES = (("USD", "$", True), ("EUR", "€", False), ("GBP", "£", False), ("CAD", "$", False),
               ("AUD", "$", False), ("CHF", "CHF", False), ("JPY", "¥", False))
+WHOLE_UNIT_CURRENCIES = ("JPY",)  # rounding 1.0 in Odoo's data
 COUNTRIES = (
     ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("GB", "United Kingdom"), ("IE", "Ireland"),
     ("FR", "France"), ("DE", "Germany"), ("NL", "Netherlands"), ("BE", "Belgium"), ("LU", "Luxembourg"),
@@ -44,7 +45,8 @@ def seed(db: Database, login: str = "admin", active_currencies: tuple[str, ...] 
         env = Env(db, uid=1)
         xmlid = _binder(env)
         currencies = {code: xmlid("base", code, "res.currency",
-                                  {"name": code, "symbol": symbol, "active": active})
+                                  {"name": code, "symbol": symbol, "active": active,
+                                   "rounding": 1.0 if code in WHOLE_UNIT_CURRENCIES else 0.01})
                       for code, symbol, active in CURRENCIES}
         company = xmlid("base", "main_company", "res.company", {"name": "My Company", "currency_id": currencies["USD"]})
         xmlid("base", "user_root", "res.users", {"name": "OdooBot", "login": "__system__", "active": False})
