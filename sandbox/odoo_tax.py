@@ -126,7 +126,8 @@ class Tax(Model):
         "amount_type": Selection(AMOUNT_TYPES, "Tax Computation", default="percent", required=True),
         "type_tax_use": Selection(("sale", "purchase", "none"), "Tax Type", default="sale", required=True),
         "tax_scope": Selection(("service", "consu"), "Tax Scope"),
-        "price_include": Boolean("Included in Price"), "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
+        "price_include": Boolean("Included in Price"),
+        "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
         "sequence": Integer("Sequence", default=1), "active": Boolean("Active", default=True),
         "company_id": Many2one("res.company", "Company", required=True, default=_default_company),
     }

@@ -88,8 +88,8 @@ def test_no_backorder_cancels_the_rest(env, order):
     assert _delivered(env, order) == 3.0
 
 
-@pytest.mark.parametrize(("context", "pickings"), [({"skip_backorder": True}, 2),
-                                                    ({"skip_backorder": True, "picking_ids_not_to_backorder": None}, 1)])
+@pytest.mark.parametrize(("context", "pickings"), [
+    ({"skip_backorder": True}, 2), ({"skip_backorder": True, "picking_ids_not_to_backorder": None}, 1)])
 def test_the_context_keys_decide_without_the_wizard(env, order, context, pickings):
     picking = _picking(env, order)
     _ship(env, picking, 1)
