@@ -12,7 +12,7 @@ import dataclasses
 from collections import defaultdict
 from typing import Any
 
-from sandbox.odoo_errors import ValidationError
+from sandbox.odoo_errors import UserError, ValidationError
 from sandbox.odoo_fields import Boolean, Char, Float, Integer, Many2one, Selection
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register
@@ -145,6 +145,9 @@ class Tax(Model):
     def _check(self, ids: list[int]) -> None:
         for rid in ids:
             record = self.db.get(self._name, rid)
+            if record["include_base_amount"] or record["amount_type"] == "group":
+                raise UserError("Odoo sandbox: taxes of groups and taxes affecting the base of later taxes are not "
+                                "modelled; their amounts would differ from Odoo's")
             if record["type_tax_use"] == "none":
                 continue
             duplicates = self.with_context(active_test=False).search([
