@@ -36,6 +36,7 @@ class Currency(Model):
                  "rounding": Float("Rounding Factor", default=0.01),
                  "decimal_places": Integer("Decimal Places", compute="_compute_decimal_places")}
     _unique = ((("name",), "The operation cannot be completed: The currency code must be unique!"),)
+    _missing_ignored = True  # no record rule: write/unlink of a missing id answer true, as a real Odoo 17 does
 
     def _compute_decimal_places(self, record: dict) -> int:
         rounding = record.get("rounding") or 0.01
