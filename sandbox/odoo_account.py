@@ -72,9 +72,9 @@ class Move(Model):
                                    default="not_paid"),
         "posted_before": Boolean("Posted Before"), "narration": Text("Terms and Conditions"),
         "reversed_entry_id": Many2one("account.move", "Reversal of"),
-        "amount_untaxed": Float("Untaxed Amount", compute="_compute_amount_untaxed"),
-        "amount_tax": Float("Tax", compute="_compute_amount_tax"),
-        "amount_total": Float("Total", compute="_compute_amount_total"),
+        "amount_untaxed": Field("monetary", "Untaxed Amount", compute="_compute_amount_untaxed", store=True),
+        "amount_tax": Field("monetary", "Tax", compute="_compute_amount_tax", store=True),
+        "amount_total": Field("monetary", "Total", compute="_compute_amount_total", store=True),
     }
 
     def _prepare_create(self, vals: dict) -> dict:
@@ -168,8 +168,8 @@ class MoveLine(Model):
         "sale_line_ids": Many2many("sale.order.line", "Sales Order Lines"),
         "display_type": Selection(LINE_TYPES, "Display Type", default="product"),
         "parent_state": Selection(("draft", "posted", "cancel"), related="move_id.state"),
-        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
-        "price_total": Field("monetary", "Total", compute="_compute_price_total"),
+        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal", store=True),
+        "price_total": Field("monetary", "Total", compute="_compute_price_total", store=True),
     }
 
     def _prepare_create(self, vals: dict) -> dict:

@@ -23,7 +23,10 @@ class Company(Model):
                  "tax_calculation_rounding_method": Selection(ROUNDING_METHODS, "Tax Calculation Rounding Method",
                                                               default="round_per_line"),
                  "account_sale_tax_id": Many2one("account.tax", "Default Sale Tax"),
-                 "account_purchase_tax_id": Many2one("account.tax", "Default Purchase Tax")}
+                 "account_purchase_tax_id": Many2one("account.tax", "Default Purchase Tax"),
+                 "country_id": Many2one("res.country", "Country"),
+                 "account_fiscal_country_id": Many2one("res.country", "Fiscal Country"),
+                 "chart_template": Selection(("generic_coa",), "Chart Template")}
     _declared_v18 = {"account_price_include": Selection(("tax_included", "tax_excluded"), "Default Sales Price Include",
                                                         default="tax_excluded", required=True)}
 

@@ -85,7 +85,8 @@ class Model(Reader):
         for fname, field in self._fields.items():
             if field.stored and fname != "id":
                 given = fname in vals and not field.x2many
-                record[fname] = convert(field, vals[fname], self._name) if given else field.initial(self)
+                record[fname] = (convert(field, vals[fname], self._name, self._digits(field)) if given
+                                 else field.initial(self))
         record["create_date"] = record["write_date"] = self.env.now()
         self._validate(record, set(vals) | {fname for fname, f in self._fields.items() if f.required})
         self.db.put(self._name, record)
@@ -99,7 +100,7 @@ class Model(Reader):
         for fname, value in vals.items():
             field = self._fields[fname]
             if field.stored and fname != "id" and not field.x2many:
-                record[fname] = convert(field, value, self._name)
+                record[fname] = convert(field, value, self._name, self._digits(field))
         record["write_date"] = self.env.now()
         self._validate(record, set(vals))
         self.db.put(self._name, record)

@@ -57,7 +57,8 @@ class Reader:
     @rpc("model")
     def fields_get(self, allfields: Any = None, attributes: Any = None) -> dict:
         names = allfields or list(self._fields)
-        described = {name: self._fields[name].describe() for name in names if name in self._fields}
+        described = {name: self._fields[name].describe(self._digits(self._fields[name]))
+                     for name in names if name in self._fields}
         if attributes:
             described = {name: {k: v for k, v in info.items() if k in attributes} for name, info in described.items()}
         return described
@@ -97,6 +98,12 @@ class Reader:
         if field.type == "boolean":
             return bool(value)
         return False if value is None or value == "" else value
+
+    def _digits(self, field: Field) -> int | None:
+        """A float field's number of decimals; a precision name is read from ``decimal.precision``."""
+        if isinstance(field.digits, str):
+            return precision_digits(self, field.digits)
+        return field.digits
 
     def _display(self, record: dict) -> str:
         return self._compute_display_name(record) or ""
@@ -245,6 +252,13 @@ class Reader:
         if value is None or value is False and field.type != "boolean" or value == "":
             return (1, 0)
         return (0, value)
+
+
+def precision_digits(model: Reader, name: str) -> int:
+    """The digits of the ``decimal.precision`` named ``name`` (2, Odoo's fallback, when it has no record)."""
+    found = model.db.lookup("decimal.precision", "name", name) if "decimal.precision" in model.env else None
+    record = model.db.get("decimal.precision", min(found)) if found else None
+    return record["digits"] if record is not None else 2
 
 
 def _has_text(value: Any) -> bool:

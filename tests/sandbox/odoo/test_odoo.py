@@ -108,15 +108,16 @@ def test_protocol_errors(odoo):
 
 
 def test_execute_kw_create_search_read_write_unlink_round_trip(odoo):
+    france = odoo.result("res.country", "search", [[("code", "=", "FR")]])[0]
     pid = odoo.result("res.partner", "create", [{"name": "Jane Roe", "email": "jane@example.com"}])
     ids = odoo.result("res.partner", "create", [[{"name": "A"}, {"name": "B"}]])
-    odoo.result("res.partner", "write", [[pid], {"city": "Lyon", "country_id": 6}])
+    odoo.result("res.partner", "write", [[pid], {"city": "Lyon", "country_id": france}])
     found = odoo.result("res.partner", "search_read", [[("email", "=ilike", "JANE@example.com")]],
                         {"fields": ["name", "city", "country_id"]})
     unlinked = odoo.result("res.partner", "unlink", [ids])
 
     assert isinstance(pid, int) and len(ids) == 2
-    assert found == [{"id": pid, "name": "Jane Roe", "city": "Lyon", "country_id": [6, "France"]}]
+    assert found == [{"id": pid, "name": "Jane Roe", "city": "Lyon", "country_id": [france, "France"]}]
     assert unlinked is True
     assert odoo.result("res.partner", "search_count", [[("id", "in", ids)]]) == 0
 
