@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import odoo_domain as domains
 from sandbox.odoo_fields import Field
-from sandbox.odoo_orm import rpc
+from sandbox.odoo_orm import precision_digits, rpc
 
 if TYPE_CHECKING:
     from sandbox.odoo_orm import Database, Env
@@ -102,7 +102,7 @@ class Reader:
     def _digits(self, field: Field) -> int | None:
         """A float field's number of decimals; a precision name is read from ``decimal.precision``."""
         if isinstance(field.digits, str):
-            return precision_digits(self, field.digits)
+            return precision_digits(self.db, field.digits)
         return field.digits
 
     def _display(self, record: dict) -> str:
@@ -252,13 +252,6 @@ class Reader:
         if value is None or value is False and field.type != "boolean" or value == "":
             return (1, 0)
         return (0, value)
-
-
-def precision_digits(model: Reader, name: str) -> int:
-    """The digits of the ``decimal.precision`` named ``name`` (2, Odoo's fallback, when it has no record)."""
-    found = model.db.lookup("decimal.precision", "name", name) if "decimal.precision" in model.env else None
-    record = model.db.get("decimal.precision", min(found)) if found else None
-    return record["digits"] if record is not None else 2
 
 
 def _has_text(value: Any) -> bool:

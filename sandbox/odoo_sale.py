@@ -20,8 +20,7 @@ from sandbox.odoo_fields import (
     Text,
 )
 from sandbox.odoo_model import Model
-from sandbox.odoo_orm import register, rpc
-from sandbox.odoo_read import precision_digits
+from sandbox.odoo_orm import precision_digits, register, rpc
 from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS, float_round, float_round_raw
 from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
 from sandbox.odoo_uom import product_unit
@@ -280,7 +279,7 @@ class SaleOrderLine(Model):
                 total += move["quantity"]
             elif self.db.get("stock.location", move["location_id"])["usage"] == "customer":
                 total -= move["quantity"]
-        return float_round(total, precision_digits(self, UOM_DIGITS))
+        return float_round(total, precision_digits(self.db, UOM_DIGITS))
 
     def _compute_invoice_lines(self, record: dict) -> list[int]:
         return sorted(lid for lid, line in self.db.tables["account.move.line"].items()

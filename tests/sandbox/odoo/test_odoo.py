@@ -49,7 +49,8 @@ def test_debug_ends_with_the_bare_builtin_class_and_the_odoo_class_with_its_modu
     user_error = odoo.execute("no.such.model", "search", [[]])["error"]["data"]
 
     assert unknown["name"] == "builtins.AttributeError"
-    assert unknown["debug"].splitlines()[-1] == "AttributeError: type object 'res.partner' has no attribute 'frobnicate'"
+    assert unknown["debug"].splitlines()[-1] == (
+        "AttributeError: type object 'res.partner' has no attribute 'frobnicate'")
     assert user_error["debug"].splitlines()[-1] == "odoo.exceptions.UserError: Object no.such.model doesn't exist"
 
 
