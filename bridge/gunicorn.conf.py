@@ -1,6 +1,7 @@
 """gunicorn settings for the receiver: ``gunicorn -c bridge/gunicorn.conf.py "bridge:create_app()"``.
 
-gthread workers: the threads of one worker share its one publisher connection, so concurrent requests
+gthread workers (``bridge.worker.ReceiverWorker``: request heads are read by the event loop, never by a
+blocked thread, and every read has a deadline, so slow clients cannot hold the threads): the threads of one worker share its one publisher connection, so concurrent requests
 share confirm round trips. Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads
 connections evenly over the workers (on one shared socket, the least busy worker accepts most keep-alive
 connections and one core idles while the other queues). The app is loaded in each worker (no preload),
@@ -11,7 +12,7 @@ honcho, else 127.0.0.1:8000).
 
 import os
 
-worker_class = "gthread"
+worker_class = "bridge.worker.ReceiverWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = 12
 reuse_port = True
