@@ -43,6 +43,9 @@ class ScriptedBroker:
     def start(self) -> None:
         pass
 
+    def health(self) -> str | None:
+        return None
+
     def publish(self, notification: Notification) -> None:
         self.entered.set()
         self.hold.wait(5)
