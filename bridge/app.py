@@ -54,7 +54,8 @@ def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Brok
     intake = Intake(broker or default_broker(settings), store or default_store(settings), InFlight(),
                     wait_timeout=settings.publish_timeout_seconds)
     endpoints = {MAGENTO_PATH: magento_endpoint(intake, auth, settings.max_body_bytes),
-                 ADOBE_IO_PATH: adobe_io_endpoint(intake, auth, settings.max_body_bytes)}
+                 ADOBE_IO_PATH: adobe_io_endpoint(intake, auth, settings.max_body_bytes,
+                                                  settings.adobe_io_client_id)}
     debug = settings.log_level == "DEBUG"
     app = Flask("bridge")
     app.extensions[EXTENSION] = intake

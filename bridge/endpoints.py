@@ -155,9 +155,11 @@ def magento_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int)
                                 max_body_bytes=max_body_bytes)
 
 
-def adobe_io_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int) -> NotificationEndpoint:
-    """``POST /webhooks/adobe-io``: one CloudEvent or a batch of them."""
-    return NotificationEndpoint(intake_, auth.check_adobe, adobe_io.notifications_from_delivery,
+def adobe_io_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int,
+                      client_id: str = "") -> NotificationEndpoint:
+    """``POST /webhooks/adobe-io``: one CloudEvent or a batch of them (for ``client_id`` only, when set)."""
+    return NotificationEndpoint(intake_, auth.check_adobe,
+                                lambda payload: adobe_io.notifications_from_delivery(payload, client_id),
                                 max_body_bytes=max_body_bytes)
 
 
