@@ -21,8 +21,11 @@ SKU_KEYED: frozenset[str] = frozenset({"product", "stock"})
 PRODUCT_ID = "product_id"
 KEY_TYPES: dict[str, str] = {PRODUCT_ID: "stock"}
 SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "replay", "sandbox")
-# AMQP short strings (the message id carries the event id) hold at most 255 bytes; keys follow the same rule.
+# An event id travels as the AMQP message id, a short string of at most 255 bytes. A key travels only in
+# bodies; its limit, in bytes too, lets through any key of 255 characters (Magento's SKUs hold 64). Ids built
+# from long keys hash the key (ops.publishing.event_id).
 MAX_ID_BYTES = 255
+MAX_KEY_BYTES = 1020
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,8 +204,8 @@ def key_problem(entity: str, key: Any, key_type: str | None = None) -> str | Non
     if text.strip() == "":
         return "must not be empty"
     size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_ID_BYTES:
-        return f"must be at most {MAX_ID_BYTES} bytes in UTF-8 (got {size})"
+    if size > MAX_KEY_BYTES:
+        return f"must be at most {MAX_KEY_BYTES} bytes in UTF-8 (got {size})"
     numeric = entity not in SKU_KEYED or key_type is not None
     if numeric and not (text.isascii() and text.isdigit() and int(text) > 0):
         return f"must be a positive numeric {_id_name(entity, key_type)}"
