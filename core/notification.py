@@ -26,6 +26,7 @@ SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "rep
 # from long keys hash the key (ops.publishing.event_id).
 MAX_ID_BYTES = 255
 MAX_KEY_BYTES = 1020
+MAX_NUMERIC_DIGITS = 20  # Magento's entity ids are 32-bit; 20 digits hold any 64-bit id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,6 +210,8 @@ def key_problem(entity: str, key: Any, key_type: str | None = None) -> str | Non
     numeric = entity not in SKU_KEYED or key_type is not None
     if numeric and not (text.isascii() and text.isdigit() and int(text) > 0):
         return f"must be a positive numeric {_id_name(entity, key_type)}"
+    if numeric and len(text) > MAX_NUMERIC_DIGITS:
+        return f"must be a numeric {_id_name(entity, key_type)} of at most {MAX_NUMERIC_DIGITS} digits"
     if has_control_characters(text):
         return "must not contain control characters"
     return None

@@ -29,7 +29,8 @@ def test_numeric_keys_may_be_json_numbers():
     ("product", "", "empty"),
     ("product", True, "string or a number"),
     ("product", "a\nb", "control characters"),
-    ("customer", "1" * 1100, "1020 bytes"),
+    ("customer", "1" * 21, "at most 20 digits"),
+    ("product", "x" * 1100, "1020 bytes"),
 ])
 def test_bad_keys_are_explained(entity, key, problem):
     assert problem in key_problem(entity, key)
