@@ -146,7 +146,8 @@ def _event_id(event: dict[str, Any]) -> str:
         if isinstance(value, str) and value.strip():
             problem = identifier_problem(value.strip())
             if problem:
-                raise Rejection(400, f"the event id is unusable: {problem}", {name: [problem[0].upper() + problem[1:] + "."]})
+                raise Rejection(400, f"the event id is unusable: {problem}",
+                                {name: [problem[0].upper() + problem[1:] + "."]})
             return value.strip()
     raise Rejection(400, "the event has no id", {"event_id": ["Missing data for required field."]})
 

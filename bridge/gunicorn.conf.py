@@ -1,13 +1,13 @@
 """gunicorn settings for the receiver: ``gunicorn -c bridge/gunicorn.conf.py "bridge:create_app()"``.
 
 gthread workers (``bridge.worker.ReceiverWorker``: request heads are read by the event loop, never by a
-blocked thread, and every read has a deadline, so slow clients cannot hold the threads): the threads of one worker share its one publisher connection, so concurrent requests
-share confirm round trips. Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads
-connections evenly over the workers (on one shared socket, the least busy worker accepts most keep-alive
-connections and one core idles while the other queues). The app is loaded in each worker (no preload),
-and ``post_worker_init`` opens the worker's publisher after the fork. Command-line flags and
-GUNICORN_CMD_ARGS override anything here; bind follows gunicorn's default ($PORT when set, as under
-honcho, else 127.0.0.1:8000).
+blocked thread, and every read has a deadline, so slow clients cannot hold the threads): the threads of one
+worker share its one publisher connection, so concurrent requests share confirm round trips. Each worker
+listens on its own SO_REUSEPORT socket, so the kernel spreads connections evenly over the workers (on one
+shared socket, the least busy worker accepts most keep-alive connections and one core idles while the other
+queues). The app is loaded in each worker (no preload), and ``post_worker_init`` opens the worker's publisher
+after the fork. Command-line flags and GUNICORN_CMD_ARGS override anything here; bind follows gunicorn's
+default ($PORT when set, as under honcho, else 127.0.0.1:8000).
 """
 
 import os

@@ -67,7 +67,8 @@ class StandardWebhooksVerifier:
         if not (timestamp.isascii() and timestamp.isdigit()):
             raise SignatureError("webhook-timestamp must be whole seconds since the epoch")
         if len(timestamp) > _MAX_TIMESTAMP_DIGITS:
-            raise SignatureError(f"webhook-timestamp is not a plausible time (more than {_MAX_TIMESTAMP_DIGITS} digits)")
+            raise SignatureError(
+                f"webhook-timestamp is not a plausible time (more than {_MAX_TIMESTAMP_DIGITS} digits)")
         skew = int(timestamp) - self._clock()
         if skew < -self._tolerance:
             raise SignatureError(f"webhook-timestamp is too old (more than {self._tolerance} s ago)")

@@ -97,7 +97,8 @@ def _magento_auth(draw: st.DrawFn, body: bytes) -> dict[str, str]:
         st.sampled_from(["9" * 309, "0", "-1", "1e9", ""]), st.integers(min_value=0, max_value=10**20).map(str)))
     kind = draw(st.sampled_from(["signed", "signed", "signed", "bearer", "bad-bearer", "bad-signature", "none"]))
     if kind == "signed" and stamp.isdigit() and len(stamp) < 20:
-        return {"webhook-id": msg_id, "webhook-timestamp": stamp, "webhook-signature": sign(SECRET, msg_id, stamp, body)}
+        return {"webhook-id": msg_id, "webhook-timestamp": stamp,
+                "webhook-signature": sign(SECRET, msg_id, stamp, body)}
     if kind == "bearer":
         return {"Authorization": f"Bearer {TOKEN}"}
     if kind == "bad-bearer":

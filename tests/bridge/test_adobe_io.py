@@ -185,8 +185,9 @@ def test_the_documented_adobe_example_maps_to_a_product_save(samples_dir: Path) 
     assert result.id == event["event_id"]
 
 
-@pytest.mark.parametrize("event_id, problem", [("é" * 128, "must be at most 255 bytes in UTF-8 (got 256)"),
-                                               ("evt\x1b]0;owned\x07", "must not contain control characters")])
+@pytest.mark.parametrize("event_id, problem", [
+    ("é" * 128, "must be at most 255 bytes in UTF-8 (got 256)"),
+    ("evt\x1b]0;owned\x07", "must not contain control characters")])
 def test_an_event_id_over_255_bytes_or_with_control_characters_is_400(event_id: str, problem: str) -> None:
     with pytest.raises(Rejection) as refused:
         notification_from_event(cloud_event(event_id=event_id))

@@ -252,5 +252,6 @@ def test_a_sku_too_long_for_a_message_id_is_published_under_a_hashed_id(magento,
     assert len(sku.encode()) > 300 and report.published == 1 and report.invalid_keys == []
     assert json.loads(body)["key"] == sku
     assert properties.message_id == json.loads(body)["id"]
-    assert properties.message_id.startswith(f"backfill-{BackfillPositions(engine).load('product').run_id}-product-sha256-")
+    run_id = BackfillPositions(engine).load("product").run_id
+    assert properties.message_id.startswith(f"backfill-{run_id}-product-sha256-")
     assert len(properties.message_id.encode()) <= 255
