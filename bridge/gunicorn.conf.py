@@ -34,9 +34,13 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Open this worker's broker connection now that it runs in its own process."""
+    """Open this worker's broker connection now that it runs in its own process; escape gunicorn's own log
+    lines as the bridge's are (they may quote a client's request line or headers)."""
     from bridge.app import start
+    from core.logs import Redactor
 
+    for handler in worker.log.error_log.handlers:
+        handler.addFilter(Redactor())
     start(worker.wsgi)
 
 

@@ -60,8 +60,8 @@ class DeadlineSocket:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise RequestReadTimeout(self.budget)
-        previous = self.raw.gettimeout()
-        self.raw.settimeout(remaining)
+        previous = self.raw.gettimeout()  # a caller's own timeout (gunicorn's drain on close) still applies
+        self.raw.settimeout(remaining if previous is None else min(previous, remaining))
         try:
             return self.raw.recv(size)
         except TimeoutError:

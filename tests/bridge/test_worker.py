@@ -138,3 +138,22 @@ def test_keep_alive_requests_still_work(plain_receiver: str) -> None:
     with requests.Session() as session:
         answers = [session.get(f"http://{plain_receiver}/healthz", timeout=10) for _ in range(3)]
     assert [answer.status_code for answer in answers] == [200, 200, 200]
+
+
+def test_a_deadline_socket_serves_read_ahead_bytes_first_then_reads_until_its_deadline() -> None:
+    import time
+
+    from bridge.worker import DeadlineSocket, RequestReadTimeout
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        wrapped = DeadlineSocket(ours)
+        wrapped.head += b"GET / HTTP/1.1\r\n\r\n"
+        theirs.sendall(b"more")
+        wrapped.budget, wrapped.deadline = 0.2, time.monotonic() + 0.2
+        assert wrapped.recv(4) == b"GET " and wrapped.recv(100) == b"/ HTTP/1.1\r\n\r\n"
+        assert wrapped.recv(100) == b"more"
+        with pytest.raises(RequestReadTimeout, match="not received within 0.2 s") as timed_out:
+            wrapped.recv(100)
+        assert isinstance(timed_out.value, TimeoutError)
+        assert ours.gettimeout() is None  # the socket's own mode is left as it was
