@@ -24,7 +24,7 @@ from typing import Any
 
 from gunicorn import util
 from gunicorn.http.errors import NoMoreData, UnsupportedTransferCoding
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
 _HEAD_END = b"\r\n\r\n"
 _RECV = 65536
@@ -124,11 +124,28 @@ class ReceiverWorker(ThreadWorker):
             self._drop_reading(conn)
             return
         wrapper.head += data
-        if _HEAD_END in wrapper.head or len(wrapper.head) > self.max_head:
+        if self._head_complete(wrapper):
             self.poller.unregister(wrapper.raw)
             del self.reading[conn]
             conn.data_ready = True
             self.enqueue_req(conn)
+
+    def _head_complete(self, wrapper: DeadlineSocket) -> bool:
+        """Whether the bytes read ahead hold a whole head (or more than a head may hold: the parser refuses it)."""
+        return _HEAD_END in wrapper.head or len(wrapper.head) > self.max_head
+
+    def finish_request(self, conn: TConn, fs: Any) -> None:
+        """As gthread, except that a kept-alive connection whose next request was read ahead with the previous
+        one (pipelining) goes on at once: those bytes are in this worker's buffer, not readable on the socket."""
+        wrapper = conn.sock
+        if self.alive and isinstance(wrapper, DeadlineSocket) and wrapper.head and _kept_alive(fs) \
+                and not conn.parser.unreader.buf.getvalue():
+            if self._head_complete(wrapper):
+                self.enqueue_req(conn)
+            else:
+                self._read_head(conn)
+            return
+        super().finish_request(conn, fs)
 
     def _drop_reading(self, conn: TConn, *, answer: bytes = b"") -> None:
         self.reading.pop(conn, None)
@@ -170,6 +187,14 @@ class ReceiverWorker(ThreadWorker):
                 self.log.debug("Failed to send error message.")
             return
         super().handle_error(req, client, addr, exc)
+
+
+def _kept_alive(fs: Any) -> bool:
+    """Whether a finished ``handle`` future says the connection stays open for another request."""
+    if fs.cancelled() or fs.exception() is not None:
+        return False
+    result = fs.result()
+    return bool(result) and result is not _DEFER
 
 
 _TIMEOUT_BODY = b'{"error":"the request head did not arrive in time","details":{}}'

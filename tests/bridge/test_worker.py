@@ -157,3 +157,18 @@ def test_a_deadline_socket_serves_read_ahead_bytes_first_then_reads_until_its_de
             wrapped.recv(100)
         assert isinstance(timed_out.value, TimeoutError)
         assert ours.gettimeout() is None  # the socket's own mode is left as it was
+
+
+def test_pipelined_requests_sent_together_are_all_answered(plain_receiver: str) -> None:
+    """Two requests of 4096 bytes fill the parser's first 8192-byte read exactly, so the third stays in the
+    worker's read-ahead buffer, where the poller cannot see it: the worker must serve it from there."""
+    host, port = plain_receiver.split(":")
+    start = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "
+    padded = start + b"a" * (4096 - len(start) - 4) + b"\r\n\r\n"
+    assert len(padded) == 4096
+    with socket.create_connection((host, int(port)), timeout=15) as sock:
+        sock.sendall(padded * 2 + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answers = b""
+        while data := sock.recv(65536):
+            answers += data
+    assert answers.count(b"HTTP/1.1 200 ") == 3
