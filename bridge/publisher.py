@@ -24,8 +24,8 @@ import pika
 from pika.adapters.select_connection import SelectConnection
 
 from bridge.amqp import connection_parameters, declaration_steps
-from bridge.confirmations import Confirmation, FutureConfirmation, Outgoing
-from core.errors import BrokerUnavailable, MessageUnroutable
+from bridge.confirmations import Confirmation, FutureConfirmation, Ledger, Outgoing
+from core.errors import BrokerUnavailable
 from core.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -43,16 +43,13 @@ class Publisher:
         self._lock = threading.Lock()
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._drain_scheduled = False
-        self._pending: dict[int, Outgoing] = {}
-        self._returned: list[tuple[str, str | None]] = []
-        self._next_tag = 1
+        self._ledger = Ledger()
         self._connection: SelectConnection | None = None
         self._channel: Any = None
         self._ready = threading.Event()
         self._blocked = False
         self._closing = False
         self._thread: threading.Thread | None = None
-        self._waiting_since: float | None = None  # since the last confirm, while confirms are outstanding
 
     # ---- public API (any thread) -------------------------------------------------------------
     def start(self) -> Publisher:
@@ -86,7 +83,7 @@ class Publisher:
             return "the publisher's I/O thread is not running"
         if not self.ready:
             return self._unready_reason()
-        since = self._waiting_since
+        since = self._ledger.waiting_since
         if since is not None and time.monotonic() - since > self._confirm_timeout:
             return f"no publisher confirm came back for more than {self._confirm_timeout:g} s"
         return None
@@ -208,7 +205,7 @@ class Publisher:
             if steps:
                 steps.pop(0)(next_step)
             else:
-                self._next_tag = 1
+                self._ledger.new_channel()
                 self._ready.set()
                 log.info("broker connection ready (%s)", self._params.host)
         next_step()
@@ -254,59 +251,21 @@ class Publisher:
             log.error("message %r could not be published: %r", outgoing.properties.message_id, exc)
             outgoing.confirmation.settle(BrokerUnavailable(f"the message could not be published: {exc!r}"))
             return
-        if not self._pending:
-            self._waiting_since = time.monotonic()
-        self._pending[self._next_tag] = outgoing
-        self._next_tag += 1
+        self._ledger.sent(outgoing)
 
     def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
-        self._returned.append((method.routing_key, properties.message_id))
+        self._ledger.returned(method.routing_key, properties.message_id)
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        acked = isinstance(method, pika.spec.Basic.Ack)
-        self._waiting_since = time.monotonic()
-        try:
-            self._settle_confirmed(method, acked)
-        finally:
-            if not self._pending:
-                self._waiting_since = None
-
-    def _settle_confirmed(self, method: Any, acked: bool) -> None:
-        if not method.multiple:
-            outgoing = self._pending.pop(method.delivery_tag, None)
-            if outgoing is not None:
-                self._settle(outgoing, acked)
-            return
-        pending = self._pending  # in tag order: tags only grow until a reconnect empties the map
-        while pending:
-            tag = next(iter(pending))
-            if tag > method.delivery_tag:
-                break
-            self._settle(pending.pop(tag), acked)
-
-    def _settle(self, outgoing: Outgoing, acked: bool) -> None:
-        ident = (outgoing.routing_key, outgoing.properties.message_id)
-        if ident in self._returned:
-            self._returned.remove(ident)
-            error: BrokerUnavailable | None = MessageUnroutable(
-                f"no queue is bound for routing key {outgoing.routing_key!r} on exchange {outgoing.exchange!r}")
-        elif not acked:
-            error = BrokerUnavailable("the broker refused the message (nack)")
-        else:
-            error = None
-        outgoing.confirmation.settle(error)
+        self._ledger.confirmed(method.delivery_tag, method.multiple, isinstance(method, pika.spec.Basic.Ack))
 
     def _set_blocked(self, blocked: bool) -> None:
         self._blocked = blocked
         log.warning("broker %s publishing (resource alarm)", "blocked" if blocked else "unblocked")
 
     def _fail_pending(self, error: BrokerUnavailable) -> None:
-        pending, self._pending = self._pending, {}
-        self._waiting_since = None
-        self._returned.clear()
-        for outgoing in pending.values():
-            outgoing.confirmation.settle(error)
+        self._ledger.fail_all(error)
         self._fail_outbox(error)
 
     def _fail_outbox(self, error: BrokerUnavailable) -> None:
