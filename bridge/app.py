@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from bridge.broker import BrokerLink
-from bridge.dedup import InFlight, SeenEvents
+from bridge.dedup import SeenEvents
 from bridge.dedup_schema import open_store
+from bridge.in_flight import InFlight
 from bridge.receiver import Broker, Intake, SeenStore
 from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint,
                               magento_endpoint)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bridge.dedup import InFlight
+from bridge.in_flight import InFlight
 from bridge.receiver import Intake, Outcome
 from bridge.rejection import Rejection
 from core.errors import BrokerUnavailable, MessageUnroutable
