@@ -65,7 +65,9 @@ class BrokerLink:
 
     def publish(self, notification: Notification) -> None:
         """Publish persistently and wait for the broker's confirm; raises BrokerUnavailable."""
-        publisher = self._publisher if self._pid == os.getpid() and self._publisher else self.start()
+        publisher = self._publisher
+        if publisher is None or self._pid != os.getpid() or not publisher.running:
+            publisher = self.start()  # first use, after a fork, or replacing a publisher whose thread stopped
         if not publisher.ready:
             remaining = self._grace_until - time.monotonic()
             if remaining <= 0 or not publisher.wait_ready(remaining):

@@ -132,3 +132,15 @@ def test_readyz_is_503_when_the_publisher_thread_died_and_the_receiver_starts_a_
                                                    "the publisher's I/O thread is not running")
     support.wait_for(lambda: client.get("/readyz").status_code == 200, 10, message="a new publisher")
     assert post(client, "evt-new-thread") == 202
+
+
+def test_a_publish_after_the_publisher_thread_stopped_goes_through_a_new_one(broker: str, amqp_channel) -> None:
+    link = BrokerLink(broker, topology(ENTITIES, (5, 30, 120, 600, 1800)), publish_timeout=3)
+    try:
+        link.publish(Notification(id="evt-first-thread", entity="stock", action="save", key="MB-01"))
+        link.start().close()  # its I/O thread ends, as if it had died
+        link.publish(Notification(id="evt-second-thread", entity="stock", action="save", key="MB-01"))
+    finally:
+        link.close()
+    assert [p.message_id for p, _ in drain(amqp_channel, entity_queue("stock"))] == ["evt-first-thread",
+                                                                                    "evt-second-thread"]
