@@ -25,7 +25,7 @@ from tests import support
 from tests.bridge.conftest import TOKEN
 from tests.bridge.fuzz_requests import Request, requests
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(1800)]
 IN_PROCESS_REQUESTS = 12_000
 SOCKET_REQUESTS = 600
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
