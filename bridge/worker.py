@@ -118,7 +118,7 @@ class ReceiverWorker(ThreadWorker):
             data = wrapper.raw.recv(_RECV)
         except (BlockingIOError, InterruptedError):
             return
-        except ConnectionError:
+        except OSError:  # reset, timed out, gone: this client's connection only; the loop must go on
             data = b""
         if not data:
             self._drop_reading(conn)
