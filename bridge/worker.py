@@ -82,6 +82,14 @@ def _timeout(name: str, default: float) -> float:
 class ReceiverWorker(ThreadWorker):
     """gthread whose threads only ever see complete request heads, and whose reads have deadlines."""
 
+    @classmethod
+    def check_config(cls, cfg: Any, log: Any) -> None:
+        """Refuse TLS at start-up (gunicorn then exits with this one line): heads are read before any TLS layer."""
+        if cfg.is_ssl:
+            raise RuntimeError("the receiver's worker reads request heads itself and cannot serve TLS: terminate "
+                               "TLS at the reverse proxy (docs/receiver.md)")
+        super().check_config(cfg, log)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = _timeout("REQUEST_HEADER_TIMEOUT_SECONDS", 10.0)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import os
 import socket
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
+from bridge.worker import DeadlineSocket, RequestReadTimeout
 from tests import support
 from tests.bridge.conftest import TOKEN, notification
 
@@ -141,10 +150,6 @@ def test_keep_alive_requests_still_work(plain_receiver: str) -> None:
 
 
 def test_a_deadline_socket_serves_read_ahead_bytes_first_then_reads_until_its_deadline() -> None:
-    import time
-
-    from bridge.worker import DeadlineSocket, RequestReadTimeout
-
     ours, theirs = socket.socketpair()
     with ours, theirs:
         wrapped = DeadlineSocket(ours)
@@ -172,3 +177,24 @@ def test_pipelined_requests_sent_together_are_all_answered(plain_receiver: str) 
         while data := sock.recv(65536):
             answers += data
     assert answers.count(b"HTTP/1.1 200 ") == 3
+
+
+def test_tls_in_gunicorn_is_refused_at_start_up_with_one_line(broker_url: str, tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "receiver")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    env = {**os.environ, "AMQP_URL": broker_url, "WEBHOOK_TOKENS": TOKEN,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.sqlite3'}"}
+    args = [GUNICORN, "-c", "bridge/gunicorn.conf.py", "--certfile", str(tmp_path / "cert.pem"), "--keyfile",
+            str(tmp_path / "key.pem"), "-b", f"127.0.0.1:{support.free_port()}", "bridge:create_app()"]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, cwd=support.ROOT)
+    assert done.returncode == 1
+    assert "cannot serve TLS: terminate TLS at the reverse proxy" in done.stderr
+    assert "Booting worker" not in done.stderr
