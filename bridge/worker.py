@@ -27,6 +27,7 @@ from gunicorn.http.errors import NoMoreData, UnsupportedTransferCoding
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
 _HEAD_END = b"\r\n\r\n"
+_COMPLETE, _CLOSED, _WAITING = object(), object(), object()
 _RECV = 65536
 
 
@@ -113,30 +114,48 @@ class ReceiverWorker(ThreadWorker):
         """A kept-alive connection sent something: read the next head in the loop, not in a thread."""
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
-        self._read_head(conn)
+        self._read_head(conn, readable=True)
 
-    def _read_head(self, conn: TConn) -> None:
+    def _read_head(self, conn: TConn, *, readable: bool = False) -> None:
+        """Collect ``conn``'s next head; a socket known to be readable is read at once (usually the whole head),
+        saving a round through the poller."""
         conn.sock.raw.setblocking(False)
         self.reading[conn] = time.monotonic() + self.header_timeout
-        self.poller.register(conn.sock.raw, selectors.EVENT_READ, partial(self._on_head_bytes, conn))
+        outcome = self._take_bytes(conn) if readable else _WAITING
+        if outcome is _COMPLETE:
+            self._dispatch(conn)
+        elif outcome is _CLOSED:
+            self._drop_reading(conn)
+        else:
+            self.poller.register(conn.sock.raw, selectors.EVENT_READ, partial(self._on_head_bytes, conn))
 
     def _on_head_bytes(self, conn: TConn, _client: Any) -> None:
+        outcome = self._take_bytes(conn)
+        if outcome is _COMPLETE:
+            self.poller.unregister(conn.sock.raw)
+            self._dispatch(conn)
+        elif outcome is _CLOSED:
+            self._drop_reading(conn)
+
+    def _take_bytes(self, conn: TConn) -> object:
+        """Read what arrived: ``_COMPLETE`` (a whole head is buffered), ``_CLOSED`` or ``_WAITING``."""
         wrapper: DeadlineSocket = conn.sock
         try:
             data = wrapper.raw.recv(_RECV)
         except (BlockingIOError, InterruptedError):
-            return
+            return _WAITING
         except OSError:  # reset, timed out, gone: this client's connection only; the loop must go on
-            data = b""
+            return _CLOSED
         if not data:
-            self._drop_reading(conn)
-            return
+            return _CLOSED
         wrapper.head += data
-        if self._head_complete(wrapper):
-            self.poller.unregister(wrapper.raw)
-            del self.reading[conn]
-            conn.data_ready = True
-            self.enqueue_req(conn)
+        return _COMPLETE if self._head_complete(wrapper) else _WAITING
+
+    def _dispatch(self, conn: TConn) -> None:
+        """Hand a connection whose head is buffered to a thread."""
+        del self.reading[conn]
+        conn.data_ready = True
+        self.enqueue_req(conn)
 
     def _head_complete(self, wrapper: DeadlineSocket) -> bool:
         """Whether the bytes read ahead hold a whole head (or more than a head may hold: the parser refuses it)."""
