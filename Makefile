@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install services test test-fast soak demo run bench bench-receiver bench-consumers clean
+.PHONY: install services test test-fast soak fuzz demo run bench bench-receiver bench-consumers clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ test-fast: install services
 
 soak: install services
 	$(BIN)/pytest -m soak -s
+
+fuzz: install services
+	$(BIN)/pytest -m fuzz -s -p no:randomly tests/bridge/test_fuzz.py
 
 demo: install
 	@scripts/ensure-services.sh

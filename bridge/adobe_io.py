@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import parsing
-from core.notification import PRODUCT_ID, SKU_KEYED, Notification, key_problem, normalise_key
+from core.notification import PRODUCT_ID, SKU_KEYED, Notification, identifier_problem, key_problem, normalise_key
 from bridge.rejection import Rejection
 
 # Magento model event prefixes (the model's $_eventPrefix) and the bridge entity each one changes.
@@ -54,15 +54,20 @@ def entity_action(event_type: str) -> tuple[str, str]:
     return mapped
 
 
-def notifications_from_delivery(payload: Any) -> list[Notification]:
-    """Every notification in one delivery (an event or a batch); bad events raise a Rejection."""
+def notifications_from_delivery(payload: Any, client_id: str = "") -> list[Notification]:
+    """Every notification in one delivery (an event or a batch); bad events raise a Rejection.
+
+    With ``client_id`` (ADOBE_IO_CLIENT_ID) set, every event must be addressed to it (``recipient_client_id``):
+    Adobe signs every integration's deliveries with the same key pair, so the signature alone does not
+    say the event was meant for this bridge.
+    """
     events = payload if isinstance(payload, list) else [payload]
     if not events:
         raise Rejection(400, "the batch holds no event", {"body": ["Must hold at least one event."]})
     notifications = []
     for index, event in enumerate(events):
         try:
-            notifications.append(notification_from_event(event))
+            notifications.append(notification_from_event(event, client_id))
         except Rejection as rejection:
             if isinstance(payload, list):
                 rejection.error = f"event {index}: {rejection.error}"
@@ -71,10 +76,12 @@ def notifications_from_delivery(payload: Any) -> list[Notification]:
     return notifications
 
 
-def notification_from_event(event: Any) -> Notification:
+def notification_from_event(event: Any, client_id: str = "") -> Notification:
     """One CloudEvents object to a notification with ``source="adobe-io"``."""
     if not isinstance(event, dict):
         raise Rejection(400, "an Adobe I/O event must be a JSON object", {"body": ["Must be an object."]})
+    if client_id:
+        _check_recipient(event, client_id)
     event_id = _event_id(event)
     event_type = event.get("type")
     if not isinstance(event_type, str) or not event_type:
@@ -125,12 +132,22 @@ def _missing_key_message(entity: str, event_type: str) -> str:
     return f"{event_type} carries no record key for {entity}"
 
 
+def _check_recipient(event: dict[str, Any], client_id: str) -> None:
+    recipient = event.get("recipient_client_id", event.get("recipientclientid"))
+    if recipient != client_id:
+        raise Rejection(403, "the event is addressed to another Adobe I/O integration, not this bridge "
+                             "(recipient_client_id differs from ADOBE_IO_CLIENT_ID)",
+                        {"recipient_client_id": ["Does not match ADOBE_IO_CLIENT_ID."]})
+
+
 def _event_id(event: dict[str, Any]) -> str:
     for name in _EVENT_ID_FIELDS:
         value = event.get(name)
         if isinstance(value, str) and value.strip():
-            if len(value) > 255:
-                raise Rejection(400, "the event id is too long", {name: ["Longer than maximum length 255."]})
+            problem = identifier_problem(value.strip())
+            if problem:
+                raise Rejection(400, f"the event id is unusable: {problem}",
+                                {name: [problem[0].upper() + problem[1:] + "."]})
             return value.strip()
     raise Rejection(400, "the event has no id", {"event_id": ["Missing data for required field."]})
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pika
 
@@ -46,3 +47,17 @@ def declare_all(url: str, entities: Iterable[str], retry_delays: Iterable[int]) 
     log.info("declared %d exchanges, %d queues, %d bindings",
              len(layout.exchanges), len(layout.queues), len(layout.bindings))
     return layout
+
+
+def declaration_steps(channel: Any, layout: Topology) -> list[Callable[[Callable[..., None]], None]]:
+    """The layout as a chain of asynchronous declarations, each taking its completion callback."""
+    steps: list[Callable[[Callable[..., None]], None]] = []
+    for exchange in layout.exchanges:
+        steps.append(lambda done, e=exchange: channel.exchange_declare(e.name, e.type, durable=True, callback=done))
+    for queue in layout.queues:
+        steps.append(lambda done, q=queue: channel.queue_declare(q.name, durable=True, arguments=q.arguments,
+                                                                  callback=done))
+    for binding in layout.bindings:
+        steps.append(lambda done, b=binding: channel.queue_bind(b.queue, b.exchange, b.routing_key,
+                                                                 arguments=b.arguments, callback=done))
+    return steps

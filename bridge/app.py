@@ -11,13 +11,15 @@ import sqlalchemy as sa
 from flask import Flask
 
 from bridge.broker import BrokerLink
-from bridge.dedup import InFlight, SeenEvents
+from bridge.dedup import SeenEvents
+from bridge.dedup_schema import open_store
+from bridge.in_flight import InFlight
 from bridge.receiver import Broker, Intake, SeenStore
 from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint,
                               magento_endpoint)
 from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
-from core.db import ensure_schema, make_engine
+from core.db import make_engine
 from core.errors import ConfigError
 from core.logs import configure_from
 from core.notification import ENTITIES
@@ -54,7 +56,8 @@ def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Brok
     intake = Intake(broker or default_broker(settings), store or default_store(settings), InFlight(),
                     wait_timeout=settings.publish_timeout_seconds)
     endpoints = {MAGENTO_PATH: magento_endpoint(intake, auth, settings.max_body_bytes),
-                 ADOBE_IO_PATH: adobe_io_endpoint(intake, auth, settings.max_body_bytes)}
+                 ADOBE_IO_PATH: adobe_io_endpoint(intake, auth, settings.max_body_bytes,
+                                                  settings.adobe_io_client_id)}
     debug = settings.log_level == "DEBUG"
     app = Flask("bridge")
     app.extensions[EXTENSION] = intake
@@ -77,8 +80,7 @@ def default_store(settings: Settings) -> SeenEvents:
     """The shared duplicate store; each request thread keeps a connection, so the pool has room for them."""
     in_memory = sa.engine.make_url(settings.database_url).database in (None, "", ":memory:")
     engine = make_engine(settings.database_url, **({} if in_memory else {"pool_size": 32, "max_overflow": 32}))
-    ensure_schema(engine)
-    return SeenEvents(engine, settings.dedup_window_seconds)
+    return open_store(engine, settings.dedup_window_seconds)
 
 
 def intake_of(app: Flask) -> Intake:

@@ -39,6 +39,9 @@ class BrokerLink:
     def start(self) -> Publisher:
         """Open this process's Publisher (again after a fork); returns it."""
         with self._lock:
+            if self._publisher is not None and self._pid == os.getpid() and not self._publisher.running:
+                log.error("the receiver's publisher I/O thread had stopped; starting a new one (pid %d)", self._pid)
+                self._publisher = None
             if self._publisher is None or self._pid != os.getpid():
                 self._publisher = self._factory(self._url, name=f"{self._name}-{os.getpid()}", layout=self._layout,
                                                 confirm_timeout=self._publish_timeout, max_reconnect_delay=2.0)
@@ -53,9 +56,18 @@ class BrokerLink:
         publisher = self._publisher
         return publisher is not None and self._pid == os.getpid() and publisher.ready
 
+    def health(self) -> str | None:
+        """Why this process cannot publish now (``Publisher.health``), or None when it can."""
+        publisher = self._publisher
+        if publisher is None or self._pid != os.getpid():
+            return "the broker connection is not started"
+        return publisher.health()
+
     def publish(self, notification: Notification) -> None:
         """Publish persistently and wait for the broker's confirm; raises BrokerUnavailable."""
-        publisher = self._publisher if self._pid == os.getpid() and self._publisher else self.start()
+        publisher = self._publisher
+        if publisher is None or self._pid != os.getpid() or not publisher.running:
+            publisher = self.start()  # first use, after a fork, or replacing a publisher whose thread stopped
         if not publisher.ready:
             remaining = self._grace_until - time.monotonic()
             if remaining <= 0 or not publisher.wait_ready(remaining):

@@ -12,7 +12,9 @@ overhead costs more than the query). The writer prunes rows older than the windo
 seconds, so the table holds at most one window of ids.
 
 The store fails open: when the database cannot be read or written, notifications are still published
-(the bridge is at-least-once), and the outage is logged once.
+(the bridge is at-least-once), and the outage is logged once. Until its schema exists (``bridge.dedup_schema``
+creates it in the background when the database is unreachable at start-up) only this worker's memory of
+recent ids is consulted.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class SeenEvents:
         self._delete = _Statement(seen_events.delete().where(
             seen_events.c.accepted_at < sa.bindparam("cutoff")), engine.dialect)
         self._healthy = True
+        self._problem: str | None = None
+        self._schema_problem: str | None = None
+        self._closed = threading.Event()
         self._pid = -1
         self._after_fork()
 
@@ -77,6 +82,8 @@ class SeenEvents:
             local = self._recent.get(event_id)
         if local is not None and local >= cutoff:
             return True
+        if self._schema_problem is not None:  # no table yet: this worker's memory is all there is
+            return False
         try:
             accepted_at = self._read(event_id)
         except self._errors as exc:
@@ -90,6 +97,8 @@ class SeenEvents:
         self._after_fork()
         with self._cond:
             self._remember(event_id, self._clock())
+            if self._schema_problem is not None:
+                return
             self._queue.append(event_id)
             self._queued += 1
             if self._writer is None:
@@ -122,8 +131,32 @@ class SeenEvents:
             log.info("pruned %d event ids older than %g s", removed, self._window)
         return removed
 
+    def health(self) -> str | None:
+        """Why duplicates may pass now (no schema yet, or the database failing), or None while checks work."""
+        if self._schema_problem is not None:
+            return f"the duplicate-detection database is unreachable ({self._schema_problem}); duplicates pass"
+        if not self._healthy:
+            return f"the duplicate-detection database is failing ({self._problem}); duplicates pass"
+        return None
+
+    def schema_missing(self, reason: str) -> None:
+        """The schema could not be created at start-up (``bridge.dedup_schema`` keeps trying)."""
+        self._schema_problem = reason
+
+    def schema_ready(self) -> None:
+        self._schema_problem = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def wait_closed(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds, waking early when the store is closed; True when closed."""
+        return self._closed.wait(timeout)
+
     def close(self, timeout: float = 5.0) -> None:
         """Commit what is waiting, then stop the writer."""
+        self._closed.set()
         self.flush(timeout)
         with self._cond:
             self._closing = True
@@ -234,6 +267,8 @@ class SeenEvents:
         self._closing = False
 
     def _set_health(self, healthy: bool, error: BaseException | None = None) -> None:
+        if not healthy:
+            self._problem = str(error).splitlines()[0] if error else "unknown error"
         if healthy != self._healthy:
             self._healthy = healthy
             if healthy:
@@ -250,25 +285,3 @@ def _upsert_statement(dialect: str) -> sa.sql.Executable:
                                            accepted_at=sa.bindparam("accepted_at"))
     return statement.on_conflict_do_update(index_elements=[seen_events.c.event_id],
                                            set_={"accepted_at": statement.excluded.accepted_at})
-
-
-class InFlight:
-    """Event ids being published by this process right now, so a concurrent redelivery waits for the first."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: dict[str, threading.Event] = {}
-
-    def begin(self, event_id: str) -> threading.Event | None:
-        """None when the caller now owns ``event_id``; otherwise the Event the owner sets when done."""
-        with self._lock:
-            running = self._running.get(event_id)
-            if running is None:
-                self._running[event_id] = threading.Event()
-            return running
-
-    def end(self, event_id: str) -> None:
-        with self._lock:
-            finished = self._running.pop(event_id, None)
-        if finished is not None:
-            finished.set()

@@ -87,18 +87,36 @@ def read_body(environ: dict[str, Any], max_bytes: int) -> bytes:
     if declared is not None:
         if declared > max_bytes:
             raise _too_large(max_bytes)
-        return environ["wsgi.input"].read(declared)  # the server stops at Content-Length
+        return _read(environ["wsgi.input"], declared)  # the server stops at Content-Length
     stream = get_input_stream(environ)  # chunked: the server's own stream when it terminates it, else empty
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = stream.read(min(_READ_CHUNK, max_bytes + 1 - size))
+        chunk = _read(stream, min(_READ_CHUNK, max_bytes + 1 - size))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
         if size > max_bytes:
             raise _too_large(max_bytes)
+
+
+def _read(stream: Any, size: int) -> bytes:
+    """One read of the client's body; a body the server cannot read (malformed chunking, a client that
+    stopped sending or was too slow) is the client's fault: 400, or 408 when it was too slow.
+
+    The WSGI server reports those as its own exception classes (gunicorn's parse errors, IOErrors and
+    ``bridge.worker.RequestReadTimeout``; werkzeug's ``ClientDisconnected``), so any exception of this one
+    read is taken as the client's body being unreadable.
+    """
+    try:
+        return stream.read(size)
+    except Exception as exc:  # noqa: BLE001 - see the docstring: only the client's bytes are read here
+        if isinstance(exc, TimeoutError):
+            raise Rejection(408, "the body did not arrive in time", {"body": [str(exc)]},
+                            headers={"Connection": "close"}) from None
+        raise Rejection(400, "the body could not be read", {"body": [f"{type(exc).__name__}: {exc}"[:200]]},
+                        headers={"Connection": "close"}) from None
 
 
 def _too_large(max_bytes: int) -> Rejection:
@@ -137,9 +155,11 @@ def magento_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int)
                                 max_body_bytes=max_body_bytes)
 
 
-def adobe_io_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int) -> NotificationEndpoint:
-    """``POST /webhooks/adobe-io``: one CloudEvent or a batch of them."""
-    return NotificationEndpoint(intake_, auth.check_adobe, adobe_io.notifications_from_delivery,
+def adobe_io_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int,
+                      client_id: str = "") -> NotificationEndpoint:
+    """``POST /webhooks/adobe-io``: one CloudEvent or a batch of them (for ``client_id`` only, when set)."""
+    return NotificationEndpoint(intake_, auth.check_adobe,
+                                lambda payload: adobe_io.notifications_from_delivery(payload, client_id),
                                 max_body_bytes=max_body_bytes)
 
 

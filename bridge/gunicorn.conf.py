@@ -1,17 +1,18 @@
 """gunicorn settings for the receiver: ``gunicorn -c bridge/gunicorn.conf.py "bridge:create_app()"``.
 
-gthread workers: the threads of one worker share its one publisher connection, so concurrent requests
-share confirm round trips. Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads
-connections evenly over the workers (on one shared socket, the least busy worker accepts most keep-alive
-connections and one core idles while the other queues). The app is loaded in each worker (no preload),
-and ``post_worker_init`` opens the worker's publisher after the fork. Command-line flags and
-GUNICORN_CMD_ARGS override anything here; bind follows gunicorn's default ($PORT when set, as under
-honcho, else 127.0.0.1:8000).
+gthread workers (``bridge.worker.ReceiverWorker``: request heads are read by the event loop, never by a
+blocked thread, and every read has a deadline, so slow clients cannot hold the threads): the threads of one
+worker share its one publisher connection, so concurrent requests share confirm round trips. Each worker
+listens on its own SO_REUSEPORT socket, so the kernel spreads connections evenly over the workers (on one
+shared socket, the least busy worker accepts most keep-alive connections and one core idles while the other
+queues). The app is loaded in each worker (no preload), and ``post_worker_init`` opens the worker's publisher
+after the fork. Command-line flags and GUNICORN_CMD_ARGS override anything here; bind follows gunicorn's
+default ($PORT when set, as under honcho, else 127.0.0.1:8000).
 """
 
 import os
 
-worker_class = "gthread"
+worker_class = "bridge.worker.ReceiverWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = 12
 reuse_port = True
@@ -33,9 +34,13 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Open this worker's broker connection now that it runs in its own process."""
+    """Open this worker's broker connection now that it runs in its own process; escape gunicorn's own log
+    lines as the bridge's are (they may quote a client's request line or headers)."""
     from bridge.app import start
+    from core.logs import Redactor
 
+    for handler in worker.log.error_log.handlers:
+        handler.addFilter(Redactor())
     start(worker.wsgi)
 
 

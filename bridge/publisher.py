@@ -5,7 +5,9 @@ called from many threads at once: each call hands its message to the I/O thread 
 broker's confirm of that message only, so concurrent publishes share round trips instead of queueing
 behind each other. Messages are persistent and ``mandatory``; a return, a nack, a lost connection or no
 confirm in time raise ``BrokerUnavailable`` (``MessageUnroutable`` for a return). The I/O thread
-reconnects by itself, with backoff, after the connection is lost.
+reconnects by itself, with backoff, after the connection is lost. A message pika cannot send (a field too
+long for AMQP, say) fails that publish only, and an error in any callback is logged and survived: the I/O
+thread never dies of one message. ``health()`` says whether the thread runs and whether confirms flow.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from typing import Any
 import pika
 from pika.adapters.select_connection import SelectConnection
 
-from bridge.amqp import connection_parameters
-from bridge.confirmations import Confirmation, FutureConfirmation, Outgoing
-from core.errors import BrokerUnavailable, MessageUnroutable
+from bridge.amqp import connection_parameters, declaration_steps
+from bridge.confirmations import Confirmation, FutureConfirmation, Ledger, Outgoing
+from core.errors import BrokerUnavailable
 from core.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -41,9 +43,7 @@ class Publisher:
         self._lock = threading.Lock()
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._drain_scheduled = False
-        self._pending: dict[int, Outgoing] = {}
-        self._returned: list[tuple[str, str | None]] = []
-        self._next_tag = 1
+        self._ledger = Ledger()
         self._connection: SelectConnection | None = None
         self._channel: Any = None
         self._ready = threading.Event()
@@ -66,6 +66,27 @@ class Publisher:
     @property
     def ready(self) -> bool:
         return self._ready.is_set() and not self._blocked
+
+    @property
+    def running(self) -> bool:
+        """Whether the I/O thread is alive (False before ``start`` and after it ended)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def health(self) -> str | None:
+        """Why this publisher cannot publish now, or None when it can.
+
+        Not healthy: the I/O thread is not running; the channel is not ready or the broker blocks
+        publishers; or messages await their confirm and none came back for longer than the confirm
+        timeout (a broker or network that stopped answering before the connection is declared lost).
+        """
+        if not self.running:
+            return "the publisher's I/O thread is not running"
+        if not self.ready:
+            return self._unready_reason()
+        since = self._ledger.waiting_since
+        if since is not None and time.monotonic() - since > self._confirm_timeout:
+            return f"no publisher confirm came back for more than {self._confirm_timeout:g} s"
+        return None
 
     def publish(self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
                 headers: dict[str, Any] | None = None, timeout: float | None = None,
@@ -117,7 +138,7 @@ class Publisher:
             self._fail_outbox(BrokerUnavailable(self._unready_reason()))
             return
         try:
-            connection.ioloop.add_callback_threadsafe(callback)
+            connection.ioloop.add_callback_threadsafe(_guarded(callback))
         except Exception:  # the ioloop is closing: the connection is gone
             self._fail_outbox(BrokerUnavailable("the broker connection is closing"))
 
@@ -125,10 +146,14 @@ class Publisher:
         delay = 0.2
         while not self._closing:
             started = time.monotonic()
-            self._connection = SelectConnection(self._params, on_open_callback=self._on_open,
-                                                on_open_error_callback=self._on_open_error,
-                                                on_close_callback=self._on_closed)
-            self._connection.ioloop.start()
+            try:
+                self._connection = SelectConnection(self._params, on_open_callback=_guarded(self._on_open),
+                                                    on_open_error_callback=_guarded(self._on_open_error),
+                                                    on_close_callback=_guarded(self._on_closed))
+                self._connection.ioloop.start()
+            except Exception:  # noqa: BLE001 - the I/O thread must outlive any error; the connection is dropped
+                log.exception("publisher I/O loop failed; reconnecting")
+                self._abandon_connection()
             if self._closing:
                 break
             delay = 0.2 if time.monotonic() - started > 30 else min(delay * 2, self._max_reconnect_delay)
@@ -153,20 +178,34 @@ class Publisher:
             log.warning("broker connection lost (%s); reconnecting", reason)
         connection.ioloop.stop()
 
+    def _abandon_connection(self) -> None:
+        """After a failed I/O loop: fail what waits and close the socket, so the loop can start afresh."""
+        self._ready.clear()
+        self._channel = None
+        self._fail_pending(BrokerUnavailable("the publisher's connection failed; reconnecting"))
+        connection = self._connection
+        if connection is not None:
+            try:
+                if not (connection.is_closed or connection.is_closing):
+                    connection.close()
+            except Exception:  # noqa: BLE001 - best effort on a connection already in a bad state
+                log.debug("closing the failed connection raised", exc_info=True)
+
     def _on_channel_open(self, channel: Any) -> None:
         self._channel = channel
-        channel.add_on_close_callback(self._on_channel_closed)
-        channel.add_on_return_callback(self._on_return)
-        channel.confirm_delivery(self._on_confirm, callback=lambda _frame: self._declare_then_ready(channel))
+        channel.add_on_close_callback(_guarded(self._on_channel_closed))
+        channel.add_on_return_callback(_guarded(self._on_return))
+        channel.confirm_delivery(_guarded(self._on_confirm),
+                                 callback=_guarded(lambda _frame: self._declare_then_ready(channel)))
 
     def _declare_then_ready(self, channel: Any) -> None:
-        steps = _declaration_steps(channel, self._layout) if self._layout else []
+        steps = declaration_steps(channel, self._layout) if self._layout else []
 
         def next_step(_frame: Any = None) -> None:
             if steps:
                 steps.pop(0)(next_step)
             else:
-                self._next_tag = 1
+                self._ledger.new_channel()
                 self._ready.set()
                 log.info("broker connection ready (%s)", self._params.host)
         next_step()
@@ -191,7 +230,11 @@ class Publisher:
             self._outbox.clear()
             self._drain_scheduled = False
         for outgoing in batch:
-            self._send(outgoing)
+            try:
+                self._send(outgoing)
+            except Exception as exc:  # noqa: BLE001 - fail this message, keep sending the others
+                log.exception("message %r could not be sent", outgoing.properties.message_id)
+                outgoing.confirmation.settle(BrokerUnavailable(f"the message could not be published: {exc!r}"))
 
     def _send(self, outgoing: Outgoing) -> None:
         if outgoing.confirmation.done():
@@ -199,51 +242,30 @@ class Publisher:
         if self._channel is None or not self._ready.is_set():
             outgoing.confirmation.settle(BrokerUnavailable(self._unready_reason()))
             return
-        tag = self._next_tag
-        self._next_tag += 1
-        self._pending[tag] = outgoing
-        self._channel.basic_publish(outgoing.exchange, outgoing.routing_key, outgoing.body,
-                                    outgoing.properties, mandatory=True)
+        try:
+            self._channel.basic_publish(outgoing.exchange, outgoing.routing_key, outgoing.body,
+                                        outgoing.properties, mandatory=True)
+        except (pika.exceptions.AMQPError, ValueError, TypeError, UnicodeError) as exc:
+            # pika refused to frame this one message (e.g. ShortStringTooLong): nothing reached the broker and
+            # no delivery tag was used, so only this publish fails.
+            log.error("message %r could not be published: %r", outgoing.properties.message_id, exc)
+            outgoing.confirmation.settle(BrokerUnavailable(f"the message could not be published: {exc!r}"))
+            return
+        self._ledger.sent(outgoing)
 
     def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
-        self._returned.append((method.routing_key, properties.message_id))
+        self._ledger.returned(method.routing_key, properties.message_id)
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        acked = isinstance(method, pika.spec.Basic.Ack)
-        if not method.multiple:
-            outgoing = self._pending.pop(method.delivery_tag, None)
-            if outgoing is not None:
-                self._settle(outgoing, acked)
-            return
-        pending = self._pending  # in tag order: tags only grow until a reconnect empties the map
-        while pending:
-            tag = next(iter(pending))
-            if tag > method.delivery_tag:
-                break
-            self._settle(pending.pop(tag), acked)
-
-    def _settle(self, outgoing: Outgoing, acked: bool) -> None:
-        ident = (outgoing.routing_key, outgoing.properties.message_id)
-        if ident in self._returned:
-            self._returned.remove(ident)
-            error: BrokerUnavailable | None = MessageUnroutable(
-                f"no queue is bound for routing key {outgoing.routing_key!r} on exchange {outgoing.exchange!r}")
-        elif not acked:
-            error = BrokerUnavailable("the broker refused the message (nack)")
-        else:
-            error = None
-        outgoing.confirmation.settle(error)
+        self._ledger.confirmed(method.delivery_tag, method.multiple, isinstance(method, pika.spec.Basic.Ack))
 
     def _set_blocked(self, blocked: bool) -> None:
         self._blocked = blocked
         log.warning("broker %s publishing (resource alarm)", "blocked" if blocked else "unblocked")
 
     def _fail_pending(self, error: BrokerUnavailable) -> None:
-        pending, self._pending = self._pending, {}
-        self._returned.clear()
-        for outgoing in pending.values():
-            outgoing.confirmation.settle(error)
+        self._ledger.fail_all(error)
         self._fail_outbox(error)
 
     def _fail_outbox(self, error: BrokerUnavailable) -> None:
@@ -266,15 +288,11 @@ class Publisher:
         return "the broker is not connected"
 
 
-def _declaration_steps(channel: Any, layout: Topology) -> list[Callable[[Callable[..., None]], None]]:
-    """The layout as a chain of asynchronous declarations, each taking its completion callback."""
-    steps: list[Callable[[Callable[..., None]], None]] = []
-    for exchange in layout.exchanges:
-        steps.append(lambda done, e=exchange: channel.exchange_declare(e.name, e.type, durable=True, callback=done))
-    for queue in layout.queues:
-        steps.append(lambda done, q=queue: channel.queue_declare(q.name, durable=True, arguments=q.arguments,
-                                                                  callback=done))
-    for binding in layout.bindings:
-        steps.append(lambda done, b=binding: channel.queue_bind(b.queue, b.exchange, b.routing_key,
-                                                                 arguments=b.arguments, callback=done))
-    return steps
+def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback`` run in the I/O thread with any exception logged instead of ending the thread's loop."""
+    def run(*args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception:  # noqa: BLE001 - one failing callback must not stop every later publish
+            log.exception("publisher callback %s failed", getattr(callback, "__name__", callback))
+    return run

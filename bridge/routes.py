@@ -67,10 +67,15 @@ def _add_probes(routes: Blueprint, intake_: Intake) -> None:
     @routes.get("/readyz")
     def readyz() -> Response:
         intake_.broker.start()
-        if intake_.broker.ready:
-            return json_response(200, {"status": "ready"})
-        return json_response(503, {"error": "the broker is not connected", "details": {}},
-                             [("Retry-After", str(RETRY_AFTER_SECONDS))])
+        problem = intake_.broker.health()
+        if problem is not None:
+            return json_response(503, {"error": f"not ready: {problem}", "details": {"broker": problem}},
+                                 [("Retry-After", str(RETRY_AFTER_SECONDS))])
+        body: dict[str, Any] = {"status": "ready"}
+        store_problem = getattr(intake_.store, "health", lambda: None)()
+        if store_problem is not None:  # duplicates pass meanwhile; the consumers' idempotency absorbs them
+            body["degraded"] = {"duplicate_detection": store_problem}
+        return json_response(200, body)
 
 
 def register_error_handlers(app: Flask, *, debug_pid_header: bool) -> None:

@@ -25,6 +25,9 @@ from core.errors import ConfigError
 from core.parsing import webhook_secret_key
 
 
+_MAX_TIMESTAMP_DIGITS = 12  # seconds since the epoch: 10 digits until the year 2286
+
+
 class SignatureError(Exception):
     """The request is not authentic; the message says why, without revealing any secret."""
 
@@ -63,6 +66,9 @@ class StandardWebhooksVerifier:
     def _check_timestamp(self, timestamp: str) -> None:
         if not (timestamp.isascii() and timestamp.isdigit()):
             raise SignatureError("webhook-timestamp must be whole seconds since the epoch")
+        if len(timestamp) > _MAX_TIMESTAMP_DIGITS:
+            raise SignatureError(
+                f"webhook-timestamp is not a plausible time (more than {_MAX_TIMESTAMP_DIGITS} digits)")
         skew = int(timestamp) - self._clock()
         if skew < -self._tolerance:
             raise SignatureError(f"webhook-timestamp is too old (more than {self._tolerance} s ago)")

@@ -1,4 +1,5 @@
-"""Logging set-up: one line per state change, as text or JSON, with secrets scrubbed from every line."""
+"""Logging set-up: one line per state change, as text or JSON, with secrets scrubbed from every line and
+control characters escaped (``printable``, also used for what ``bridgectl`` prints)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,37 @@ import json
 import logging
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unsafe(char: str) -> bool:
+    """A control character (C0, DEL, C1), a lone surrogate or a bidirectional override: never printed raw."""
+    return char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs")
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe for a terminal or a log line: control characters, lone surrogates and bidirectional
+    overrides become ``\\xNN``/``\\uNNNN`` escapes (newlines and tabs too unless ``keep_newlines``)."""
+    kept = "\n\t" if keep_newlines else ""
+    if text.isprintable() and not any(char in _BIDI_CONTROLS for char in text):
+        return text
+    return "".join(_escape(char) if _unsafe(char) and char not in kept else char for char in text)
+
+
+def printable_json(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with the characters ``printable`` escapes written as ``\\uNNNN``."""
+    return "".join(f"\\u{ord(char):04x}" if _unsafe(char) and char not in "\n" else char for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class Redactor(logging.Filter):
@@ -27,7 +54,7 @@ class Redactor(logging.Filter):
         return _URL_PASSWORD.sub(r"\1***@", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.scrub(record.getMessage())
+        record.msg = printable(self.scrub(record.getMessage()), keep_newlines=True)
         record.args = None
         return True
 

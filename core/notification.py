@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import unicodedata
 from typing import Any
 
 from core.errors import MalformedMessage
@@ -20,6 +21,12 @@ SKU_KEYED: frozenset[str] = frozenset({"product", "stock"})
 PRODUCT_ID = "product_id"
 KEY_TYPES: dict[str, str] = {PRODUCT_ID: "stock"}
 SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "replay", "sandbox")
+# An event id travels as the AMQP message id, a short string of at most 255 bytes. A key travels only in
+# bodies; its limit, in bytes too, lets through any key of 255 characters (Magento's SKUs hold 64). Ids built
+# from long keys hash the key (ops.publishing.event_id).
+MAX_ID_BYTES = 255
+MAX_KEY_BYTES = 1020
+MAX_NUMERIC_DIGITS = 20  # Magento's entity ids are 32-bit; 20 digits hold any 64-bit id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,11 +108,28 @@ def plainly_valid(data: dict[str, Any]) -> bool:
     which it does for every notification with a ``key_type`` (rare; the schema checks those).
     """
     identifier, entity, action, key = data.get("id"), data.get("entity"), data.get("action"), data.get("key")
-    return ("key_type" not in data and type(identifier) is str and 0 < len(identifier) <= 255
+    return ("key_type" not in data and type(identifier) is str and identifier_problem(identifier) is None
             and type(entity) is str and entity in ENTITIES and type(action) is str and action in ACTIONS
             and type(key) in (str, int) and key_problem(entity, key) is None
             and _optional_text(data, "store_code", 64) and _plain_source(data.get("source", "webhook"))
             and _plain_moment(data.get("occurred_at")))
+
+
+def identifier_problem(identifier: str) -> str | None:
+    """Why ``identifier`` (an event id, already stripped) cannot be used, or None when it can."""
+    if not identifier.strip():
+        return "must not be blank"
+    size = len(identifier.encode("utf-8", "surrogatepass"))
+    if size > MAX_ID_BYTES:
+        return f"must be at most {MAX_ID_BYTES} bytes in UTF-8 (got {size})"
+    if has_control_characters(identifier):
+        return "must not contain control characters"
+    return None
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character (C0, DEL, C1) or an unpaired surrogate."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
 
 
 def _optional_text(data: dict[str, Any], name: str, limit: int) -> bool:
@@ -124,10 +148,20 @@ def _plain_moment(value: Any) -> bool:
     if type(value) is not str:
         return False
     try:
-        dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return False
-    return True
+    return moment_problem(moment) is None
+
+
+def moment_problem(moment: dt.datetime) -> str | None:
+    """Why ``moment`` cannot be carried as a UTC time (an offset pushing it past year 1 or 9999), or None."""
+    try:
+        if moment.tzinfo is not None:
+            moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return "must be a date-time that is within years 1 to 9999 in UTC"
+    return None
 
 
 @functools.cache
@@ -170,12 +204,15 @@ def key_problem(entity: str, key: Any, key_type: str | None = None) -> str | Non
         return str(exc)
     if text.strip() == "":
         return "must not be empty"
-    if len(text) > 255:
-        return "must be at most 255 characters"
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_BYTES:
+        return f"must be at most {MAX_KEY_BYTES} bytes in UTF-8 (got {size})"
     numeric = entity not in SKU_KEYED or key_type is not None
     if numeric and not (text.isascii() and text.isdigit() and int(text) > 0):
         return f"must be a positive numeric {_id_name(entity, key_type)}"
-    if any(ord(char) < 32 for char in text):
+    if numeric and len(text) > MAX_NUMERIC_DIGITS:
+        return f"must be a numeric {_id_name(entity, key_type)} of at most {MAX_NUMERIC_DIGITS} digits"
+    if has_control_characters(text):
         return "must not contain control characters"
     return None
 

@@ -62,8 +62,15 @@ VARIABLES: tuple[Variable, ...] = (
     V("MAX_BODY_BYTES", parsing.positive_int, "262144", "Largest notification body accepted, in bytes."),
     V("ADOBE_IO_PUBLIC_KEYS", parsing.path_list, "",
       "PEM files of the Adobe I/O Events public keys that verify x-adobe-digital-signature-1/-2."),
+    V("ADOBE_IO_CLIENT_ID", str, "",
+      "This integration's Adobe I/O client id; Adobe I/O events for another recipient_client_id are refused."),
     V("DEDUP_WINDOW_SECONDS", parsing.positive_int, "86400",
-      "How long an accepted event id is remembered, so a redelivery is answered as a duplicate."),
+      "How long an accepted event id is remembered, so a redelivery is answered as a duplicate; "
+      "at least WEBHOOK_TOLERANCE_SECONDS."),
+    V("REQUEST_HEADER_TIMEOUT_SECONDS", parsing.positive_float, "10",
+      "How long a client may take to send a request's head (line and headers) before it is closed."),
+    V("REQUEST_BODY_TIMEOUT_SECONDS", parsing.positive_float, "10",
+      "How long a client may take to send a request's body once its head arrived (else 408)."),
     V("PUBLISH_TIMEOUT_SECONDS", parsing.positive_float, "5",
       "How long the receiver waits for the broker's confirm before answering 503."),
     V("LOG_LEVEL", parsing.log_level, "INFO", "DEBUG, INFO, WARNING or ERROR."),
@@ -169,6 +176,11 @@ class Settings(_settings_class()):  # type: ignore[misc]
         if not (self.webhook_secrets or self.webhook_tokens or self.adobe_io_public_keys):
             raise ConfigError("the receiver refuses to start: set WEBHOOK_SECRETS or WEBHOOK_TOKENS "
                               "(or ADOBE_IO_PUBLIC_KEYS for Adobe I/O Events) so senders can be authenticated")
+        if self.dedup_window_seconds < self.webhook_tolerance_seconds:
+            raise ConfigError(f"the receiver refuses to start: DEDUP_WINDOW_SECONDS ({self.dedup_window_seconds}) "
+                              f"is shorter than WEBHOOK_TOLERANCE_SECONDS ({self.webhook_tolerance_seconds}), so a "
+                              "captured signed request could be replayed once its id is forgotten; make the window "
+                              "at least the tolerance")
 
     def validate_magento(self) -> None:
         self.require("MAGENTO_BASE_URL", "MAGENTO_ACCESS_TOKEN", why="to call Magento's REST API")

@@ -41,7 +41,7 @@ from ops.backfill_report import (ALREADY_DONE, FINISHED, INTERRUPTED, SKIPPED, S
                                  Request, Unlisted)
 from ops.page_sizer import NARROW, PAGE_ATTEMPTS, RETRY, PageSizer
 from ops.positions import BackfillPositions, Position
-from ops.publishing import Publishing, occurred_at, publish_all, record_key
+from ops.publishing import Publishing, backfill_event_id, occurred_at, publish_all, record_key
 from ops.step_over import unlistable_key
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class Backfill:
                 log.warning("backfill %s: a listed record has no usable %s (%r); not published", entity,
                             endpoint.record_key, item.get(endpoint.record_key))
                 continue
-            notes.append(Notification(id=f"backfill-{position.run_id}-{entity}-{key}", entity=entity,
+            notes.append(Notification(id=backfill_event_id(position.run_id, entity, key), entity=entity,
                                       action="save", key=key, occurred_at=occurred_at(endpoint, item),
                                       source="backfill"))
         publish_all(self.publisher, notes, self.publish_retry)

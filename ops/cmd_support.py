@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from core import parsing
 from core.db import ensure_schema, make_engine
 from core.errors import ConfigError
-from core.logs import configure_from
+from core.logs import configure_from, printable
 from core.settings import Settings
 from ops.cli import load_settings_or_exit
 
@@ -96,8 +96,8 @@ def ready_publisher(settings: Settings, name: str, unreachable: str = "cannot co
 
 
 def aligned(titles: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    """Rows as left-aligned columns under their titles; None shows as ``-``."""
-    cells = [[("-" if value is None or value == "" else str(value)) for value in row] for row in rows]
+    """Rows as left-aligned columns under their titles; None shows as ``-``, control characters as escapes."""
+    cells = [[("-" if value is None or value == "" else printable(str(value))) for value in row] for row in rows]
     widths = [max([len(title)] + [len(line[index]) for line in cells]) for index, title in enumerate(titles)]
     return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
             for line in [list(titles), *cells]]

@@ -17,6 +17,7 @@ import click
 import tqdm
 
 from core.errors import BrokerUnavailable
+from core.logs import printable, printable_json
 from core.notification import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
@@ -46,7 +47,7 @@ def list_command(ctx: click.Context, entity: str | None, as_json: bool) -> None:
     selection = Selection(entities=(entity,) if entity else ENTITIES)
     letters = _broker(lambda: list_letters(settings.amqp_url, selection))
     if as_json:
-        click.echo(json.dumps([letter.listed() for letter in letters], indent=2, ensure_ascii=False))
+        click.echo(printable_json(json.dumps([letter.listed() for letter in letters], indent=2, ensure_ascii=False)))
     else:
         click.echo("\n".join(as_table(letters)) if letters else "no dead letters")
 
@@ -61,7 +62,7 @@ def show(ctx: click.Context, event_id: str) -> None:
     if not letters:
         raise click.ClickException(f"no dead letter has the id {event_id!r} (bridgectl dlq list shows them all)")
     for letter in letters:
-        click.echo(json.dumps(letter.whole(), indent=2, ensure_ascii=False, default=str))
+        click.echo(printable_json(json.dumps(letter.whole(), indent=2, ensure_ascii=False, default=str)))
 
 
 def _selectors(function: click.decorators.FC) -> click.decorators.FC:
@@ -133,7 +134,7 @@ def as_table(letters: Sequence[DeadLetter]) -> list[str]:
         out.append(line)
         error = letter.error if len(letter.error) <= LISTED_ERROR_CHARS else (
             letter.error[:LISTED_ERROR_CHARS] + f"... (bridgectl dlq show {letter.id} for the whole text)")
-        out.append("    error: " + " ".join(error.splitlines()))
+        out.append("    error: " + printable(" ".join(error.splitlines())))
     out.append(f"{plural(len(letters), 'dead letter')}: " + _per_entity(letters))
     return out
 
@@ -201,8 +202,9 @@ def _report_replay(result: ReplayResult) -> None:
 
 def _report_unreplayable(letters: Sequence[DeadLetter]) -> None:
     for letter in letters:
-        click.echo(f"cannot replay {letter.id} ({letter.entity}): {letter.problem}; it stays dead "
-                   f"(bridgectl dlq purge --id {letter.id} --yes removes it)", err=True)
+        shown = printable(letter.id)
+        click.echo(f"cannot replay {shown} ({letter.entity}): {printable(str(letter.problem))}; it stays dead "
+                   f"(bridgectl dlq purge --id {shown} --yes removes it)", err=True)
 
 
 def _fail_on_missing(selection: Selection, found: Sequence[DeadLetter]) -> None:

@@ -6,6 +6,7 @@ reports apply unchanged. Used by the backfill and the reconciler.
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -15,7 +16,7 @@ import tenacity
 from consumers.magento.paging import ListEndpoint
 from core import parsing
 from core.errors import BrokerUnavailable, MessageUnroutable
-from core.notification import Notification, key_problem, normalise_key
+from core.notification import MAX_ID_BYTES, Notification, key_problem, normalise_key
 from core.topology import EVENTS_EXCHANGE
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ PUBLISH_RETRY: dict[str, Any] = {
     "reraise": True,
 }
 CONFIRM_TIMEOUT = 30.0
+_HASHED = "sha256-"
 
 
 class Publishing(Protocol):
@@ -36,6 +38,28 @@ class Publishing(Protocol):
 
     def publish_async(self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
                       headers: dict[str, Any] | None = None) -> concurrent.futures.Future: ...
+
+
+def event_id(prefix: str, key: str, suffix: str = "") -> str:
+    """``{prefix}-{key}{suffix}``, or with the key replaced by ``sha256-<hex>`` of it when the id would exceed
+    an AMQP message id's 255 bytes (UTF-8): long keys still publish, under an id as stable as the key. A key
+    that itself starts ``sha256-`` is hashed too, so no plain key can take a hashed key's id."""
+    plain = f"{prefix}-{key}{suffix}"
+    if len(plain.encode("utf-8")) <= MAX_ID_BYTES and not key.startswith(_HASHED):
+        return plain
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return f"{prefix}-{_HASHED}{digest}{suffix}"
+
+
+def backfill_event_id(run_id: str, entity: str, key: str) -> str:
+    """``backfill-<run>-product-WB-RED``: one id per record and backfill run."""
+    return event_id(f"backfill-{run_id}-{entity}", key)
+
+
+def reconcile_event_id(entity: str, key: str, version: str) -> str:
+    """``reconcile-product-WB-RED-20240501T100000Z``: one id per (entity, key, version)."""
+    stamp = version.replace("-", "").replace(":", "").replace(" ", "T")
+    return event_id(f"reconcile-{entity}", key, f"-{stamp}Z")
 
 
 def record_key(endpoint: ListEndpoint, entity: str, item: dict[str, Any]) -> str | None:

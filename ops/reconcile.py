@@ -45,7 +45,7 @@ from core.db import sync_state
 from core.errors import BrokerUnavailable, MagentoError, MagentoNotFound
 from core.notification import Notification
 from ops.positions import Watermark, Watermarks
-from ops.publishing import Publishing, occurred_at, publish_all, record_key
+from ops.publishing import Publishing, occurred_at, publish_all, reconcile_event_id, record_key
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,8 @@ class Reconciler:
             if version and ((key, version) in recent or (synced.get(key) or "") >= version):
                 result.known += 1
                 continue
-            fresh.append((Notification(id=_event_id(entity, key, version or self._poll_stamp), entity=entity,
+            fresh.append((Notification(id=reconcile_event_id(entity, key, version or self._poll_stamp),
+                                       entity=entity,
                                        action="save", key=key, occurred_at=occurred_at(endpoint, item),
                                        source="reconcile"), version))
         publish_all(self.publisher, [note for note, _version in fresh], self.publish_retry)
@@ -222,7 +223,7 @@ class Reconciler:
         for batch in iterate(self.client, endpoint, _projection(endpoint), batch_size=self.batch_size,
                              batch_delay=self.batch_delay, sleep=self.sleep):
             keys = [record_key(endpoint, entity, item) for item in batch.items]
-            notes = [Notification(id=_event_id(entity, key, stamp), entity=entity, action="save", key=key,
+            notes = [Notification(id=reconcile_event_id(entity, key, stamp), entity=entity, action="save", key=key,
                                   source="reconcile") for key in keys if key]
             publish_all(self.publisher, notes, self.publish_retry)
             result.published += len(notes)
@@ -254,9 +255,3 @@ def _version(raw: Any) -> str | None:
         return parsing.magento_timestamp(parsing.utc_datetime(str(raw))) if raw else None
     except ValueError:
         return None
-
-
-def _event_id(entity: str, key: str, version: str) -> str:
-    """``reconcile-product-WB-RED-20240501T100000Z``: one id per (entity, key, version)."""
-    stamp = version.replace("-", "").replace(":", "").replace(" ", "T")
-    return f"reconcile-{entity}-{key}-{stamp}Z"

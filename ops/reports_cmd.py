@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from consumers.reports import STATUSES, ReportStore
 from core import parsing
+from core.logs import printable, printable_json
 from core.notification import ENTITIES
 from ops.cli import load_settings_or_exit
 from ops.cmd_support import Moment, open_database
@@ -80,7 +81,7 @@ def _age(age: dt.timedelta) -> str:
 def as_json_text(rows: list[dict[str, Any]]) -> str:
     """The JSON array ``--json`` prints: exactly ``JSON_FIELDS``, ``at`` as ISO 8601 UTC."""
     items = [{name: parsing.iso(row[name]) if name == "at" else row[name] for name in JSON_FIELDS} for row in rows]
-    return json.dumps(items, indent=2, ensure_ascii=False)
+    return printable_json(json.dumps(items, indent=2, ensure_ascii=False))
 
 
 def as_table(rows: list[dict[str, Any]]) -> str:
@@ -103,7 +104,7 @@ def _cell(name: str, value: Any) -> str:
         return "-"
     if name == "at":
         return parsing.iso(value)
-    return str(value)
+    return printable(str(value))
 
 
 def _aligned(cells: list[str], widths: list[int]) -> str:
@@ -113,4 +114,4 @@ def _aligned(cells: list[str], widths: list[int]) -> str:
 def _error_lines(error_class: str | None, error: str) -> list[str]:
     text = f"{error_class}: {error}" if error_class else error
     first, *rest = text.splitlines() or [""]
-    return [f"    error: {first}", *(f"           {line}" for line in rest)]
+    return [f"    error: {printable(first)}", *(f"           {printable(line)}" for line in rest)]

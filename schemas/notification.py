@@ -6,7 +6,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.notification import ACTIONS, ENTITIES, KEY_TYPES, SOURCES, key_problem, key_type_problem
+from core.notification import (ACTIONS, ENTITIES, KEY_TYPES, SOURCES, identifier_problem, key_problem,
+                               key_type_problem, moment_problem)
 
 
 class _Key(fields.Field):
@@ -24,7 +25,7 @@ class NotificationSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    id = fields.String(required=True, validate=validate.Length(min=1))
     entity = fields.String(required=True, validate=validate.OneOf(ENTITIES))
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     key = _Key(required=True)
@@ -34,6 +35,20 @@ class NotificationSchema(Schema):
     # None (or absent) for the usual key; "product_id" for a stock notification keyed by its product's id.
     key_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         tuple(KEY_TYPES), error="Must be one of: {choices} (or left out for the usual key)."))
+
+    @validates_schema
+    def _moment_fits_utc(self, data: dict[str, Any], **kwargs: Any) -> None:
+        moment = data.get("occurred_at")
+        problem = moment_problem(moment) if moment is not None else None
+        if problem:
+            raise ValidationError(_sentence(problem), field_name="occurred_at")
+
+    @validates_schema
+    def _id_is_usable(self, data: dict[str, Any], **kwargs: Any) -> None:
+        identifier = data.get("id")
+        problem = identifier_problem(identifier.strip()) if isinstance(identifier, str) and identifier else None
+        if problem:
+            raise ValidationError(_sentence(problem), field_name="id")
 
     @validates_schema
     def _key_fits_entity(self, data: dict[str, Any], **kwargs: Any) -> None:

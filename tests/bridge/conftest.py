@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -108,6 +111,62 @@ def broker_proxy(broker: str) -> Iterator[TcpProxy]:
     """A TCP proxy in front of the test broker; ``proxied_url(broker, proxy)`` points a client at it."""
     proxy = TcpProxy(("127.0.0.1", urlsplit(broker).port or 5672)).start()
     yield proxy
+    proxy.close()
+
+
+class HoldingProxy(TcpProxy):
+    """A TcpProxy that can hold the target's answers: ``hold()`` stops forwarding them (the connection stays
+    open, nothing is lost), ``release()`` sends them on. A broker that stopped answering, as a client sees it."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        super().__init__(target)
+        self.flowing = threading.Event()
+        self.flowing.set()
+
+    def hold(self) -> None:
+        self.flowing.clear()
+
+    def release(self) -> None:
+        self.flowing.set()
+
+    def _serve(self, client: socket.socket, upstream: socket.socket) -> None:
+        back = threading.Thread(target=self._copy_back, args=(upstream, client), name="holding-proxy-back",
+                                daemon=True)
+        back.start()
+        _copy_until_closed(client, upstream)
+        back.join()
+        with self._lock:
+            self._sockets.difference_update((client, upstream))
+        client.close()
+        upstream.close()
+
+    def _copy_back(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                while not self.flowing.wait(0.1):
+                    if self._closed:
+                        return
+                sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _copy_until_closed(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    for sock in (source, sink):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture
+def holding_proxy(broker: str) -> Iterator[HoldingProxy]:
+    """A HoldingProxy in front of the test broker."""
+    proxy = HoldingProxy(("127.0.0.1", urlsplit(broker).port or 5672)).start()
+    yield proxy
+    proxy.release()
     proxy.close()
 
 

@@ -183,3 +183,38 @@ def test_the_documented_adobe_example_maps_to_a_product_save(samples_dir: Path) 
     result = notification_from_event(event)
     assert (result.entity, result.action, result.key) == ("product", "save", event["data"]["value"]["sku"])
     assert result.id == event["event_id"]
+
+
+@pytest.mark.parametrize("event_id, problem", [
+    ("é" * 128, "must be at most 255 bytes in UTF-8 (got 256)"),
+    ("evt\x1b]0;owned\x07", "must not contain control characters")])
+def test_an_event_id_over_255_bytes_or_with_control_characters_is_400(event_id: str, problem: str) -> None:
+    with pytest.raises(Rejection) as refused:
+        notification_from_event(cloud_event(event_id=event_id))
+    assert refused.value.status == 400
+    assert refused.value.error == f"the event id is unusable: {problem}"
+
+
+CLIENT_ID = "f00dfeed0000000000000000000000aa"
+
+
+def test_with_a_client_id_set_only_events_addressed_to_it_are_accepted() -> None:
+    assert notification_from_event(cloud_event(), CLIENT_ID).key == "WJ12-S-Blue"
+    spelled_as_adobe_also_does = cloud_event()
+    spelled_as_adobe_also_does["recipientclientid"] = spelled_as_adobe_also_does.pop("recipient_client_id")
+    assert notification_from_event(spelled_as_adobe_also_does, CLIENT_ID).key == "WJ12-S-Blue"
+    for other in (cloud_event(recipient_client_id="another-integration"), _without_recipient()):
+        with pytest.raises(Rejection) as refused:
+            notifications_from_delivery([cloud_event(), other], CLIENT_ID)
+        assert refused.value.status == 403
+        assert "ADOBE_IO_CLIENT_ID" in refused.value.error
+
+
+def test_without_a_client_id_the_recipient_is_not_checked() -> None:
+    assert notification_from_event(cloud_event(recipient_client_id="anyone")).key == "WJ12-S-Blue"
+
+
+def _without_recipient() -> dict[str, Any]:
+    event = cloud_event()
+    del event["recipient_client_id"]
+    return event

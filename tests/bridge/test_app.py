@@ -282,3 +282,23 @@ def test_a_webhook_key_type_on_another_entity_is_400(client, amqp_channel) -> No
     assert response.json["details"] == {"key_type": ["Only stock notifications may be keyed by product_id, "
                                                      "not product."]}
     assert drain(amqp_channel, entity_queue("product")) == []
+
+
+def test_with_adobe_io_client_id_set_an_event_for_another_integration_is_403(make_app, amqp_channel,
+                                                                               adobe_sign) -> None:
+    client = make_app(adobe_io_client_id="our-integration").test_client()
+    ours, theirs = adobe_event("b7d2-0101"), adobe_event("b7d2-0102")
+    ours["recipient_client_id"], theirs["recipient_client_id"] = "our-integration", "another-integration"
+    refused = adobe_post(client, theirs, adobe_sign)
+    assert refused.status_code == 403
+    assert "ADOBE_IO_CLIENT_ID" in refused.json["error"]
+    assert adobe_post(client, ours, adobe_sign).status_code == 202
+    assert [p.message_id for p, _ in drain(amqp_channel, entity_queue("product"))] == ["b7d2-0101"]
+
+
+def test_a_255_character_event_id_of_510_bytes_is_400_and_the_receiver_keeps_publishing(client, amqp_channel) -> None:
+    long_id = client.post("/webhooks/magento", data=notification("é" * 255), headers=BEARER)
+    assert long_id.status_code == 400
+    assert long_id.json["details"] == {"id": ["Must be at most 255 bytes in UTF-8 (got 510)."]}
+    assert client.post("/webhooks/magento", data=notification("evt-after-long-id"), headers=BEARER).status_code == 202
+    assert [p.message_id for p, _ in drain(amqp_channel, entity_queue("product"))] == ["evt-after-long-id"]

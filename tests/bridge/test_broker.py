@@ -12,7 +12,8 @@ from core.errors import BrokerUnavailable
 from core.notification import ENTITIES, Notification
 from core.topology import entity_queue, topology
 from tests import support
-from tests.bridge.conftest import TOKEN, drain, notification, proxied_url
+from bridge.app import intake_of
+from tests.bridge.conftest import TOKEN, HoldingProxy, drain, notification, proxied_url
 from tests.tcp_proxy import TcpProxy
 
 BEARER = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -99,3 +100,47 @@ def test_a_refused_layout_answers_503_until_it_is_fixed(make_app: Callable[..., 
         finally:
             connection.close()
         support.wait_for(lambda: post(client, "evt-conflict") == 202, 20, message="the layout to be declared")
+
+
+def test_readyz_is_503_while_confirms_do_not_come_back_and_200_once_they_do(
+        make_app: Callable[..., Flask], broker: str, holding_proxy: HoldingProxy) -> None:
+    client = make_app(amqp_url=proxied_url(broker, holding_proxy), publish_timeout_seconds="0.5").test_client()
+    assert post(client, "evt-flowing") == 202
+    assert client.get("/readyz").status_code == 200
+
+    holding_proxy.hold()
+    assert post(client, "evt-held") == 503  # the connection is still open: only the missing confirm shows it
+    support.wait_for(lambda: client.get("/readyz").status_code == 503, 10, message="readyz to see the stall")
+    readiness = client.get("/readyz")
+    holding_proxy.release()
+
+    assert "no publisher confirm came back" in readiness.json["error"]
+    assert readiness.headers["Retry-After"]
+    support.wait_for(lambda: client.get("/readyz").status_code == 200, 10, message="readyz after the stall")
+
+
+def test_readyz_is_503_when_the_publisher_thread_died_and_the_receiver_starts_a_new_one(
+        make_app: Callable[..., Flask]) -> None:
+    app = make_app(publish_timeout_seconds="1")
+    client = app.test_client()
+    support.wait_for(lambda: client.get("/readyz").status_code == 200, 10, message="the first connection")
+    intake_of(app).broker.start().close()  # its I/O thread ends, as if it had died
+
+    readiness = client.get("/readyz")
+    assert readiness.status_code == 503
+    assert readiness.json["details"]["broker"] in ("the broker is not connected",
+                                                   "the publisher's I/O thread is not running")
+    support.wait_for(lambda: client.get("/readyz").status_code == 200, 10, message="a new publisher")
+    assert post(client, "evt-new-thread") == 202
+
+
+def test_a_publish_after_the_publisher_thread_stopped_goes_through_a_new_one(broker: str, amqp_channel) -> None:
+    link = BrokerLink(broker, topology(ENTITIES, (5, 30, 120, 600, 1800)), publish_timeout=3)
+    try:
+        link.publish(Notification(id="evt-first-thread", entity="stock", action="save", key="MB-01"))
+        link.start().close()  # its I/O thread ends, as if it had died
+        link.publish(Notification(id="evt-second-thread", entity="stock", action="save", key="MB-01"))
+    finally:
+        link.close()
+    assert [p.message_id for p, _ in drain(amqp_channel, entity_queue("stock"))] == ["evt-first-thread",
+                                                                                    "evt-second-thread"]

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
-from bridge.dedup import InFlight, SeenEvents
+from bridge.dedup import SeenEvents
+from bridge.in_flight import InFlight
 from core.db import ensure_schema, make_engine, seen_events
 from tests import support
 

@@ -119,3 +119,33 @@ def test_the_fast_path_reads_a_plain_notification_as_the_schema_does(data: dict,
     fast = notification_from_webhook(data)
     monkeypatch.setattr(intake, "plainly_valid", lambda fields: False)
     assert fast == notification_from_webhook(data)
+
+
+CONTROL = "Must not contain control characters."
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"id": "é" * 255, "entity": "product", "action": "save", "key": "A"}, "id",
+     "Must be at most 255 bytes in UTF-8 (got 510)."),
+    ({"id": "e", "entity": "product", "action": "save", "key": "é" * 511}, "key",
+     "Must be at most 1020 bytes in UTF-8 (got 1022)."),
+    ({"id": "evt\x1b[2J", "entity": "product", "action": "save", "key": "A"}, "id", CONTROL),
+    ({"id": "evt\u0085x", "entity": "product", "action": "save", "key": "A"}, "id", CONTROL),
+    ({"id": "evt\ud800", "entity": "product", "action": "save", "key": "A"}, "id", CONTROL),
+    ({"id": "e", "entity": "product", "action": "save", "key": "A\x9b1m"}, "key", CONTROL),
+    ({"id": "e", "entity": "product", "action": "save", "key": "A", "occurred_at": "0001-01-01T00:00:00+01:00"},
+     "occurred_at", "Must be a date-time that is within years 1 to 9999 in UTC."),
+    ({"id": "e", "entity": "product", "action": "save", "key": "A", "occurred_at": "9999-12-31T23:59:59-01:00"},
+     "occurred_at", "Must be a date-time that is within years 1 to 9999 in UTC."),
+])
+def test_byte_limits_control_characters_and_unconvertible_times_are_400_explained(data: dict, field: str,
+                                                                                  message: str) -> None:
+    rejection = refusal(notification_from_webhook, data)
+    assert (rejection.status, rejection.details) == (400, {field: [message]})
+
+
+def test_the_extreme_times_that_convert_to_utc_are_kept() -> None:
+    for moment, expected in (("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"),
+                             ("9999-12-31T23:59:59", "9999-12-31T23:59:59.000Z")):
+        data = {"id": "e", "entity": "product", "action": "save", "key": "A", "occurred_at": moment}
+        assert notification_from_webhook(data).occurred_at == expected

@@ -12,7 +12,7 @@ from bridge.publisher import Publisher
 from core.errors import BrokerUnavailable, MessageUnroutable
 from core.topology import EVENTS_EXCHANGE, entity_queue, topology
 from tests import support
-from tests.bridge.conftest import proxied_url
+from tests.bridge.conftest import HoldingProxy, proxied_url
 from tests.tcp_proxy import TcpProxy
 
 
@@ -65,3 +65,46 @@ def test_a_refused_layout_keeps_it_unready_until_fixed() -> None:
                 publisher.close()
         finally:
             connection.close()
+
+
+def test_a_message_pika_cannot_frame_fails_alone_and_the_io_thread_survives(publisher: Publisher,
+                                                                              amqp_channel) -> None:
+    with pytest.raises(BrokerUnavailable, match="could not be published.*ShortStringTooLong"):
+        publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id="é" * 255)  # 510 bytes
+    publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id="m-after")
+    assert publisher.running and publisher.health() is None
+    assert amqp_channel.queue_declare(entity_queue("stock"), passive=True).method.message_count == 1
+
+
+def test_an_error_in_an_io_thread_callback_is_survived(publisher: Publisher) -> None:
+    def broken() -> None:
+        raise RuntimeError("a callback bug")
+
+    publisher._call_in_io_thread(broken)
+    publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id="m-after-bug")
+    assert publisher.running
+
+
+def test_health_says_when_confirms_stop_coming_back_and_recovers(broker: str, holding_proxy: HoldingProxy) -> None:
+    publisher = Publisher(proxied_url(broker, holding_proxy), name="test-publisher", confirm_timeout=0.5)
+    try:
+        assert publisher.start().wait_ready(10)
+        assert publisher.health() is None
+        holding_proxy.hold()
+        with pytest.raises(BrokerUnavailable, match="did not confirm"):
+            publisher.publish(EVENTS_EXCHANGE, "stock.save", b"{}", message_id="m-held")
+        support.wait_for(lambda: publisher.health(), 10, message="the stall to be reported")
+        assert "no publisher confirm came back for more than 0.5 s" in publisher.health()
+        holding_proxy.release()
+        support.wait_for(lambda: publisher.health() is None, 10, message="confirms to flow again")
+    finally:
+        holding_proxy.release()
+        publisher.close()
+
+
+def test_health_names_a_stopped_io_thread(broker: str) -> None:
+    publisher = Publisher(broker, name="test-publisher")
+    assert publisher.health() == "the publisher's I/O thread is not running"
+    assert publisher.start().wait_ready(10)
+    publisher.close()
+    assert publisher.health() == "the publisher's I/O thread is not running"

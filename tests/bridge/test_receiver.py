@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bridge.dedup import InFlight
+from bridge.in_flight import InFlight
 from bridge.receiver import Intake, Outcome
 from bridge.rejection import Rejection
 from core.errors import BrokerUnavailable, MessageUnroutable
@@ -42,6 +42,9 @@ class ScriptedBroker:
 
     def start(self) -> None:
         pass
+
+    def health(self) -> str | None:
+        return None
 
     def publish(self, notification: Notification) -> None:
         self.entered.set()

@@ -123,3 +123,9 @@ def test_adobe_keys_that_are_not_rsa_public_keys_stop_start_up(tmp_path: Path) -
     for path in (not_pem, ec_pem):
         with pytest.raises(ConfigError, match="ADOBE_IO_PUBLIC_KEYS"):
             AdobeSignatureVerifier.from_pem_files([path])
+
+
+@pytest.mark.parametrize("stamp", ["9" * 13, "9" * 309, "9" * 5000])
+def test_a_timestamp_with_too_many_digits_is_refused_without_overflow(stamp: str) -> None:
+    with pytest.raises(SignatureError, match="not a plausible time"):
+        verifier().verify("m", stamp, "v1,AAAA", BODY)

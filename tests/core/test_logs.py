@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from core.logs import JsonFormatter, Redactor
+from core.logs import JsonFormatter, Redactor, printable, printable_json
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
@@ -27,3 +27,23 @@ def test_json_lines_carry_extra_fields():
     record.entity = "product"
     payload = json.loads(JsonFormatter().format(record))
     assert payload["message"] == "synced" and payload["entity"] == "product" and payload["level"] == "INFO"
+
+
+def test_printable_escapes_control_characters_surrogates_and_bidi_overrides():
+    assert printable("plain é ✓") == "plain é ✓"
+    assert printable("a\x1b[31mb\x07\x7f\x9b\u202e\ud800") == "a\\x1b[31mb\\x07\\x7f\\x9b\\u202e\\ud800"
+    assert printable("one\ntwo\tthree") == "one\\x0atwo\\x09three"
+    assert printable("one\ntwo\r", keep_newlines=True) == "one\ntwo\\x0d"
+
+
+def test_printable_json_stays_json_and_says_the_same():
+    data = {"key": "a\x9b\x7f\u202e\x1bé"}
+    text = printable_json(json.dumps(data, ensure_ascii=False, indent=2))
+    assert not any(char in text for char in "\x9b\x7f\u202e\x1b")
+    assert json.loads(text) == data
+
+
+def test_log_lines_carry_no_raw_control_characters_but_keep_their_newlines():
+    record = _record("refused id %s\nsecond line", "evt\x1b[2J\x9b")
+    Redactor().filter(record)
+    assert record.getMessage() == "refused id evt\\x1b[2J\\x9b\nsecond line"

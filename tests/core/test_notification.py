@@ -7,7 +7,8 @@ import json
 import pytest
 
 from core.errors import MalformedMessage
-from core.notification import Notification, key_problem, key_type_problem, normalise_key, plainly_valid
+from core.notification import (Notification, identifier_problem, key_problem, key_type_problem, moment_problem,
+                               normalise_key, plainly_valid)
 
 
 def test_round_trip_keeps_every_field():
@@ -28,7 +29,8 @@ def test_numeric_keys_may_be_json_numbers():
     ("product", "", "empty"),
     ("product", True, "string or a number"),
     ("product", "a\nb", "control characters"),
-    ("customer", "x" * 300, "255"),
+    ("customer", "1" * 21, "at most 20 digits"),
+    ("product", "x" * 1100, "1020 bytes"),
 ])
 def test_bad_keys_are_explained(entity, key, problem):
     assert problem in key_problem(entity, key)
@@ -148,3 +150,26 @@ def test_key_problems_know_the_key_type():
     assert key_problem("stock", 42, "product_id") is None
     assert key_type_problem("stock", "product_id") is None and key_type_problem("order", None) is None
     assert "not order" in key_type_problem("order", "product_id")
+
+
+def test_limits_count_utf8_bytes_not_characters():
+    assert identifier_problem("é" * 127 + "e") is None  # 255 bytes
+    assert identifier_problem("é" * 128) == "must be at most 255 bytes in UTF-8 (got 256)"
+    assert key_problem("product", "€" * 340) is None  # 1020 bytes: any 255-character key passes
+    assert key_problem("product", "€" * 341) == "must be at most 1020 bytes in UTF-8 (got 1023)"
+
+
+@pytest.mark.parametrize("text", ["a\x00", "a\x1b[31m", "a\x7f", "a\x9b", "a\ud800"])
+def test_control_characters_and_lone_surrogates_are_refused_in_ids_and_keys(text):
+    assert identifier_problem(text) == "must not contain control characters"
+    assert key_problem("product", text) == "must not contain control characters"
+    assert not plainly_valid({"id": text, "entity": "product", "action": "save", "key": "A"})
+
+
+def test_a_time_an_offset_pushes_past_the_calendar_is_a_problem():
+    import datetime as dt
+
+    assert moment_problem(dt.datetime.fromisoformat("0001-01-01T00:30:00+01:00"))
+    assert moment_problem(dt.datetime.fromisoformat("0001-01-01T01:30:00+01:00")) is None
+    assert not plainly_valid({"id": "e", "entity": "product", "action": "save", "key": "A",
+                              "occurred_at": "9999-12-31T23:59:59-01:00"})

@@ -99,3 +99,13 @@ def test_env_example_and_docs_list_every_variable():
     assert names <= listed, f"missing from .env.example: {sorted(names - listed)}"
     missing_docs = sorted(name for name in names if f"`{name}`" not in documented)
     assert not missing_docs, f"missing from docs/configuration.md: {missing_docs}"
+
+
+def test_the_receiver_refuses_a_dedup_window_shorter_than_the_signature_tolerance():
+    settings = Settings.from_env({"WEBHOOK_SECRETS": SECRET, "WEBHOOK_TOLERANCE_SECONDS": "300",
+                                  "DEDUP_WINDOW_SECONDS": "299"})
+    with pytest.raises(ConfigError, match=r"DEDUP_WINDOW_SECONDS \(299\) is shorter than "
+                                          r"WEBHOOK_TOLERANCE_SECONDS \(300\).*replayed"):
+        settings.validate_receiver()
+    Settings.from_env({"WEBHOOK_SECRETS": SECRET, "WEBHOOK_TOLERANCE_SECONDS": "300",
+                       "DEDUP_WINDOW_SECONDS": "300"}).validate_receiver()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import math
 import time
 
@@ -240,3 +241,17 @@ def test_pages_per_entity_are_counted(magento, client, publisher, engine, amqp_c
                                  for body in bodies(drain(amqp_channel, entity_queue(queue))))
     assert counts == {"product": 25, "stock": 25}
     assert BackfillPositions(engine).load("stock").pages_done == 3
+
+
+def test_a_sku_too_long_for_a_message_id_is_published_under_a_hashed_id(magento, client, publisher, engine,
+                                                                           amqp_channel):
+    magento.generate_products(1, prefix="€" * 100)  # a SKU of more than 300 bytes in UTF-8
+    [report], _ = run(client, publisher, engine, Request(("product",), batch_size=10))
+    [(properties, body)] = drain(amqp_channel, entity_queue("product"))
+    [sku] = magento.keys("product")
+    assert len(sku.encode()) > 300 and report.published == 1 and report.invalid_keys == []
+    assert json.loads(body)["key"] == sku
+    assert properties.message_id == json.loads(body)["id"]
+    run_id = BackfillPositions(engine).load("product").run_id
+    assert properties.message_id.startswith(f"backfill-{run_id}-product-sha256-")
+    assert len(properties.message_id.encode()) <= 255

@@ -155,3 +155,13 @@ def test_a_replay_of_many_draws_a_progress_bar_on_a_terminal(settings, put_many_
     assert result.stdout == f"replayed {ops.dlq_cmd.PROGRESS_FROM} dead letters\n"
     assert "replayed: 100%" in result.stderr and f"{ops.dlq_cmd.PROGRESS_FROM}/{ops.dlq_cmd.PROGRESS_FROM}" in \
         result.stderr
+
+
+def test_control_characters_in_dead_letters_are_printed_escaped(settings, put_dead):
+    put_dead("product", "WB-RED", event_id="evt-\x1b]0;owned\x07", error="erp echoed \x1b[2J\x9b31m and left")
+    for args in (["list"], ["list", "--json"], ["show", "evt-\x1b]0;owned\x07"]):
+        printed = invoke(dlq, args, settings).stdout
+        assert not any(char in printed for char in "\x1b\x07\x9b"), args
+        assert "\\x1b" in printed or "\\u001b" in printed
+    [item] = json.loads(invoke(dlq, ["list", "--json"], settings).stdout)
+    assert item["error"] == "erp echoed \x1b[2J\x9b31m and left"  # the JSON still says exactly what was stored

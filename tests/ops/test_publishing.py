@@ -9,7 +9,7 @@ from consumers.magento.records import list_endpoint
 from core.errors import BrokerUnavailable, MessageUnroutable
 from core.notification import Notification
 from core.topology import entity_queue
-from ops.publishing import occurred_at, publish_all, record_key
+from ops.publishing import backfill_event_id, event_id, occurred_at, publish_all, reconcile_event_id, record_key
 from tests.ops.helpers import bodies, drain, ids
 
 ONCE = {"stop": tenacity.stop_after_attempt(1), "reraise": True}
@@ -54,3 +54,21 @@ def test_a_refusing_broker_raises_after_the_retries(broker):
     with pytest.raises(BrokerUnavailable):
         publish_all(Down(), [Notification(id="x", entity="order", action="save", key="1")], retry)
     assert Down.calls == 2
+
+
+def test_ids_keep_their_readable_form_while_they_fit_in_an_amqp_message_id():
+    assert backfill_event_id("r1", "product", "WB-RED") == "backfill-r1-product-WB-RED"
+    assert reconcile_event_id("product", "WB-RED", "2024-05-01 10:00:00") == "reconcile-product-WB-RED-20240501T100000Z"
+    fits = "x" * (255 - len("reconcile-product--20240501T100000Z"))
+    assert reconcile_event_id("product", fits, "2024-05-01 10:00:00") == f"reconcile-product-{fits}-20240501T100000Z"
+
+
+def test_a_long_key_is_hashed_into_a_stable_id_of_at_most_255_bytes():
+    sku = "€" * 100  # 300 bytes
+    hashed = reconcile_event_id("product", sku, "2024-05-01 10:00:00")
+    assert hashed == reconcile_event_id("product", sku, "2024-05-01 10:00:00")
+    assert hashed.startswith("reconcile-product-sha256-") and hashed.endswith("-20240501T100000Z")
+    assert len(hashed.encode()) <= 255
+    assert hashed != reconcile_event_id("product", sku + "€", "2024-05-01 10:00:00")
+    hashed_form = event_id("backfill-r1-product", sku).removeprefix("backfill-r1-product-")
+    assert event_id("backfill-r1-product", hashed_form) != event_id("backfill-r1-product", sku)  # one-to-one
