@@ -20,6 +20,8 @@ import pika.exceptions
 import tenacity
 
 from bridge.amqp import connection_parameters, declare
+from core.errors import network_cause
+from core.parsing import host_port
 from core.settings import Settings
 from core.topology import entity_queue, topology
 
@@ -46,6 +48,7 @@ class ConsumerConnection:
         self._reconnect_wait = reconnect_wait
         self._entity_by_tag: dict[str, str] = {}
         self._fatal: str | None = None  # why the broker cancelled a consumer, raised by check_channel
+        self._cause: str | None = None  # why the broker cannot be reached, while it cannot
         self.connection: pika.BlockingConnection | None = None
         self.channel: Any = None
         self.generation = 0  # how many times the connection was opened
@@ -56,15 +59,29 @@ class ConsumerConnection:
         retrying = tenacity.Retrying(
             stop=lambda _state: stop_requested(), wait=self._reconnect_wait,
             retry=tenacity.retry_if_exception(is_transient), reraise=True, sleep=sleep,
-            before_sleep=lambda state: log.warning("cannot reach the broker (%s); retrying in %.1f s",
-                                                   state.outcome.exception(), state.upcoming_sleep))
+            before_sleep=lambda state: self._unreachable(state.outcome.exception()))
         try:
             retrying(self._open, on_message)
         except pika.exceptions.AMQPConnectionError as error:
             if is_transient(error) and stop_requested():
                 return False
             raise
+        if self._cause is not None:
+            log.info("reached the broker at %s again", self.address)
+            self._cause = None
         return True
+
+    @property
+    def address(self) -> str:
+        """``host:port`` of the broker (never the credentials)."""
+        return host_port(self._settings.amqp_url)
+
+    def _unreachable(self, error: BaseException | None) -> None:
+        """Say once per outage (and again only when the cause changes) why the broker cannot be reached."""
+        cause = network_cause(error) if error is not None else "unknown"
+        if cause != self._cause:
+            log.warning("cannot reach the broker at %s: %s; retrying until it answers", self.address, cause)
+        self._cause = cause
 
     def entity_of(self, consumer_tag: str) -> str:
         """The entity whose queue the consumer ``consumer_tag`` consumes."""

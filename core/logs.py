@@ -61,7 +61,9 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("pika").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # pika logs every failed connection attempt at ERROR, with tracebacks; the bridge says it once, in its own
+    # words (host, port, cause), so pika speaks only at DEBUG.
+    logging.getLogger("pika").setLevel(logging.DEBUG if level == "DEBUG" else logging.CRITICAL)
     logging.getLogger("urllib3").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 

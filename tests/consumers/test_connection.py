@@ -46,6 +46,18 @@ def test_an_unreachable_broker_is_retried_until_a_stop(make_settings) -> None:
     assert (link.generation, link.connection) == (0, None)
 
 
+def test_an_unreachable_broker_is_named_once_with_host_port_and_cause(make_settings, caplog) -> None:
+    port = support.free_port()
+    settings = make_settings(AMQP_URL=f"amqp://guest:hunter2@127.0.0.1:{port}/%2F")
+    link = ConsumerConnection(settings, ("product",), "test-link", reconnect_wait=NO_WAIT)
+    sleeps: list[float] = []
+    with caplog.at_level("DEBUG", logger="consumers.connection"):
+        assert not link.connect(ignore, lambda: len(sleeps) >= 3, sleeps.append)
+    lines = [record.getMessage() for record in caplog.records if record.name == "consumers.connection"]
+    assert lines == [f"cannot reach the broker at 127.0.0.1:{port}: connection refused; retrying until it answers"]
+    assert "hunter2" not in caplog.text
+
+
 def test_refused_credentials_are_not_retried(consumer_settings) -> None:
     url = urlsplit(consumer_settings().amqp_url)
     wrong = urlunsplit(url._replace(netloc=f"{url.username}:not-the-password@{url.hostname}:{url.port or 5672}"))

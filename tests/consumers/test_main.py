@@ -128,15 +128,15 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
                           capture_output=True, text=True, timeout=60)
 
 
-def test_missing_magento_settings_exit_2_naming_them(broker) -> None:
+def test_missing_magento_settings_exit_78_naming_them(broker) -> None:
     result = run_cli(["product"], {"AMQP_URL": broker, "ERP_BACKEND": "http", "ERP_HTTP_URL": "http://127.0.0.1:9"})
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert "MAGENTO_BASE_URL, MAGENTO_ACCESS_TOKEN must be set" in result.stderr
 
 
-def test_a_bad_setting_exits_2_naming_it(broker) -> None:
+def test_a_bad_setting_exits_78_naming_it(broker) -> None:
     result = run_cli(["product", "--handler", HANDLER], {"AMQP_URL": broker, "MAX_ATTEMPTS": "many"})
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert "MAX_ATTEMPTS" in result.stderr
 
 

@@ -135,7 +135,7 @@ def test_bad_options_are_clear_usage_errors(database, args, says):
 def test_a_bad_database_url_names_the_variable():
     result = CliRunner().invoke(cli, ["reports", "--database-url", "mysql://x/y"])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 78
     assert "DATABASE_URL" in result.stderr and "sqlite:///" in result.stderr
 
 
