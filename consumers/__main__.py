@@ -11,6 +11,7 @@ with it, the Magento and ERP settings are not required.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import logging
 import os
@@ -18,8 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.errors import EXIT_CONFIG, ConfigError
-from core.logs import configure_from
+from core.errors import EXIT_CONFIG, BridgeError, ConfigError, MagentoAuthError, MagentoForbidden
+from core.logs import configure_from, scrub_stored
 from core.notification import ENTITIES
 from core.settings import Settings
 
@@ -27,6 +28,7 @@ log = logging.getLogger("consumers")
 
 DEFAULT_FACTORY = "consumers.pipeline:build_handler"
 EXIT_FAILED = 1
+MAGENTO_HINT = "check MAGENTO_ACCESS_TOKEN and the integration's resources in Magento's admin"
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -78,7 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     from consumers.runner import Runner, RunnerFailed, install_signal_handlers
 
-    runner = Runner(settings, args.entities, handler, reporter, name=f"bridge-consumer {'+'.join(args.entities)}")
+    probe = _probe_of(handler, args.entities)
+    refused = preflight(probe)
+    if refused is not None:
+        close()
+        return refused
+    runner = Runner(settings, args.entities, handler, reporter, name=f"bridge-consumer {'+'.join(args.entities)}",
+                    probe=probe)
     install_signal_handlers(runner)
     try:
         runner.run()
@@ -88,6 +96,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         close()
     return 0
+
+
+def _probe_of(handler: Any, entities: Sequence[str]) -> Callable[[], None] | None:
+    """The handler's start-up check for ``entities`` (``Pipeline.probe``), when it has one."""
+    probe = getattr(handler, "probe", None)
+    return functools.partial(probe, tuple(entities)) if callable(probe) else None
+
+
+def preflight(probe: Callable[[], None] | None) -> int | None:
+    """Run the start-up check before consuming; on failure print one line and return the exit code."""
+    if probe is None:
+        return None
+    try:
+        probe()
+    except BridgeError as error:
+        hint = f" ({MAGENTO_HINT})" if isinstance(error, (MagentoAuthError, MagentoForbidden)) else ""
+        print(f"consumers: cannot start: {scrub_stored(error.report_text())}{hint}", file=sys.stderr)
+        return EXIT_FAILED if error.retryable else EXIT_CONFIG
+    log.info("start-up check passed: Magento and the ERP accept the credentials")
+    return None
 
 
 def _positive(raw: str) -> int:

@@ -99,6 +99,14 @@ class ConsumerConnection:
         """Stop the broker delivering more (``basic_cancel`` each consumer; pika requeues what it still holds)."""
         for tag in list(self._entity_by_tag):
             self.channel.basic_cancel(tag)
+        self._entity_by_tag = {}
+
+    def consume(self, on_message: OnMessage) -> None:
+        """Consume each entity's queue (again, after ``cancel_consumers``), each under a new consumer tag."""
+        self._entity_by_tag = {f"{self._name}.{entity}.{uuid.uuid4().hex[:8]}": entity
+                               for entity in self._entities}
+        for tag, entity in self._entity_by_tag.items():
+            self.channel.basic_consume(entity_queue(entity), on_message, consumer_tag=tag)
 
     def forget(self) -> None:
         """Drop the connection that was lost: its channel and consumers are gone with it."""
@@ -120,10 +128,7 @@ class ConsumerConnection:
             channel.add_on_cancel_callback(self._on_cancelled)
             self.generation += 1
             self.connection, self.channel = connection, channel
-            self._entity_by_tag = {f"{self._name}.{entity}.{uuid.uuid4().hex[:8]}": entity
-                                   for entity in self._entities}
-            for tag, entity in self._entity_by_tag.items():
-                channel.basic_consume(entity_queue(entity), on_message, consumer_tag=tag)
+            self.consume(on_message)
         except BaseException:
             self.connection = self.channel = None
             _close_quietly(connection)

@@ -27,3 +27,24 @@ def test_json_lines_carry_extra_fields():
     record.entity = "product"
     payload = json.loads(JsonFormatter().format(record))
     assert payload["message"] == "synced" and payload["entity"] == "product" and payload["level"] == "INFO"
+
+
+def test_stored_error_texts_lose_credentials_and_personal_data():
+    from core.logs import configure, scrub_stored
+
+    configure(secrets=["odoo-admin-pw"])
+    echoed = ("odoo answered 500: {'headers': {'Authorization': 'Bearer abc.def'}, 'password': 'odoo-admin-pw', "
+              "'email': 'jane@example.com', \"telephone\": \"+49 30 1234567\", 'street': ['Main St 1', 'Apt 2'], "
+              "'postcode': '10115'} call +1 (555) 123-4567 or bob.smith@mail.co.uk; Authorization: Basic dXNlcjpw")
+    scrubbed = scrub_stored(echoed)
+    for leaked in ("abc.def", "odoo-admin-pw", "jane@", "1234567", "Main St", "10115", "555", "bob.smith",
+                   "dXNlcjpw"):
+        assert leaked not in scrubbed
+    assert "'email': '***'" in scrubbed and "'street': [***]" in scrubbed and "Authorization" in scrubbed
+
+
+def test_ordinary_error_texts_are_stored_as_they_are():
+    from core.logs import scrub_stored
+
+    text = "erp answered 422: Invalid field 'carrier_tracking_ref' on model 'stock.picking'; order 000000123, sku 24-MB01"
+    assert scrub_stored(text) == text
