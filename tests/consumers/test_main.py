@@ -170,3 +170,24 @@ def test_a_second_signal_exits_at_once_and_the_broker_keeps_the_message(short_br
         code = signal_and_wait(proc, signal.SIGTERM)
     assert code == 1
     support.wait_for(lambda: depth(amqp_channel, PRODUCTS) == 1, message="the message back in its queue")
+
+
+def test_a_token_magento_refuses_stops_the_start_with_one_line_and_exit_78(broker, sqlite_url) -> None:
+    from tests.consumers.e2e import magento_sandbox
+
+    with magento_sandbox() as magento:
+        result = run_cli(["product"], {"AMQP_URL": broker, "MAGENTO_BASE_URL": magento.url,
+                                       "MAGENTO_ACCESS_TOKEN": "not-the-token", "ERP_BACKEND": "http",
+                                       "ERP_HTTP_URL": "http://127.0.0.1:9", "DATABASE_URL": sqlite_url})
+    assert result.returncode == 78, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("consumers:")]
+    assert line.startswith("consumers: cannot start: magento answered 401") and "MAGENTO_ACCESS_TOKEN" in line
+    assert "not-the-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_magento_at_start_up_exits_1(broker, sqlite_url) -> None:
+    result = run_cli(["product"], {"AMQP_URL": broker, "MAGENTO_BASE_URL": f"http://127.0.0.1:{support.free_port()}",
+                                   "MAGENTO_ACCESS_TOKEN": "t", "MAGENTO_RETRIES": "0", "ERP_BACKEND": "http",
+                                   "ERP_HTTP_URL": "http://127.0.0.1:9", "DATABASE_URL": sqlite_url})
+    assert result.returncode == 1, result.stderr
+    assert "consumers: cannot start: magento" in result.stderr and "Traceback" not in result.stderr
