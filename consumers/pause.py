@@ -7,7 +7,9 @@ authenticated Magento call and the ERP's ``preflight``) and, when that is refuse
 stops consuming, the messages in hand go back to their queues, and the log says once why
 (``paused: Magento refuses the integration token (401)``). The runner probes again every
 ``PAUSE_PROBE_SECONDS`` and consumes again once the probe passes. When the probe passes right away, the
-refusal was about that one record or resource (a 403 on one endpoint), and the record fails as before.
+Magento refusal was about that one record or resource (a 401/403 on one endpoint the integration may not
+use), and the record fails as before. An ``ErpAuthError`` closes the gate without a probe (an ERP refuses a
+login for every record); the gate opens when the probe, whose ERP half is the backend's ``preflight``, passes.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ class CredentialsGate:
         with self._lock:
             if self.reason is not None:
                 return True
-            reason = self._check()
+            # Magento answers 401/403 also for one resource the integration may not use: the probe decides.
+            # An ERP that refuses the login refuses it for every record.
+            reason = refusal(error) if isinstance(error, ErpAuthError) else self._check()
             if reason is None:
                 return False
             self._close(reason)

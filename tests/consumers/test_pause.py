@@ -48,8 +48,14 @@ def test_other_errors_and_refusals_the_probe_does_not_confirm_leave_it_open() ->
     assert not gate.refused(MagentoNotFound("gone", status=404))
     assert probe.calls == 0
     assert not gate.refused(MagentoForbidden("not for this resource", status=403))  # the probe passed
-    probe.error = ErpUnavailable("ERP down")  # inconclusive: decides nothing
-    assert not gate.refused(ErpAuthError("bad password")) and not gate.paused
+    probe.error = ErpUnavailable("Magento down")  # inconclusive: decides nothing
+    assert not gate.refused(UNAUTHORIZED) and not gate.paused
+
+
+def test_an_erp_refusing_the_login_closes_the_gate_without_a_probe() -> None:
+    probe = Probe()
+    gate = CredentialsGate(probe, interval=30)
+    assert gate.refused(ErpAuthError("Access Denied")) and gate.paused and probe.calls == 0
 
 
 def test_probes_are_spaced_by_the_interval_and_a_passing_probe_opens_the_gate() -> None:
