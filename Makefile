@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install services test test-fast soak demo run bench bench-receiver bench-consumers clean
+.PHONY: install services test test-fast soak chaos demo run bench bench-receiver bench-consumers clean
 
 install: $(STAMP)
 
@@ -25,6 +25,12 @@ test-fast: install services
 
 soak: install services
 	$(BIN)/pytest -m soak -s
+
+# Faults for CHAOS_SECONDS (default 300): killed consumers, a broker and an ERP outage, Magento 30 % faults,
+# slow clients; prints accepted / in the ERP / written twice / lost / left unacked. Not part of make test.
+chaos: install
+	@scripts/ensure-services.sh
+	bench/chaos $(CHAOS_ARGS)
 
 demo: install
 	@scripts/ensure-services.sh

@@ -19,7 +19,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.errors import EXIT_CONFIG, BridgeError, ConfigError, MagentoAuthError, MagentoForbidden
+import tenacity
+
+from core.errors import EXIT_CONFIG, BridgeError, ConfigError, MagentoAuthError, MagentoForbidden, RetryableError
 from core.logs import configure_from, scrub_stored
 from core.notification import ENTITIES
 from core.settings import Settings
@@ -28,6 +30,8 @@ log = logging.getLogger("consumers")
 
 DEFAULT_FACTORY = "consumers.pipeline:build_handler"
 EXIT_FAILED = 1
+PREFLIGHT_ATTEMPTS = 5
+PREFLIGHT_WAIT = tenacity.wait_exponential(multiplier=1, max=8)  # 1, 2, 4, 8 s between attempts
 MAGENTO_HINT = "check MAGENTO_ACCESS_TOKEN and the integration's resources in Magento's admin"
 
 
@@ -104,12 +108,18 @@ def _probe_of(handler: Any, entities: Sequence[str]) -> Callable[[], None] | Non
     return functools.partial(probe, tuple(entities)) if callable(probe) else None
 
 
-def preflight(probe: Callable[[], None] | None) -> int | None:
-    """Run the start-up check before consuming; on failure print one line and return the exit code."""
+def preflight(probe: Callable[[], None] | None, wait: Any = PREFLIGHT_WAIT) -> int | None:
+    """Run the start-up check before consuming; on failure print one line and return the exit code.
+
+    A refusal (credentials, a missing module) ends the start at once; Magento or the ERP unavailable is tried
+    ``PREFLIGHT_ATTEMPTS`` times first (a 429 or a restart of theirs must not stop the consumer).
+    """
     if probe is None:
         return None
+    retrying = tenacity.Retrying(stop=tenacity.stop_after_attempt(PREFLIGHT_ATTEMPTS), wait=wait, reraise=True,
+                                 retry=tenacity.retry_if_exception(lambda error: isinstance(error, RetryableError)))
     try:
-        probe()
+        retrying(probe)
     except BridgeError as error:
         hint = f" ({MAGENTO_HINT})" if isinstance(error, (MagentoAuthError, MagentoForbidden)) else ""
         print(f"consumers: cannot start: {scrub_stored(error.report_text())}{hint}", file=sys.stderr)

@@ -15,7 +15,7 @@ import pika
 import pytest
 
 from bridge.amqp import connection_parameters
-from consumers.__main__ import load_factory, parse_args
+from consumers.__main__ import load_factory, parse_args, preflight
 from core.errors import ConfigError
 from core.topology import dead_queue, entity_queue, retry_queue
 from tests import support
@@ -185,9 +185,21 @@ def test_a_token_magento_refuses_stops_the_start_with_one_line_and_exit_78(broke
     assert "not-the-token" not in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_unreachable_magento_at_start_up_exits_1(broker, sqlite_url) -> None:
-    result = run_cli(["product"], {"AMQP_URL": broker, "MAGENTO_BASE_URL": f"http://127.0.0.1:{support.free_port()}",
-                                   "MAGENTO_ACCESS_TOKEN": "t", "MAGENTO_RETRIES": "0", "ERP_BACKEND": "http",
-                                   "ERP_HTTP_URL": "http://127.0.0.1:9", "DATABASE_URL": sqlite_url})
-    assert result.returncode == 1, result.stderr
-    assert "consumers: cannot start: magento" in result.stderr and "Traceback" not in result.stderr
+def test_magento_unavailable_at_start_up_is_tried_again_then_exits_1(capsys) -> None:
+    import tenacity
+
+    from core.errors import MagentoUnavailable
+
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise MagentoUnavailable("Too Many Requests [GET /rest/default/V1/products]", status=429)
+
+    def down() -> None:
+        raise MagentoUnavailable("connection refused [GET /rest/default/V1/products]")
+
+    assert preflight(flaky, wait=tenacity.wait_none()) is None and len(calls) == 3
+    assert preflight(down, wait=tenacity.wait_none()) == 1
+    assert capsys.readouterr().err == "consumers: cannot start: magento: connection refused [GET /rest/default/V1/products]\n"
