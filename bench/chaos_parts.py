@@ -165,14 +165,43 @@ class SlowClients:
         return sock
 
 
-def arm_magento_faults(magento_url: str, calls_per_window: int) -> None:
-    """About 30 % of the next window's Magento calls: a third time out, a third 429, a third 5xx."""
-    share = max(1, round(calls_per_window * 0.3 / 3))
-    admin = f"{magento_url}/__sandbox/faults"
-    requests.post(f"{admin}/timeout", json={"count": share, "seconds": 3}, timeout=10).raise_for_status()
-    requests.post(f"{admin}/rate-limit", json={"count": share, "retry_after": 1}, timeout=10).raise_for_status()
-    requests.post(f"{admin}/errors", json={"count": share, "status": [500, 502, 503, 504]},
-                  timeout=10).raise_for_status()
+class MagentoFaults:
+    """About ``share`` of Magento's REST calls get a fault: a third time out (3 s, above the consumers' 2 s
+    timeout), a third 429, a third a 500/502/503/504. The sandbox's faults are counted ("the next N calls"),
+    so every ``tick`` arms ``share`` of the calls it saw since the last tick, never leaving more than a few
+    armed while nobody calls (a consumer starting alone must not meet a wall of them)."""
+
+    KINDS = (("timeout", {"seconds": 3}), ("rate-limit", {"retry_after": 1}),
+             ("errors", {"status": [500, 502, 503, 504]}))
+
+    def __init__(self, magento_url: str, share: float = 0.3, most_armed: int = 3) -> None:
+        self.admin = f"{magento_url}/__sandbox"
+        self.share, self.most_armed = share, most_armed
+        self.calls = 0
+        self.injected = 0
+        self._seq = 0
+        self._owed = 0.0
+        self._next_kind = 0
+
+    def tick(self) -> None:
+        seen = requests.get(f"{self.admin}/requests", params={"since": self._seq}, timeout=10).json()
+        rest = [entry for entry in seen["requests"] if "/V1/" in str(entry.get("path", entry))]
+        self._seq = seen["last_seq"]
+        self.calls += len(rest)
+        self._owed += len(rest) * self.share
+        armed = sum(fault["count"] for fault in requests.get(f"{self.admin}/faults", timeout=10).json()["armed"])
+        while self._owed >= 1 and armed < self.most_armed:
+            kind, options = self.KINDS[self._next_kind % len(self.KINDS)]
+            requests.post(f"{self.admin}/faults/{kind}", json={"count": 1, **options}, timeout=10).raise_for_status()
+            self._next_kind += 1
+            self._owed -= 1
+            armed += 1
+            self.injected += 1
+
+    def clear(self) -> None:
+        """Disarm what is left (not served: not counted as injected)."""
+        left = requests.delete(f"{self.admin}/faults", timeout=10)
+        self.injected -= sum(fault["count"] for fault in left.json().get("armed", [])) if left.ok else 0
 
 
 def rabbitmqctl(ctl: str, *args: str) -> None:
