@@ -77,10 +77,10 @@ class ConsumerConnection:
         return host_port(self._settings.amqp_url)
 
     def _unreachable(self, error: BaseException | None) -> None:
-        """Say once per outage (and again only when the cause changes) why the broker cannot be reached."""
+        """Say once per outage why the broker cannot be reached (each further attempt only at DEBUG)."""
         cause = network_cause(error) if error is not None else "unknown"
-        if cause != self._cause:
-            log.warning("cannot reach the broker at %s: %s; retrying until it answers", self.address, cause)
+        level = logging.WARNING if self._cause is None else logging.DEBUG
+        log.log(level, "cannot reach the broker at %s: %s; retrying until it answers", self.address, cause)
         self._cause = cause
 
     def entity_of(self, consumer_tag: str) -> str:

@@ -8,6 +8,7 @@ catching ``OSError`` (requests' HTTPError is an OSError, and so is every socket 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # The exit code of every process (receiver, consumers, bridgectl) refusing to start on bad configuration
@@ -141,6 +142,9 @@ def describe(error: BaseException) -> tuple[str, str]:
     return type(error).__name__, f"unexpected error: {error}"
 
 
+_WRAPPED_OS_ERROR = re.compile(r"\w+Error\(\d+, '([^']+)'\)")  # pika's text of a socket error: "...Error(104, '...')"
+
+
 def network_cause(error: BaseException) -> str:
     """The root cause of a connection failure in a few words (``connection refused``, ``timed out``, a
     name that does not resolve), dug out of wrapped exceptions such as pika's, which print empty."""
@@ -157,4 +161,9 @@ def network_cause(error: BaseException) -> str:
         pending.extend([getattr(current, "exception", None), *nested, *current.args,
                         current.__cause__, current.__context__])
     text = str(error).strip()
+    wrapped = _WRAPPED_OS_ERROR.search(text)
+    if wrapped:
+        return wrapped.group(1).lower()
+    if "indicated EOF" in text:
+        return "the connection was closed by the other end"
     return text or type(error).__name__

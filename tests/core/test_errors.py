@@ -27,6 +27,12 @@ def test_the_root_cause_is_dug_out_of_wrapped_errors():
     assert network_cause(socket.gaierror(-2, "Name or service not known")) == "name or service not known"
 
 
+def test_pikas_texts_of_lost_streams_read_as_causes():
+    assert network_cause(Exception("Stream connection lost: ConnectionResetError(104, 'Connection reset by peer')")) \
+        == "connection reset by peer"
+    assert network_cause(Exception("Transport indicated EOF")) == "the connection was closed by the other end"
+
+
 def test_without_an_os_error_the_text_or_the_class_name_is_the_cause():
     assert network_cause(Exception("stack timeout")) == "stack timeout"
     assert network_cause(Wrapper(None)) == "Wrapper"
