@@ -20,7 +20,7 @@ import pika.exceptions
 import tenacity
 
 from bridge.amqp import connection_parameters, declare
-from core.errors import network_cause
+from core.errors import broker_unreachable, network_cause
 from core.parsing import host_port
 from core.settings import Settings
 from core.topology import entity_queue, topology
@@ -76,12 +76,11 @@ class ConsumerConnection:
         """``host:port`` of the broker (never the credentials)."""
         return host_port(self._settings.amqp_url)
 
-    def _unreachable(self, error: BaseException | None) -> None:
+    def _unreachable(self, error: BaseException) -> None:
         """Say once per outage why the broker cannot be reached (each further attempt only at DEBUG)."""
-        cause = network_cause(error) if error is not None else "unknown"
         level = logging.WARNING if self._cause is None else logging.DEBUG
-        log.log(level, "cannot reach the broker at %s: %s; retrying until it answers", self.address, cause)
-        self._cause = cause
+        log.log(level, "%s; retrying until it answers", broker_unreachable(self._settings.amqp_url, error))
+        self._cause = network_cause(error)
 
     def entity_of(self, consumer_tag: str) -> str:
         """The entity whose queue the consumer ``consumer_tag`` consumes."""

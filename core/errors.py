@@ -145,6 +145,13 @@ def describe(error: BaseException) -> tuple[str, str]:
 _WRAPPED_OS_ERROR = re.compile(r"\w+Error\(\d+, '([^']+)'\)")  # pika's text of a socket error: "...Error(104, '...')"
 
 
+def broker_unreachable(url: str, error: BaseException) -> str:
+    """``cannot reach the broker at host:port: cause`` (never the credentials), for logs and commands."""
+    from core.parsing import host_port
+
+    return f"cannot reach the broker at {host_port(url)}: {network_cause(error)}"
+
+
 def network_cause(error: BaseException) -> str:
     """The root cause of a connection failure in a few words (``connection refused``, ``timed out``, a
     name that does not resolve), dug out of wrapped exceptions such as pika's, which print empty."""
