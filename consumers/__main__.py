@@ -15,6 +15,7 @@ import functools
 import importlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"consumers: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    from consumers.runner import Runner, RunnerFailed, install_signal_handlers
+    from consumers.runner import Runner, RunnerFailed
 
     probe = _probe_of(handler, args.entities)
     refused = preflight(probe)
@@ -100,6 +101,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         close()
     return 0
+
+
+def install_signal_handlers(runner: Any) -> None:
+    """SIGTERM/SIGINT stop ``runner`` gracefully; a second signal exits at once (the broker requeues)."""
+    def on_signal(signum: int, _frame: Any) -> None:
+        if runner.stop_requested:
+            os.write(2, b"second stop signal: exiting now; unacked messages go back to their queues\n")
+            os._exit(EXIT_FAILED)
+        runner.stop()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
 
 
 def _probe_of(handler: Any, entities: Sequence[str]) -> Callable[[], None] | None:

@@ -13,8 +13,6 @@ stored; when the copy cannot be published it is requeued at once. See docs/consu
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from collections import Counter
@@ -37,12 +35,11 @@ from core.notification import ENTITIES, Notification
 from core.settings import Settings
 from core.topology import entity_queue
 
-__all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "install_signal_handlers", "no_report",
+__all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "no_report",
            "Delivery", "PUBLISH_RETRY"]
 
 log = logging.getLogger(__name__)
 
-EXIT_FORCED = 1
 
 
 class RunnerFailed(RuntimeError):
@@ -304,14 +301,3 @@ class Runner:
         except Exception:  # a reporter bug must not keep the acks (and a stop) waiting for ever
             log.exception("the reporter's when_stored failed; settling the group's messages now")
             deliver()
-
-
-def install_signal_handlers(runner: Runner) -> None:
-    """SIGTERM/SIGINT stop ``runner`` gracefully; a second signal exits at once (the broker requeues)."""
-    def on_signal(signum: int, _frame: Any) -> None:
-        if runner.stop_requested:
-            os.write(2, b"second stop signal: exiting now; unacked messages go back to their queues\n")
-            os._exit(EXIT_FORCED)
-        runner.stop()
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
