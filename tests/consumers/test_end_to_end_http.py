@@ -1,8 +1,8 @@
 """End to end with the HTTP ERP: real RabbitMQ, the Magento sandbox, the real pipeline, the ERP sandbox.
 
 Each failure path of the consumers issue is shown here through the real broker: Magento 5xx and ERP
-outages are retried through the delay tiers and then synced; a revoked token, an ERP refusal and a
-record that cannot be mapped are dead-lettered with their full text; a deleted record is deleted in the
+outages are retried through the delay tiers and then synced; a revoked token pauses the consumer until it
+is restored; an ERP refusal and a record that cannot be mapped are dead-lettered with their full text; a deleted record is deleted in the
 ERP; a non-critical entity whose module is disabled is skipped while the others keep syncing.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 import pytest
 
 from core.notification import ENTITIES, Notification
-from core.topology import H_ERROR, H_ERROR_CLASS
+from core.topology import H_ERROR_CLASS, entity_queue
 from sandbox.erp import SandboxThread
-from core.topology import entity_queue
 from tests import support
-from tests.consumers.helpers import consumers_of, depth
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
                                  notes_for, pipeline_factory, publish)
+from tests.consumers.helpers import consumers_of, depth
 
 
 @pytest.fixture
