@@ -78,9 +78,18 @@ class Pipeline:
     def probe(self, entities: Sequence[str] = ("product",)) -> None:
         """The start-up check: one authenticated Magento call per list the entities need, then the ERP's
         ``preflight`` (authentication, what it depends on); raises the first error, naming what to fix."""
-        for path in dict.fromkeys(list_endpoint(entity).path for entity in entities):
-            self.client.request("GET", path, params=[("searchCriteria[pageSize]", "1"),
-                                                     ("searchCriteria[currentPage]", "1")])
+        paths: dict[str, list[str]] = {}
+        for entity in entities:
+            paths.setdefault(list_endpoint(entity).path, []).append(entity)
+        for path, users in paths.items():
+            try:
+                self.client.request("GET", path, params=[("searchCriteria[pageSize]", "1"),
+                                                         ("searchCriteria[currentPage]", "1")])
+            except MagentoNotFound as error:  # a disabled module: skipped at run time when non-critical
+                if not (error.route_missing and set(users) <= self.noncritical):
+                    raise
+                log.warning("Magento has no %s endpoint (%s): %s will be skipped", path, error.message,
+                            ", ".join(users))
         self.backend.preflight()
 
     def sync(self, entity: str, key: str, *, lease: Lease, depth: int = 0, force: bool = False) -> Outcome:
