@@ -86,9 +86,6 @@ class Runner:
     def run(self) -> None:
         """Consume until ``stop()``: then requeue what waits, finish and settle what runs, close, return."""
         self._executor = ThreadPoolExecutor(self._settings.consumer_concurrency, thread_name_prefix="consumer")
-        self._publisher = Publisher(self._settings.amqp_url, name=f"{self._name}-publisher").start()
-        self._worker = Worker(self._handler, self._reporter, self._policy, self._publisher, self._publish_retry,
-                              self._clock, self._gate)
         try:
             self._serve()
         except (pika.exceptions.AMQPChannelError, *FATAL_CONNECT_ERRORS) as error:
@@ -100,7 +97,8 @@ class Runner:
             self.consuming.clear()
             self._link.close()
             self._executor.shutdown(wait=True)
-            self._publisher.close()
+            if self._publisher is not None:
+                self._publisher.close()
         log.info("consumer stopped (%s)", ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "idle")
 
     def stop(self) -> None:
@@ -145,6 +143,10 @@ class Runner:
         """Open the consuming connection, retrying transient failures; False when stopped meanwhile."""
         if not self._link.connect(self._on_message, lambda: self._stop_requested, self._idle):
             return False
+        if self._worker is None:  # the publisher starts once the broker answers: one "cannot reach" line, not two
+            self._publisher = Publisher(self._settings.amqp_url, name=f"{self._name}-publisher").start()
+            self._worker = Worker(self._handler, self._reporter, self._policy, self._publisher,
+                                  self._publish_retry, self._clock, self._gate)
         self._stopping = False
         self._settler.new_channel()
         if self._paused:

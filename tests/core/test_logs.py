@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from core.logs import JsonFormatter, Redactor
 
 
@@ -29,7 +31,18 @@ def test_json_lines_carry_extra_fields():
     assert payload["message"] == "synced" and payload["entity"] == "product" and payload["level"] == "INFO"
 
 
-def test_stored_error_texts_lose_credentials_and_personal_data():
+@pytest.fixture
+def restored_logging():
+    """Put the root and pika loggers back as they were after a test that calls ``configure``."""
+    root, pika = logging.getLogger(), logging.getLogger("pika")
+    handlers, level, pika_level = list(root.handlers), root.level, pika.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    pika.setLevel(pika_level)
+
+
+def test_stored_error_texts_lose_credentials_and_personal_data(restored_logging):
     from core.logs import configure, scrub_stored
 
     configure(secrets=["odoo-admin-pw"])
@@ -48,3 +61,12 @@ def test_ordinary_error_texts_are_stored_as_they_are():
 
     text = "erp answered 422: Invalid field 'carrier_tracking_ref' on model 'stock.picking'; order 000000123, sku 24-MB01"
     assert scrub_stored(text) == text
+
+
+def test_pikas_own_lines_show_only_at_debug(restored_logging):
+    from core.logs import configure
+
+    configure("INFO")
+    assert not logging.getLogger("pika.adapters.blocking_connection").isEnabledFor(logging.ERROR)
+    configure("DEBUG")
+    assert logging.getLogger("pika.adapters.blocking_connection").isEnabledFor(logging.DEBUG)
