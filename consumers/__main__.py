@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.run()
     except RunnerFailed as exc:
         print(f"consumers: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_CONFIG if exc.refused else EXIT_FAILED
     finally:
         close()
     return 0

@@ -43,7 +43,12 @@ log = logging.getLogger(__name__)
 
 
 class RunnerFailed(RuntimeError):
-    """The consumer cannot go on (a channel error, refused credentials): the process should exit non-zero."""
+    """The consumer cannot go on (a channel error, refused credentials): the process should exit non-zero;
+    ``refused``: the broker refused the credentials or vhost of ``AMQP_URL`` (a configuration error)."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class Runner:
@@ -89,8 +94,11 @@ class Runner:
         try:
             self._serve()
         except (pika.exceptions.AMQPChannelError, *FATAL_CONNECT_ERRORS) as error:
-            log.error("consumer stopping on a broker error it cannot recover from: %s", error)
-            raise RunnerFailed(f"broker error: {error}") from error
+            refused = isinstance(error, FATAL_CONNECT_ERRORS)
+            text = (f"the broker at {self._link.address} refused the user, password or vhost of AMQP_URL"
+                    if refused else f"broker error: {error}")
+            log.error("consumer stopping on a broker error it cannot recover from: %s", text)
+            raise RunnerFailed(text, refused=refused) from error
         finally:
             with self._lock:
                 self._stopping = True  # workers take no new group; in a failure, nothing more is acked

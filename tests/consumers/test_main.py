@@ -203,3 +203,15 @@ def test_magento_unavailable_at_start_up_is_tried_again_then_exits_1(capsys) -> 
     assert preflight(flaky, wait=tenacity.wait_none()) is None and len(calls) == 3
     assert preflight(down, wait=tenacity.wait_none()) == 1
     assert capsys.readouterr().err == "consumers: cannot start: magento: connection refused [GET /rest/default/V1/products]\n"
+
+
+def test_a_broker_refusing_the_amqp_credentials_is_a_configuration_error(broker, tmp_path) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = urlsplit(broker)
+    wrong = urlunsplit(url._replace(netloc=f"{url.username}:not-the-password@{url.hostname}:{url.port or 5672}"))
+    result = run_cli(["product", "--handler", HANDLER], {"AMQP_URL": wrong, "BRIDGE_TEST_STORE": str(tmp_path / "s")})
+    assert result.returncode == 78, result.stderr
+    assert f"consumers: the broker at {url.hostname}:{url.port or 5672} refused the user, password or vhost of " \
+           "AMQP_URL" in result.stderr
+    assert "not-the-password" not in result.stderr and "Traceback" not in result.stderr
