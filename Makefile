@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install services test test-fast soak fuzz demo run bench bench-receiver bench-consumers clean
+.PHONY: install services test test-fast soak fuzz chaos demo run bench bench-receiver bench-consumers clean
 
 install: $(STAMP)
 
@@ -28,6 +28,12 @@ soak: install services
 
 fuzz: install services
 	$(BIN)/pytest -m fuzz -s -p no:randomly tests/bridge/test_fuzz.py
+
+# Faults for CHAOS_SECONDS (default 300): killed consumers, a broker and an ERP outage, Magento 30 % faults,
+# slow clients; prints accepted / in the ERP / written twice / lost / left unacked. Not part of make test.
+chaos: install
+	@scripts/ensure-services.sh
+	bench/chaos $(CHAOS_ARGS)
 
 demo: install
 	@scripts/ensure-services.sh

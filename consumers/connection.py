@@ -20,6 +20,8 @@ import pika.exceptions
 import tenacity
 
 from bridge.amqp import connection_parameters, declare
+from core.errors import broker_unreachable, network_cause
+from core.parsing import host_port
 from core.settings import Settings
 from core.topology import entity_queue, topology
 
@@ -46,6 +48,7 @@ class ConsumerConnection:
         self._reconnect_wait = reconnect_wait
         self._entity_by_tag: dict[str, str] = {}
         self._fatal: str | None = None  # why the broker cancelled a consumer, raised by check_channel
+        self._cause: str | None = None  # why the broker cannot be reached, while it cannot
         self.connection: pika.BlockingConnection | None = None
         self.channel: Any = None
         self.generation = 0  # how many times the connection was opened
@@ -56,15 +59,28 @@ class ConsumerConnection:
         retrying = tenacity.Retrying(
             stop=lambda _state: stop_requested(), wait=self._reconnect_wait,
             retry=tenacity.retry_if_exception(is_transient), reraise=True, sleep=sleep,
-            before_sleep=lambda state: log.warning("cannot reach the broker (%s); retrying in %.1f s",
-                                                   state.outcome.exception(), state.upcoming_sleep))
+            before_sleep=lambda state: self._unreachable(state.outcome.exception()))
         try:
             retrying(self._open, on_message)
         except pika.exceptions.AMQPConnectionError as error:
             if is_transient(error) and stop_requested():
                 return False
             raise
+        if self._cause is not None:
+            log.info("reached the broker at %s again", self.address)
+            self._cause = None
         return True
+
+    @property
+    def address(self) -> str:
+        """``host:port`` of the broker (never the credentials)."""
+        return host_port(self._settings.amqp_url)
+
+    def _unreachable(self, error: BaseException) -> None:
+        """Say once per outage why the broker cannot be reached (each further attempt only at DEBUG)."""
+        level = logging.WARNING if self._cause is None else logging.DEBUG
+        log.log(level, "%s; retrying until it answers", broker_unreachable(self._settings.amqp_url, error))
+        self._cause = network_cause(error)
 
     def entity_of(self, consumer_tag: str) -> str:
         """The entity whose queue the consumer ``consumer_tag`` consumes."""
@@ -82,6 +98,14 @@ class ConsumerConnection:
         """Stop the broker delivering more (``basic_cancel`` each consumer; pika requeues what it still holds)."""
         for tag in list(self._entity_by_tag):
             self.channel.basic_cancel(tag)
+        self._entity_by_tag = {}
+
+    def consume(self, on_message: OnMessage) -> None:
+        """Consume each entity's queue (again, after ``cancel_consumers``), each under a new consumer tag."""
+        self._entity_by_tag = {f"{self._name}.{entity}.{uuid.uuid4().hex[:8]}": entity
+                               for entity in self._entities}
+        for tag, entity in self._entity_by_tag.items():
+            self.channel.basic_consume(entity_queue(entity), on_message, consumer_tag=tag)
 
     def forget(self) -> None:
         """Drop the connection that was lost: its channel and consumers are gone with it."""
@@ -103,10 +127,7 @@ class ConsumerConnection:
             channel.add_on_cancel_callback(self._on_cancelled)
             self.generation += 1
             self.connection, self.channel = connection, channel
-            self._entity_by_tag = {f"{self._name}.{entity}.{uuid.uuid4().hex[:8]}": entity
-                                   for entity in self._entities}
-            for tag, entity in self._entity_by_tag.items():
-                channel.basic_consume(entity_queue(entity), on_message, consumer_tag=tag)
+            self.consume(on_message)
         except BaseException:
             self.connection = self.channel = None
             _close_quietly(connection)

@@ -14,17 +14,19 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from consumers import stock_keys
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
 from consumers.erp.base import ErpBackend
-from consumers.magento.records import fetch_record
+from consumers.magento.records import fetch_record, list_endpoint
 from consumers.reports import ReportStore, ReportWriter
+from consumers.retention import ReportPruner
 from consumers.sync_state import Lease, RecordBusy, SyncStateStore
 from core.db import ensure_schema, make_engine
 from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
+from core.logs import scrub_stored
 from core.notification import Notification
 from schemas.mapping import document_hash, document_version, map_record
 
@@ -70,6 +72,25 @@ class Pipeline:
                 return Outcome(SKIPPED, f"entity unavailable: {error.report_text()}")
             raise
         return outcome if resolved is first else dataclasses.replace(outcome, key=resolved.key)
+
+    __call__ = handle
+
+    def probe(self, entities: Sequence[str] = ("product",)) -> None:
+        """The start-up check: one authenticated Magento call per list the entities need, then the ERP's
+        ``preflight`` (authentication, what it depends on); raises the first error, naming what to fix."""
+        paths: dict[str, list[str]] = {}
+        for entity in entities:
+            paths.setdefault(list_endpoint(entity).path, []).append(entity)
+        for path, users in paths.items():
+            try:
+                self.client.request("GET", path, params=[("searchCriteria[pageSize]", "1"),
+                                                         ("searchCriteria[currentPage]", "1")])
+            except MagentoNotFound as error:  # a disabled module: skipped at run time when non-critical
+                if not (error.route_missing and set(users) <= self.noncritical):
+                    raise
+                log.warning("Magento has no %s endpoint (%s): %s will be skipped", path, error.message,
+                            ", ".join(users))
+        self.backend.preflight()
 
     def sync(self, entity: str, key: str, *, lease: Lease, depth: int = 0, force: bool = False) -> Outcome:
         """Bring the ERP's copy of (entity, key) to Magento's current state under the record's ``lease``."""
@@ -186,7 +207,7 @@ class StoredReports:
                  error_class: str | None, error_text: str | None, detail: str | None) -> None:
         self.sink.record(event_id=notification.id, entity=notification.entity, key=notification.key,
                          action=notification.action, status=status, attempts=attempts, duration_ms=duration_ms,
-                         error_class=error_class, error=error_text, detail=detail)
+                         error_class=error_class, error=scrub_stored(error_text), detail=scrub_stored(detail))
 
     def when_stored(self, callback: Callable[[], None]) -> None:
         if isinstance(self.sink, ReportWriter):
@@ -200,9 +221,9 @@ def report_to(sink: ReportStore | ReportWriter) -> StoredReports:
     return StoredReports(sink)
 
 
-def build_handler(settings: Any) -> tuple[Callable[[list[Notification]], Outcome], Callable[..., None],
-                                          Callable[[], None]]:
-    """(handler, reporter, close) for ``python -m consumers``: the real Magento → ERP pipeline."""
+def build_handler(settings: Any) -> tuple[Pipeline, Callable[..., None], Callable[[], None]]:
+    """(handler, reporter, close) for ``python -m consumers``: the real Magento → ERP pipeline; the handler
+    (the ``Pipeline``) also has ``probe(entities)``, the start-up check."""
     from consumers.magento.client import MagentoClient
 
     engine = make_engine(settings.database_url)
@@ -212,13 +233,15 @@ def build_handler(settings: Any) -> tuple[Callable[[list[Notification]], Outcome
     state = SyncStateStore(engine, backend.name)
     pipeline = Pipeline(client, backend, state, noncritical=frozenset(settings.noncritical_entities))
     reports = ReportWriter(ReportStore(engine))
+    pruner = ReportPruner(reports.store, settings.reports_retention_days).start()
 
     def close() -> None:
         """After the runner stopped: store the queued reports, then release every connection."""
+        pruner.close()
         reports.close()
         backend.close()
         client.close()
         state.close()
         engine.dispose()
 
-    return pipeline.handle, report_to(reports), close
+    return pipeline, report_to(reports), close

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.errors import MagentoAuthError, PermanentError, describe
+from core.logs import scrub_stored
 from core.settings import Settings
 from core.topology import (
     DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
@@ -73,8 +74,10 @@ def tier_for(attempt: int, delays: Sequence[int], retry_after: float | None = No
 
 
 def error_report(error: BaseException) -> tuple[str, str]:
-    """(error_class, readable text) for reports and headers; a Magento 401 says the token may have expired."""
+    """(error_class, readable text) for reports and headers, scrubbed of secrets and personal data
+    (``core.logs.scrub_stored``); a Magento 401 says the token may have expired."""
     error_class, text = describe(error)
+    text = scrub_stored(text) or ""
     if isinstance(error, MagentoAuthError) and "expired" not in text:
         text = f"{text} ({TOKEN_HINT})"
     if len(text) > MAX_ERROR_TEXT:

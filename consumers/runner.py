@@ -13,12 +13,10 @@ stored; when the copy cannot be published it is requeued at once. See docs/consu
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,6 +25,7 @@ import pika.exceptions
 from bridge.publisher import Publisher
 from consumers.connection import FATAL_CONNECT_ERRORS, RECONNECT_WAIT, ConsumerConnection
 from consumers.dispatch import Dispatcher, Handler, Outcome, Reporter, no_report
+from consumers.pause import CredentialsGate
 from consumers.retry import RetryPolicy
 from consumers.settling import Settler
 from consumers.worker import PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
@@ -36,16 +35,20 @@ from core.notification import ENTITIES, Notification
 from core.settings import Settings
 from core.topology import entity_queue
 
-__all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "install_signal_handlers", "no_report",
+__all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "no_report",
            "Delivery", "PUBLISH_RETRY"]
 
 log = logging.getLogger(__name__)
 
-EXIT_FORCED = 1
 
 
 class RunnerFailed(RuntimeError):
-    """The consumer cannot go on (a channel error, refused credentials): the process should exit non-zero."""
+    """The consumer cannot go on (a channel error, refused credentials): the process should exit non-zero;
+    ``refused``: the broker refused the credentials or vhost of ``AMQP_URL`` (a configuration error)."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class Runner:
@@ -54,7 +57,8 @@ class Runner:
     def __init__(self, settings: Settings, entities: Iterable[str], handler: Handler,
                  reporter: Reporter = no_report, *, name: str = "bridge-consumer",
                  publish_retry: dict[str, Any] | None = None, reconnect_wait: Any = RECONNECT_WAIT,
-                 poll_interval: float = 0.2, clock: Any = parsing.utc_now) -> None:
+                 poll_interval: float = 0.2, clock: Any = parsing.utc_now,
+                 probe: Callable[[], None] | None = None) -> None:
         self._entities = tuple(dict.fromkeys(entities))
         unknown = [entity for entity in self._entities if entity not in ENTITIES]
         if not self._entities or unknown:
@@ -72,6 +76,9 @@ class Runner:
         self._link = ConsumerConnection(settings, self._entities, name, reconnect_wait)
         # Due acks held back above an unfinished delivery use prefetch credit: at most half the spare.
         self._settler = Settler(self._link, hold=max(0, settings.prefetch - settings.consumer_concurrency) // 2)
+        # With a probe (the start-up check), the runner pauses while Magento or the ERP refuses the credentials.
+        self._gate = CredentialsGate(probe, settings.pause_probe_seconds) if probe is not None else None
+        self._paused = False
         self._stop_requested = False
         self._stopping = False
         self._outstanding = 0
@@ -84,21 +91,22 @@ class Runner:
     def run(self) -> None:
         """Consume until ``stop()``: then requeue what waits, finish and settle what runs, close, return."""
         self._executor = ThreadPoolExecutor(self._settings.consumer_concurrency, thread_name_prefix="consumer")
-        self._publisher = Publisher(self._settings.amqp_url, name=f"{self._name}-publisher").start()
-        self._worker = Worker(self._handler, self._reporter, self._policy, self._publisher, self._publish_retry,
-                              self._clock)
         try:
             self._serve()
         except (pika.exceptions.AMQPChannelError, *FATAL_CONNECT_ERRORS) as error:
-            log.error("consumer stopping on a broker error it cannot recover from: %s", error)
-            raise RunnerFailed(f"broker error: {error}") from error
+            refused = isinstance(error, FATAL_CONNECT_ERRORS)
+            text = (f"the broker at {self._link.address} refused the user, password or vhost of AMQP_URL"
+                    if refused else f"broker error: {error}")
+            log.error("consumer stopping on a broker error it cannot recover from: %s", text)
+            raise RunnerFailed(text, refused=refused) from error
         finally:
             with self._lock:
                 self._stopping = True  # workers take no new group; in a failure, nothing more is acked
             self.consuming.clear()
             self._link.close()
             self._executor.shutdown(wait=True)
-            self._publisher.close()
+            if self._publisher is not None:
+                self._publisher.close()
         log.info("consumer stopped (%s)", ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "idle")
 
     def stop(self) -> None:
@@ -143,8 +151,15 @@ class Runner:
         """Open the consuming connection, retrying transient failures; False when stopped meanwhile."""
         if not self._link.connect(self._on_message, lambda: self._stop_requested, self._idle):
             return False
+        if self._worker is None:  # the publisher starts once the broker answers: one "cannot reach" line, not two
+            self._publisher = Publisher(self._settings.amqp_url, name=f"{self._name}-publisher").start()
+            self._worker = Worker(self._handler, self._reporter, self._policy, self._publisher,
+                                  self._publish_retry, self._clock, self._gate)
         self._stopping = False
         self._settler.new_channel()
+        if self._paused:
+            self._link.cancel_consumers()  # reconnected while paused: consume again only once resumed
+            return True
         self.consuming.set()
         log.info("consuming %s (concurrency %d, prefetch %d)", ", ".join(map(entity_queue, self._entities)),
                  self._settings.consumer_concurrency, self._settings.prefetch)
@@ -156,6 +171,7 @@ class Runner:
                 self._begin_stop()
             self._link.connection.process_data_events(time_limit=self._poll_interval)
             self._link.check_channel()
+            self._watch_gate()
             self._settler.collect()
             self._settler.send_acks()
             self._dispatch()
@@ -173,6 +189,31 @@ class Runner:
             self._settler.settle(delivery, REQUEUE)
         log.info("stopping: requeued %d waiting messages, finishing %d records in flight",
                  len(waiting), self._dispatcher.in_flight)
+
+    def _watch_gate(self) -> None:
+        """Stop consuming when the credentials gate closed, probe while it is, consume again once it opens."""
+        gate = self._gate
+        if gate is None or self._stopping:
+            return
+        if gate.paused and not self._paused:
+            self._paused = True
+            self.consuming.clear()
+            with self._lock:
+                waiting = self._dispatcher.take_waiting()
+            self._link.cancel_consumers()
+            for delivery in waiting:
+                self._settler.settle(delivery, REQUEUE)
+        elif self._paused and not gate.paused:
+            self._paused = False
+            self._link.consume(self._on_message)
+            self.consuming.set()
+        elif self._paused and gate.probe_due():
+            self._executor.submit(gate.probe_again)
+
+    @property
+    def paused(self) -> bool:
+        """Whether consuming is paused because Magento or the ERP refuses the credentials."""
+        return self._paused
 
     def _lost(self, error: BaseException) -> None:
         with self._lock:
@@ -270,14 +311,3 @@ class Runner:
         except Exception:  # a reporter bug must not keep the acks (and a stop) waiting for ever
             log.exception("the reporter's when_stored failed; settling the group's messages now")
             deliver()
-
-
-def install_signal_handlers(runner: Runner) -> None:
-    """SIGTERM/SIGINT stop ``runner`` gracefully; a second signal exits at once (the broker requeues)."""
-    def on_signal(signum: int, _frame: Any) -> None:
-        if runner.stop_requested:
-            os.write(2, b"second stop signal: exiting now; unacked messages go back to their queues\n")
-            os._exit(EXIT_FORCED)
-        runner.stop()
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)

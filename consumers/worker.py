@@ -19,6 +19,7 @@ import tenacity
 
 from bridge.publisher import Publisher
 from consumers.dispatch import DEAD, RETRYING, Handler, Outcome, Reporter
+from consumers.pause import CredentialsGate
 from consumers.retry import RETRY, Decision, RetryPolicy, attempts_made, copy_route
 from core import parsing
 from core.errors import BridgeError, BrokerUnavailable
@@ -69,13 +70,15 @@ class Worker:
     """Handles one record's group at a time on any thread; thread-safe (it keeps no per-group state)."""
 
     def __init__(self, handler: Handler, reporter: Reporter, policy: RetryPolicy, publisher: Publisher,
-                 publish_retry: dict[str, Any] = PUBLISH_RETRY, clock: Callable[[], Any] = parsing.utc_now) -> None:
+                 publish_retry: dict[str, Any] = PUBLISH_RETRY, clock: Callable[[], Any] = parsing.utc_now,
+                 gate: CredentialsGate | None = None) -> None:
         self._handler = handler
         self._reporter = reporter
         self._policy = policy
         self._publisher = publisher
         self._publish_retry = publish_retry
         self._clock = clock
+        self._gate = gate
 
     def settle(self, record: Hashable | None, deliveries: list[Delivery], problem: Exception | None) -> Settles:
         """Handle the group (or dead-letter a malformed message, ``problem``); never raises."""
@@ -87,12 +90,17 @@ class Worker:
 
     def _process(self, deliveries: list[Delivery]) -> Settles:
         notifications = [delivery.notification for delivery in deliveries]
+        if self._gate is not None and self._gate.paused:
+            return [(delivery, REQUEUE) for delivery in deliveries]  # paused: back to the queue, untouched
         started = time.monotonic()
         try:
             outcome = self._handler(notifications)
             if not isinstance(outcome, Outcome):
                 raise TypeError(f"the handler returned {outcome!r}, not an Outcome")
         except Exception as error:
+            if self._gate is not None and self._gate.refused(error):
+                log.info("%s requeued: %s", deliveries[0], self._gate.reason)
+                return [(delivery, REQUEUE) for delivery in deliveries]
             if not isinstance(error, BridgeError):
                 log.exception("unexpected error handling %s %s", *notifications[0].record)
             duration_ms = _elapsed_ms(started)

@@ -44,6 +44,7 @@ sync_reports = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_sync_reports_at", "at"),
     sa.Index("ix_sync_reports_entity_status_at", "entity", "status", "at"),
+    sa.Index("ix_sync_reports_entity_key_at", "entity", "key", "at"),  # a record's history (dead letters)
 )
 
 # What the ERP was last given for each record: the staleness guard and the unchanged check.
@@ -120,6 +121,18 @@ def ensure_schema(engine: Engine) -> None:
         metadata.create_all(engine, checkfirst=True)  # another process created them between check and create
     except sa.exc.IntegrityError:
         metadata.create_all(engine, checkfirst=True)
+    _add_missing_indexes(engine)
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """Create indexes added to tables that existed before them (create_all only indexes new tables)."""
+    present = {index["name"] for index in sa.inspect(engine).get_indexes(sync_reports.name)}
+    for index in sync_reports.indexes:
+        if index.name not in present:
+            try:
+                index.create(engine, checkfirst=True)
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                log.debug("index %s created meanwhile by another process", index.name)
 
 
 KEPT_CONNECTIONS = 4  # per store; statements are short, and the engine's default pool holds 5 (+10 overflow)

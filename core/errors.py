@@ -8,7 +8,12 @@ catching ``OSError`` (requests' HTTPError is an OSError, and so is every socket 
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# The exit code of every process (receiver, consumers, bridgectl) refusing to start on bad configuration
+# (sysexits.h EX_CONFIG): a process manager should not restart it until the configuration is fixed.
+EXIT_CONFIG = 78
 
 
 class ConfigError(Exception):
@@ -140,3 +145,37 @@ def describe(error: BaseException) -> tuple[str, str]:
     if isinstance(error, BridgeError):
         return error.error_class, error.report_text()
     return type(error).__name__, f"unexpected error: {error}"
+
+
+_WRAPPED_OS_ERROR = re.compile(r"\w+Error\(\d+, '([^']+)'\)")  # pika's text of a socket error: "...Error(104, '...')"
+
+
+def broker_unreachable(url: str, error: BaseException) -> str:
+    """``cannot reach the broker at host:port: cause`` (never the credentials), for logs and commands."""
+    from core.parsing import host_port
+
+    return f"cannot reach the broker at {host_port(url)}: {network_cause(error)}"
+
+
+def network_cause(error: BaseException) -> str:
+    """The root cause of a connection failure in a few words (``connection refused``, ``timed out``, a
+    name that does not resolve), dug out of wrapped exceptions such as pika's, which print empty."""
+    seen: set[int] = set()
+    pending: list[Any] = [error]
+    while pending:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and (current.strerror or current.args):
+            return (current.strerror or str(current.args[-1])).lower()
+        nested = getattr(current, "exceptions", None) or ()
+        pending.extend([getattr(current, "exception", None), *nested, *current.args,
+                        current.__cause__, current.__context__])
+    text = str(error).strip()
+    wrapped = _WRAPPED_OS_ERROR.search(text)
+    if wrapped:
+        return wrapped.group(1).lower()
+    if "indicated EOF" in text:
+        return "the connection was closed by the other end"
+    return text or type(error).__name__

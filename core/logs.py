@@ -38,6 +38,17 @@ def printable_json(text: str) -> str:
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+# Personal data and credentials an ERP or Magento may echo in an error body, by field name (JSON, Python repr,
+# form or header style): the value is replaced, the name kept so the error still says which field it was.
+_PERSONAL_FIELDS = (r"e-?mail|telephone|phone|mobile|fax|street\d?|postcode|zip|city|first_?name|last_?name|"
+                    r"middle_?name|dob|vat_id|taxvat|password|passwd|api_?key|access_?token|token|secret")
+_KEYED_VALUE = re.compile(r"""(?i)(["']?\b(?:""" + _PERSONAL_FIELDS + r""")\b["']?\s*[:=]\s*)"""
+                          r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\]|[^\s,;&}\]]+)""")
+_AUTHORIZATION = re.compile(r"""(?i)(\bauthorization["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\r\n,;}]+)""")
+_BASIC = re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]{8,}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"\+\d[\d ().-]{6,}\d")
+_stored_secrets: tuple[str, ...] = ()
 
 
 class Redactor(logging.Filter):
@@ -57,6 +68,32 @@ class Redactor(logging.Filter):
         record.msg = printable(self.scrub(record.getMessage()), keep_newlines=True)
         record.args = None
         return True
+
+
+def scrub_personal(text: str) -> str:
+    """``text`` without credentials and customers' personal data: Authorization values, fields such as email,
+    telephone, street, postcode, names and tokens (by name), and e-mail addresses and +international phone
+    numbers anywhere."""
+    text = _AUTHORIZATION.sub(lambda match: match.group(1) + _masked(match.group(2)), text)
+    text = _KEYED_VALUE.sub(lambda match: match.group(1) + _masked(match.group(2)), text)
+    text = _BASIC.sub(r"\1***", text)
+    text = _EMAIL.sub("***@***", text)
+    return _PHONE.sub("***", text)
+
+
+def _masked(value: str) -> str:
+    """``***`` in the value's own quotes or brackets."""
+    if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) > 1:
+        return value[0] + "***" + value[0]
+    return "[***]" if value.startswith("[") else "***"
+
+
+def scrub_stored(text: str | None) -> str | None:
+    """An error text as it may be stored in reports and dead letters: the log redactor's secrets (those of
+    the last ``configure``), bearer tokens and URL passwords scrubbed, and personal data (``scrub_personal``)."""
+    if not text:
+        return text
+    return scrub_personal(Redactor(_stored_secrets).scrub(text))
 
 
 class JsonFormatter(logging.Formatter):
@@ -84,11 +121,15 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
     else:
         formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(formatter)
-    handler.addFilter(Redactor(secrets))
+    global _stored_secrets
+    _stored_secrets = tuple(secrets)
+    handler.addFilter(Redactor(_stored_secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("pika").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # pika logs every failed connection attempt at ERROR, with tracebacks; the bridge says it once, in its own
+    # words (host, port, cause), so pika speaks only at DEBUG.
+    logging.getLogger("pika").setLevel(logging.DEBUG if level == "DEBUG" else logging.CRITICAL)
     logging.getLogger("urllib3").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 

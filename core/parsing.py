@@ -116,7 +116,25 @@ def amqp_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in {"amqp", "amqps"} or not parts.hostname:
         raise ValueError("must be an amqp:// or amqps:// URL such as amqp://guest:guest@127.0.0.1:5672/%2F")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError("its port must be a number from 1 to 65535, as in amqp://guest:guest@127.0.0.1:5672/%2F")
     return raw
+
+
+def host_port(url: str, default_port: int = 5672) -> str:
+    """``host:port`` of a URL (without credentials), for messages such as "cannot reach the broker at ..."."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = 5671 if parts.scheme == "amqps" and default_port == 5672 else default_port
+    return f"{parts.hostname}:{port}"
 
 
 def database_url(raw: str) -> str:

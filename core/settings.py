@@ -116,6 +116,10 @@ VARIABLES: tuple[Variable, ...] = (
     V("CONSUMER_CONCURRENCY", parsing.positive_int, "8", "Records a consumer process handles in parallel."),
     V("CONSUMER_PREFETCH", parsing.non_negative_int, "0",
       "Unacknowledged messages a consumer holds; 0 means 4 x concurrency."),
+    V("PAUSE_PROBE_SECONDS", parsing.positive_float, "30",
+      "While Magento or the ERP refuses the credentials, consumers pause and check them again this often."),
+    V("REPORTS_RETENTION_DAYS", parsing.positive_int, "30",
+      "Sync reports (and their error texts) older than this many days are deleted; consumers prune hourly."),
     V("DATABASE_URL", parsing.database_url, "sqlite:///var/bridge.sqlite3",
       "SQLAlchemy URL of the reports and state database (sqlite:/// or postgresql://).", secret=True),
     # Operations

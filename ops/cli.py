@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from core.errors import ConfigError
+from core.errors import EXIT_CONFIG, ConfigError
 from core.settings import Settings
 
 # name -> "module:attribute" of a click command; modules are imported only when their command runs.
@@ -51,12 +51,18 @@ def _unavailable(name: str) -> click.Command:
     return command
 
 
+class ConfigProblem(click.ClickException):
+    """A bad or missing setting: the command ends with its reason and exit code 78 (``EXIT_CONFIG``)."""
+
+    exit_code = EXIT_CONFIG
+
+
 def load_settings_or_exit(**overrides: object) -> Settings:
     """Settings from the environment; a bad value ends the command with the variable's name."""
     try:
         return Settings.from_env(os.environ, {k: v for k, v in overrides.items() if v is not None})
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigProblem(str(exc)) from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,7 +75,7 @@ def main() -> None:
         cli(prog_name="bridgectl")
     except ConfigError as exc:
         click.echo(f"bridgectl: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_CONFIG)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from core.db import ensure_schema, make_engine
 from core.errors import ConfigError
 from core.logs import configure_from, printable
 from core.settings import Settings
-from ops.cli import load_settings_or_exit
+from ops.cli import ConfigProblem, load_settings_or_exit
 
 if TYPE_CHECKING:
     from bridge.publisher import Publisher
@@ -77,7 +77,7 @@ def require_magento(settings: Settings) -> None:
     try:
         settings.validate_magento()
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigProblem(str(exc)) from None
 
 
 @contextlib.contextmanager

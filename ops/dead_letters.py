@@ -144,6 +144,8 @@ class Selection:
     entities: tuple[str, ...] = ENTITIES
     ids: frozenset[str] = frozenset()
     since: dt.datetime | None = None
+    keys: frozenset[str] = frozenset()
+    error_class: str | None = None
 
     @classmethod
     def build(cls, *, everything: bool = False, entity: str | None = None, ids: Iterable[str] = (),
@@ -161,6 +163,10 @@ class Selection:
 
     def matches(self, letter: DeadLetter) -> bool:
         if self.ids and letter.id not in self.ids:
+            return False
+        if self.keys and letter.key not in self.keys:
+            return False
+        if self.error_class is not None and letter.error_class.lower() != self.error_class.lower():
             return False
         if self.since is not None:
             when = _moment(letter.dead_at or letter.last_attempt_at)

@@ -27,7 +27,7 @@ import pika.exceptions
 
 from bridge.amqp import connection_parameters
 from core import parsing
-from core.errors import BrokerUnavailable
+from core.errors import BrokerUnavailable, broker_unreachable
 from core.topology import DEFAULT_EXCHANGE, dead_queue
 from ops.dead_letters import DeadLetter, Selection, read, replay_copy
 
@@ -81,7 +81,7 @@ class DeadLetterQueues:
             self._connection = pika.BlockingConnection(connection_parameters(url, name=name))
             self._channel = self._connection.channel()
         except pika.exceptions.AMQPError as error:
-            raise DlqError(f"cannot connect to the broker: {error!r}") from None
+            raise DlqError(broker_unreachable(url, error)) from None
         self._held: dict[int, str] = {}  # delivery tag -> queue, for every message read and not yet settled
 
     def __enter__(self) -> DeadLetterQueues:

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import click
+import sqlalchemy as sa
 import tqdm
 
+from core.db import make_engine
 from core.errors import BrokerUnavailable
 from core.logs import printable, printable_json
 from core.notification import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
+from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group, last_syncs
 from ops.dead_letters import DeadLetter, Selection
 from ops.dlq import DeadLetterQueues, DlqError, ReplayResult, list_letters, purge, replay
 
@@ -30,6 +34,8 @@ LISTED_ERROR_CHARS = 500
 PROGRESS_FROM = 100  # a progress bar is drawn on a terminal when at least this many dead letters are queued
 UNREACHABLE = "cannot connect to the broker to publish the replays (AMQP_URL)"
 TITLES = ("ID", "ENTITY", "KEY", "ATTEMPTS", "FIRST ATTEMPT", "LAST ATTEMPT", "ERROR CLASS")
+GROUP_TITLES = ("ENTITY", "KEY", "STATE", "LETTERS", "NEWEST ID", "ATTEMPTS", "LAST ATTEMPT", "ERROR CLASS")
+STATES = (OPEN, RESOLVED)
 
 
 @click.group()
@@ -39,17 +45,24 @@ def dlq() -> None:
 
 @dlq.command("list")
 @click.option("--entity", type=click.Choice(ENTITIES), help="Only this entity's dead letters.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
+@click.option("--key", "keys", multiple=True, metavar="KEY", help="Only this record key (repeatable).")
+@click.option("--error-class", metavar="CLASS", help="Only dead letters with this error class (e.g. ErpRejected).")
+@click.option("--state", type=click.Choice(STATES), help="Only records whose newest dead letter is in this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of dead letters (with their state).")
 @click.pass_context
-def list_command(ctx: click.Context, entity: str | None, as_json: bool) -> None:
-    """Every dead letter: event id, entity, key, attempts, first and last attempt, error class and message."""
+def list_command(ctx: click.Context, entity: str | None, keys: Sequence[str], error_class: str | None,
+                 state: str | None, as_json: bool) -> None:
+    """Dead letters grouped by record, newest last: its state (open, or resolved by a later sync), how many
+    dead letters it has (older ones are superseded), attempts, error class and message."""
     settings = settings_from(ctx)
-    selection = Selection(entities=(entity,) if entity else ENTITIES)
+    selection = Selection(entities=(entity,) if entity else ENTITIES, keys=frozenset(keys), error_class=error_class)
     letters = _broker(lambda: list_letters(settings.amqp_url, selection))
+    groups = [found for found in _grouped(settings, letters) if state is None or found.newest.state == state]
     if as_json:
-        click.echo(printable_json(json.dumps([letter.listed() for letter in letters], indent=2, ensure_ascii=False)))
+        items = [judged.listed() for found in groups for judged in found.letters]
+        click.echo(printable_json(json.dumps(items, indent=2, ensure_ascii=False)))
     else:
-        click.echo("\n".join(as_table(letters)) if letters else "no dead letters")
+        click.echo("\n".join(grouped_table(groups)) if groups else "no dead letters")
 
 
 @dlq.command()
@@ -101,12 +114,22 @@ def replay_command(ctx: click.Context, everything: bool, entity: str | None, ids
 
 @dlq.command("purge")
 @_selectors
+@click.option("--settled", is_flag=True,
+              help="Only dead letters a newer one superseded or a later sync resolved (alone: of every entity).")
 @click.option("--yes", is_flag=True, help="Really remove them (without it nothing is removed).")
 @click.pass_context
-def purge_command(ctx: click.Context, everything: bool, entity: str | None, ids: Sequence[str], yes: bool) -> None:
+def purge_command(ctx: click.Context, everything: bool, entity: str | None, ids: Sequence[str], settled: bool,
+                  yes: bool) -> None:
     """Remove the chosen dead letters for good, after printing them; nothing is removed without --yes."""
-    selection = _selection(everything, entity, ids, None)
     settings = settings_from(ctx)
+    if settled:
+        chosen = _selection(everything or not (entity or ids), entity, ids, None)
+        selection = _settled_only(settings, chosen)
+        if selection is None:
+            click.echo("no settled dead letters")
+            return
+    else:
+        selection = _selection(everything, entity, ids, None)
 
     def announce(letters: list[DeadLetter]) -> None:
         if letters:
@@ -124,6 +147,60 @@ def purge_command(ctx: click.Context, everything: bool, entity: str | None, ids:
     _fail_on_missing(selection, letters)
 
 
+def _grouped(settings: Settings, letters: Sequence[DeadLetter]) -> list[Group]:
+    """The letters grouped by record and judged; without the reports database none is found resolved."""
+    if not letters:
+        return []
+    try:
+        engine = make_engine(settings.database_url)
+        try:
+            synced = last_syncs(engine, {(letter.entity, letter.key) for letter in letters})
+        finally:
+            engine.dispose()
+    except sa.exc.SQLAlchemyError as exc:
+        click.echo(f"cannot read the reports database ({getattr(exc, 'orig', exc)}): no dead letter is shown "
+                   "as resolved", err=True)
+        synced = {}
+    return group(letters, synced)
+
+
+def _settled_only(settings: Settings, chosen: Selection) -> Selection | None:
+    """The selection of the settled dead letters among ``chosen``; None when there are none."""
+    letters = _broker(lambda: list_letters(settings.amqp_url, chosen))
+    settled = {judged.letter.id for found in _grouped(settings, letters) for judged in found.letters
+               if judged.state in SETTLED}
+    return dataclasses.replace(chosen, ids=frozenset(settled)) if settled else None
+
+
+def grouped_table(groups: Sequence[Group]) -> list[str]:
+    """One aligned line per record (its newest dead letter), its error below, then the superseded ones."""
+    rows = [(found.record[0], found.record[1], found.newest.state, len(found.letters), found.newest.letter.id,
+             found.newest.letter.attempts, found.newest.letter.last_attempt_at, found.newest.letter.error_class)
+            for found in groups]
+    header, *lines = aligned(GROUP_TITLES, rows)
+    out = [header]
+    for found, line in zip(groups, lines):
+        out.extend([line, _error_line(found.newest.letter)])
+        if found.newest.state == RESOLVED:
+            out.append(f"    resolved: {printable(str(found.newest.by))}")
+        older = [judged.letter.id for judged in found.letters[:-1]]
+        if older:
+            out.append(f"    older, settled: {printable(', '.join(older))}")
+    letters = [judged.letter for found in groups for judged in found.letters]
+    settled = sum(found.settled for found in groups)
+    out.append(f"{plural(len(letters), 'dead letter')} of {plural(len(groups), 'record')}: {_per_entity(letters)}")
+    if settled:
+        out.append(f"{plural(settled, 'dead letter')} settled (superseded by a newer one or resolved by a later "
+                   "sync): bridgectl dlq purge --settled --yes removes them")
+    return out
+
+
+def _error_line(letter: DeadLetter) -> str:
+    error = letter.error if len(letter.error) <= LISTED_ERROR_CHARS else (
+        letter.error[:LISTED_ERROR_CHARS] + f"... (bridgectl dlq show {letter.id} for the whole text)")
+    return "    error: " + printable(" ".join(error.splitlines()))
+
+
 def as_table(letters: Sequence[DeadLetter]) -> list[str]:
     """One aligned line per dead letter, its error (cut at 500 characters) on the indented line below."""
     rows = [(letter.id, letter.entity, letter.key, letter.attempts, letter.first_attempt_at,
@@ -131,10 +208,7 @@ def as_table(letters: Sequence[DeadLetter]) -> list[str]:
     header, *lines = aligned(TITLES, rows)
     out = [header]
     for letter, line in zip(letters, lines):
-        out.append(line)
-        error = letter.error if len(letter.error) <= LISTED_ERROR_CHARS else (
-            letter.error[:LISTED_ERROR_CHARS] + f"... (bridgectl dlq show {letter.id} for the whole text)")
-        out.append("    error: " + printable(" ".join(error.splitlines())))
+        out.extend([line, _error_line(letter)])
     out.append(f"{plural(len(letters), 'dead letter')}: " + _per_entity(letters))
     return out
 

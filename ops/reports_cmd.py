@@ -36,7 +36,7 @@ class Age(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--entity", type=click.Choice(ENTITIES), help="Only this entity.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only this outcome.")
 @click.option("--since", type=Moment(), help="Only reports from this time on: ISO 8601, or an age like 30m, 1h, 2d.")
@@ -46,9 +46,13 @@ class Age(click.ParamType):
 @click.option("--prune-older-than", type=Age(), metavar="DURATION",
               help="Delete reports older than this (e.g. 30d) instead of listing.")
 @click.option("--database-url", metavar="URL", help="Read this database instead of DATABASE_URL.")
-def reports(entity: str | None, status: str | None, since: dt.datetime | None, limit: int, as_json: bool,
-            prune_older_than: dt.timedelta | None, database_url: str | None) -> None:
+@click.pass_context
+def reports(ctx: click.Context, entity: str | None, status: str | None, since: dt.datetime | None, limit: int,
+            as_json: bool, prune_older_than: dt.timedelta | None, database_url: str | None) -> None:
     """List sync outcomes (synced, skipped, retrying, dead), newest first, with the full error text."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"database_url": database_url}
+        return
     settings = load_settings_or_exit(DATABASE_URL=database_url)
     store = _open_store(settings.database_url)
     try:
@@ -64,6 +68,26 @@ def reports(entity: str | None, status: str | None, since: dt.datetime | None, l
     click.echo(as_json_text(rows) if as_json else as_table(rows))
     if limit and len(rows) == limit:
         click.echo(f"(showing the newest {limit}; --limit 0 shows all)", err=True)
+
+
+@reports.command("prune")
+@click.option("--older-than", type=Age(), metavar="DURATION",
+              help="Delete reports older than this (e.g. 30d); default: REPORTS_RETENTION_DAYS days.")
+@click.option("--database-url", metavar="URL", help="Prune this database instead of DATABASE_URL.")
+@click.pass_context
+def prune(ctx: click.Context, older_than: dt.timedelta | None, database_url: str | None) -> None:
+    """Delete the reports older than the retention (REPORTS_RETENTION_DAYS), as consumers do hourly."""
+    given = (ctx.obj or {}).get("database_url") if isinstance(ctx.obj, dict) else None
+    settings = load_settings_or_exit(DATABASE_URL=database_url or given)
+    age = older_than or dt.timedelta(days=settings.reports_retention_days)
+    store = _open_store(settings.database_url)
+    try:
+        deleted = store.prune(age)
+    except sa.exc.SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot prune the reports database: {getattr(exc, 'orig', exc)}") from None
+    finally:
+        store.engine.dispose()
+    click.echo(f"deleted {deleted} reports older than {_age(age)}")
 
 
 def _open_store(url: str) -> ReportStore:

@@ -25,6 +25,7 @@ from bridge.amqp import connection_parameters
 from consumers.reports import ReportStore
 from core import parsing
 from core.db import sync_reports
+from core.errors import broker_unreachable
 from core.topology import dead_queue, entity_queue, retry_queue
 from ops.positions import Watermarks
 
@@ -51,7 +52,7 @@ def queue_figures(url: str, queues: Iterable[str]) -> QueueFigures:
     try:
         connection = pika.BlockingConnection(connection_parameters(url, name="bridgectl-status"))
     except pika.exceptions.AMQPError as error:
-        raise StatusError(f"cannot connect to the broker: {error!r}") from None
+        raise StatusError(broker_unreachable(url, error)) from None
     figures = QueueFigures({}, {})
     try:
         channel = connection.channel()

@@ -8,6 +8,7 @@ import click
 import pika.exceptions
 
 from bridge.amqp import declare_all
+from core.errors import broker_unreachable
 from core.notification import ENTITIES
 from core.topology import Topology, topology as layout_of
 
@@ -39,7 +40,7 @@ def _declare(url: str, retry_delays: tuple[int, ...], where: str) -> Topology:
             f"the broker at {where} refused the layout ({exc.reply_code} {exc.reply_text}); a queue or exchange "
             "already exists with other arguments: delete it (after draining it) or fix RETRY_DELAYS") from None
     except pika.exceptions.AMQPError as exc:
-        raise click.ClickException(f"cannot reach the broker at {where}: {exc!r}") from None
+        raise click.ClickException(broker_unreachable(url, exc)) from None
 
 
 def _describe(url: str) -> str:

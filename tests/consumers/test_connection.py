@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,6 +45,19 @@ def test_an_unreachable_broker_is_retried_until_a_stop(make_settings) -> None:
     assert not link.connect(ignore, lambda: len(sleeps) >= 2, sleeps.append)
     assert sleeps == [0, 0]
     assert (link.generation, link.connection) == (0, None)
+
+
+def test_an_unreachable_broker_is_named_once_with_host_port_and_cause(make_settings, caplog) -> None:
+    port = support.free_port()
+    settings = make_settings(AMQP_URL=f"amqp://guest:hunter2@127.0.0.1:{port}/%2F")
+    link = ConsumerConnection(settings, ("product",), "test-link", reconnect_wait=NO_WAIT)
+    sleeps: list[float] = []
+    with caplog.at_level("DEBUG", logger="consumers.connection"):
+        assert not link.connect(ignore, lambda: len(sleeps) >= 3, sleeps.append)
+    lines = [record.getMessage() for record in caplog.records
+             if record.name == "consumers.connection" and record.levelno >= logging.INFO]
+    assert lines == [f"cannot reach the broker at 127.0.0.1:{port}: connection refused; retrying until it answers"]
+    assert "hunter2" not in caplog.text
 
 
 def test_refused_credentials_are_not_retried(consumer_settings) -> None:
@@ -102,3 +116,19 @@ def test_a_consumer_cancelled_by_the_broker_stops_the_runner(consumer_settings, 
     with pytest.raises(RunnerFailed, match="cancelled the consumer of magento.creditmemo"):
         running.stop()
     declare(amqp_channel, topology(ENTITIES))
+
+
+def test_a_runner_that_cannot_reach_the_broker_says_so_in_one_line(make_settings, start_runner, caplog) -> None:
+    port = support.free_port()
+    settings = make_settings(AMQP_URL=f"amqp://guest:guest@127.0.0.1:{port}/%2F")
+    runner = Runner(settings, ["product"], Recorder(), reconnect_wait=tenacity.wait_fixed(0.05))
+    thread = threading.Thread(target=runner.run, daemon=True)
+    with caplog.at_level("INFO"):
+        thread.start()
+        support.wait_for(lambda: runner.connections == 0 and "cannot reach the broker" in caplog.text, 10,
+                         message="the unreachable broker named")
+        runner.stop()
+        thread.join(10)
+    warnings = [record.getMessage() for record in caplog.records  # pika's own lines: see core.logs.configure
+                if record.levelno >= logging.WARNING and not record.name.startswith("pika")]
+    assert warnings == [f"cannot reach the broker at 127.0.0.1:{port}: connection refused; retrying until it answers"]

@@ -1,8 +1,8 @@
 """End to end with the HTTP ERP: real RabbitMQ, the Magento sandbox, the real pipeline, the ERP sandbox.
 
 Each failure path of the consumers issue is shown here through the real broker: Magento 5xx and ERP
-outages are retried through the delay tiers and then synced; a revoked token, an ERP refusal and a
-record that cannot be mapped are dead-lettered with their full text; a deleted record is deleted in the
+outages are retried through the delay tiers and then synced; a revoked token pauses the consumer until it
+is restored; an ERP refusal and a record that cannot be mapped are dead-lettered with their full text; a deleted record is deleted in the
 ERP; a non-critical entity whose module is disabled is skipped while the others keep syncing.
 """
 
@@ -11,11 +11,13 @@ from __future__ import annotations
 import pytest
 
 from core.notification import ENTITIES, Notification
-from core.topology import H_ERROR, H_ERROR_CLASS
+from core.topology import H_ERROR_CLASS, entity_queue
 from sandbox.erp import SandboxThread
 from schemas.totals import totals_identity
+from tests import support
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
                                  notes_for, pipeline_factory, publish)
+from tests.consumers.helpers import consumers_of, depth
 
 
 @pytest.fixture
@@ -35,10 +37,11 @@ def bridge(consumer_settings, start_runner, magento, erp, sqlite_url):
     """The real pipeline consuming every entity; yields (settings, reports)."""
     settings = consumer_settings(MAGENTO_BASE_URL=magento.url, MAGENTO_ACCESS_TOKEN=MAGENTO_TOKEN,
                                  MAGENTO_BACKOFF_SECONDS="0.01", MAGENTO_TIMEOUT="2", ERP_BACKEND="http",
-                                 ERP_HTTP_URL=erp.url, ERP_HTTP_TOKEN="erp-token", DATABASE_URL=sqlite_url)
+                                 ERP_HTTP_URL=erp.url, ERP_HTTP_TOKEN="erp-token", DATABASE_URL=sqlite_url,
+                                 PAUSE_PROBE_SECONDS="0.2")
     handler, reporter, close = pipeline_factory(settings)
-    start_runner(settings, list(ENTITIES), handler, reporter)
-    yield settings, Reports(sqlite_url)
+    runner = start_runner(settings, list(ENTITIES), handler, reporter, probe=lambda: handler.probe(ENTITIES))
+    yield settings, Reports(sqlite_url), runner.runner
     close()
 
 
@@ -47,7 +50,7 @@ def held(erp, entity: str) -> dict[str, dict]:
 
 
 def test_every_seeded_record_of_every_entity_lands_in_the_erp_once(bridge, magento, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     notes = [note for entity in ENTITIES for note in notes_for(entity, magento_keys(magento.url, entity))]
     publish(settings.amqp_url, notes)
     finals = reports.wait_final(notes)
@@ -70,7 +73,7 @@ def test_every_seeded_record_of_every_entity_lands_in_the_erp_once(bridge, magen
 
 
 def test_a_second_notification_for_an_unchanged_record_is_not_written_again(bridge, magento, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     first = notes_for("customer", ["1"])
     publish(settings.amqp_url, first)
     reports.wait_final(first)
@@ -86,7 +89,7 @@ def test_a_second_notification_for_an_unchanged_record_is_not_written_again(brid
 
 
 def test_magento_outage_is_retried_through_the_delay_tiers_then_synced(bridge, magento, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     admin(magento.url, "faults/errors", {"count": 8, "status": [503]})
     notes = notes_for("product", ["NW-STOVE"])
     publish(settings.amqp_url, notes)
@@ -98,7 +101,7 @@ def test_magento_outage_is_retried_through_the_delay_tiers_then_synced(bridge, m
 
 
 def test_erp_outage_is_retried_then_synced(bridge, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     admin(erp.url, "fail", {"status": 503, "times": 1})
     notes = notes_for("category", ["4"])
     publish(settings.amqp_url, notes)
@@ -106,20 +109,41 @@ def test_erp_outage_is_retried_then_synced(bridge, erp):
     assert final["status"] == "synced" and final["attempts"] == 2
 
 
-def test_a_revoked_token_is_dead_lettered_with_the_token_hint(bridge, magento):
-    settings, reports = bridge
+def test_a_revoked_token_pauses_the_consumer_and_the_record_syncs_once_it_is_restored(bridge, magento, erp,
+                                                                                      amqp_channel, caplog):
+    settings, reports, runner = bridge
     admin(magento.url, "token/revoke")
+    notes = notes_for("order", ["3"])
+    with caplog.at_level("INFO", logger="consumers.pause"):
+        publish(settings.amqp_url, notes)
+        support.wait_for(lambda: runner.paused and depth(amqp_channel, entity_queue("order")) == 1, 30,
+                         message="the consumer paused with the order back in its queue")
+        assert consumers_of(amqp_channel, entity_queue("order")) == 0
+        assert dead_letters(settings.amqp_url, "order") == [] and reports.final(notes[0].id) is None
+        admin(magento.url, "token/restore")
+        final = reports.wait_final(notes)[notes[0].id]
+    assert final["status"] == "synced" and not runner.paused
+    assert "3" in held(erp, "order")
+    paused = [record.getMessage() for record in caplog.records if record.getMessage().startswith("paused:")]
+    assert len(paused) == 1 and paused[0].startswith("paused: Magento refuses the integration token (401)")
+
+
+def test_a_403_on_one_resource_only_is_dead_lettered_without_pausing(bridge, magento, monkeypatch):
+    settings, reports, runner = bridge
+    from core.errors import MagentoForbidden
+
+    def forbidden(*_args, **_kwargs):
+        raise MagentoForbidden("The consumer isn't authorized to access Magento_Sales::actions_view.", status=403)
+
+    monkeypatch.setattr("consumers.pipeline.fetch_record", forbidden)
     notes = notes_for("order", ["3"])
     publish(settings.amqp_url, notes)
     final = reports.wait_final(notes)[notes[0].id]
-    assert final["status"] == "dead" and final["attempts"] == 1
-    assert "access token may have expired" in final["error"]
-    [(headers, _body)] = dead_letters(settings.amqp_url, "order")
-    assert headers[H_ERROR_CLASS] == "MagentoAuthError" and "isn't authorized" in headers[H_ERROR]
+    assert final["status"] == "dead" and final["error_class"] == "MagentoForbidden" and not runner.paused
 
 
 def test_an_erp_refusal_is_dead_lettered_with_the_erps_full_answer(bridge, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     answer = '{"error": "customer group 7 is not allowed in this company"}'
     admin(erp.url, "fail", {"status": 422, "times": 1, "body": answer})
     notes = notes_for("customer", ["2"])
@@ -131,7 +155,7 @@ def test_an_erp_refusal_is_dead_lettered_with_the_erps_full_answer(bridge, erp):
 
 
 def test_a_record_that_cannot_be_mapped_is_dead_lettered(bridge, magento):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     admin(magento.url, "touch/product/NW-MUG-350", {"attribute_set_id": "not-a-number"})
     notes = notes_for("product", ["NW-MUG-350"])
     publish(settings.amqp_url, notes)
@@ -141,7 +165,7 @@ def test_a_record_that_cannot_be_mapped_is_dead_lettered(bridge, magento):
 
 
 def test_a_record_deleted_in_magento_is_deleted_in_the_erp(bridge, magento, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     notes = notes_for("product", ["NW-FUEL-230"])
     publish(settings.amqp_url, notes)
     reports.wait_final(notes)
@@ -154,7 +178,7 @@ def test_a_record_deleted_in_magento_is_deleted_in_the_erp(bridge, magento, erp)
 
 
 def test_a_noncritical_entity_with_its_module_disabled_is_skipped_while_others_sync(bridge, magento, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     admin(magento.url, "modules/Magento_Sales/disable")
     invoice, order, product = notes_for("invoice", ["1"]), notes_for("order", ["5"]), notes_for("product",
                                                                                               ["NW-STOVE"])
@@ -168,7 +192,7 @@ def test_a_noncritical_entity_with_its_module_disabled_is_skipped_while_others_s
 
 def test_a_stock_item_keyed_by_product_id_is_synced_under_its_sku_and_an_unknown_one_skipped(bridge, magento, erp):
     """An Adobe I/O stock item event carries only product_id: the consumer looks the SKU up, then syncs."""
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     stove_id = admin(magento.url, "records/product/NW-STOVE", method="GET")["id"]
     known = Notification("e2e-stock-by-id", "stock", "save", str(stove_id), source="adobe-io", key_type="product_id")
     unknown = Notification("e2e-stock-gone", "stock", "save", "99999", source="adobe-io", key_type="product_id")
@@ -184,7 +208,7 @@ def test_a_stock_item_keyed_by_product_id_is_synced_under_its_sku_and_an_unknown
 
 
 def test_attempts_exhausted_are_dead_lettered_with_the_count(bridge, erp):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     admin(erp.url, "fail", {"status": 500, "times": 10})
     notes = notes_for("stock", ["NW-STOVE"])
     publish(settings.amqp_url, notes)

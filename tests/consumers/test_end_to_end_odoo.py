@@ -8,6 +8,7 @@ from consumers.erp.odoo import OdooBackend
 from core.notification import ENTITIES
 from core.settings import Settings
 from sandbox.odoo import ServerThread, create_app
+from tests import support
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
                                  notes_for, pipeline_factory, publish)
 
@@ -31,10 +32,10 @@ def magento():
 def bridge(consumer_settings, start_runner, magento, odoo, sqlite_url):
     settings = consumer_settings(MAGENTO_BASE_URL=magento.url, MAGENTO_ACCESS_TOKEN=MAGENTO_TOKEN,
                                  MAGENTO_BACKOFF_SECONDS="0.01", ERP_BACKEND="odoo", ODOO_URL=odoo.url,
-                                 DATABASE_URL=sqlite_url, **ODOO)
+                                 DATABASE_URL=sqlite_url, PAUSE_PROBE_SECONDS="0.2", **ODOO)
     handler, reporter, close = pipeline_factory(settings)
-    start_runner(settings, list(ENTITIES), handler, reporter)
-    yield settings, Reports(sqlite_url)
+    runner = start_runner(settings, list(ENTITIES), handler, reporter, probe=lambda: handler.probe(ENTITIES))
+    yield settings, Reports(sqlite_url), runner.runner
     close()
 
 
@@ -55,7 +56,7 @@ def counts(odoo_url: str) -> dict[str, int]:
 
 
 def test_every_entity_lands_in_odoo_and_a_second_pass_duplicates_nothing(bridge, magento, odoo):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     everything = [(entity, magento_keys(magento.url, entity)) for entity in ENTITIES]
     first = [note for entity, keys in everything for note in notes_for(entity, keys)]
     publish(settings.amqp_url, first)
@@ -80,7 +81,7 @@ def test_every_entity_lands_in_odoo_and_a_second_pass_duplicates_nothing(bridge,
 
 
 def test_an_order_imports_its_customer_and_products_first(bridge, magento, odoo):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     notes = notes_for("order", ["5"])
     publish(settings.amqp_url, notes)
     assert reports.wait_final(notes)[notes[0].id]["status"] == "synced"
@@ -91,7 +92,7 @@ def test_an_order_imports_its_customer_and_products_first(bridge, magento, odoo)
 
 
 def test_an_odoo_outage_is_retried_then_synced(bridge, odoo):
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     admin(odoo.url, "faults", {"fail_next": 3, "fail_status": 503})
     notes = notes_for("customer", ["3"])
     publish(settings.amqp_url, notes)
@@ -99,12 +100,12 @@ def test_an_odoo_outage_is_retried_then_synced(bridge, odoo):
     assert final["status"] == "synced" and final["attempts"] >= 2
 
 
-def test_revoked_odoo_credentials_are_dead_lettered(bridge, odoo):
-    settings, reports = bridge
+def test_revoked_odoo_credentials_pause_the_consumer_instead_of_dead_lettering(bridge, odoo):
+    settings, reports, runner = bridge
     admin(odoo.url, "faults", {"revoked": True})
     notes = notes_for("category", ["4"])
     publish(settings.amqp_url, notes)
+    support.wait_for(lambda: runner.paused, 30, message="the consumer to pause")
+    admin(odoo.url, "faults", {"revoked": False})
     final = reports.wait_final(notes)[notes[0].id]
-    assert final["status"] == "dead" and final["error_class"] == "ErpAuthError"
-    [(headers, _body)] = dead_letters(settings.amqp_url, "category")
-    assert headers["bridge-error-class"] == "ErpAuthError"
+    assert final["status"] == "synced" and dead_letters(settings.amqp_url, "category") == []

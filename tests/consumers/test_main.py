@@ -15,7 +15,7 @@ import pika
 import pytest
 
 from bridge.amqp import connection_parameters
-from consumers.__main__ import load_factory, parse_args
+from consumers.__main__ import load_factory, parse_args, preflight
 from core.errors import ConfigError
 from core.topology import dead_queue, entity_queue, retry_queue
 from tests import support
@@ -128,15 +128,15 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
                           capture_output=True, text=True, timeout=60)
 
 
-def test_missing_magento_settings_exit_2_naming_them(broker) -> None:
+def test_missing_magento_settings_exit_78_naming_them(broker) -> None:
     result = run_cli(["product"], {"AMQP_URL": broker, "ERP_BACKEND": "http", "ERP_HTTP_URL": "http://127.0.0.1:9"})
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert "MAGENTO_BASE_URL, MAGENTO_ACCESS_TOKEN must be set" in result.stderr
 
 
-def test_a_bad_setting_exits_2_naming_it(broker) -> None:
+def test_a_bad_setting_exits_78_naming_it(broker) -> None:
     result = run_cli(["product", "--handler", HANDLER], {"AMQP_URL": broker, "MAX_ATTEMPTS": "many"})
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert "MAX_ATTEMPTS" in result.stderr
 
 
@@ -170,3 +170,48 @@ def test_a_second_signal_exits_at_once_and_the_broker_keeps_the_message(short_br
         code = signal_and_wait(proc, signal.SIGTERM)
     assert code == 1
     support.wait_for(lambda: depth(amqp_channel, PRODUCTS) == 1, message="the message back in its queue")
+
+
+def test_a_token_magento_refuses_stops_the_start_with_one_line_and_exit_78(broker, sqlite_url) -> None:
+    from tests.consumers.e2e import magento_sandbox
+
+    with magento_sandbox() as magento:
+        result = run_cli(["product"], {"AMQP_URL": broker, "MAGENTO_BASE_URL": magento.url,
+                                       "MAGENTO_ACCESS_TOKEN": "not-the-token", "ERP_BACKEND": "http",
+                                       "ERP_HTTP_URL": "http://127.0.0.1:9", "DATABASE_URL": sqlite_url})
+    assert result.returncode == 78, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("consumers:")]
+    assert line.startswith("consumers: cannot start: magento answered 401") and "MAGENTO_ACCESS_TOKEN" in line
+    assert "not-the-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_magento_unavailable_at_start_up_is_tried_again_then_exits_1(capsys) -> None:
+    import tenacity
+
+    from core.errors import MagentoUnavailable
+
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise MagentoUnavailable("Too Many Requests [GET /rest/default/V1/products]", status=429)
+
+    def down() -> None:
+        raise MagentoUnavailable("connection refused [GET /rest/default/V1/products]")
+
+    assert preflight(flaky, wait=tenacity.wait_none()) is None and len(calls) == 3
+    assert preflight(down, wait=tenacity.wait_none()) == 1
+    assert capsys.readouterr().err == "consumers: cannot start: magento: connection refused [GET /rest/default/V1/products]\n"
+
+
+def test_a_broker_refusing_the_amqp_credentials_is_a_configuration_error(broker, tmp_path) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = urlsplit(broker)
+    wrong = urlunsplit(url._replace(netloc=f"{url.username}:not-the-password@{url.hostname}:{url.port or 5672}"))
+    result = run_cli(["product", "--handler", HANDLER], {"AMQP_URL": wrong, "BRIDGE_TEST_STORE": str(tmp_path / "s")})
+    assert result.returncode == 78, result.stderr
+    assert f"consumers: the broker at {url.hostname}:{url.port or 5672} refused the user, password or vhost of " \
+           "AMQP_URL" in result.stderr
+    assert "not-the-password" not in result.stderr and "Traceback" not in result.stderr

@@ -357,3 +357,43 @@ def test_a_busy_sku_makes_its_product_id_notification_busy_too(pipeline, magento
     with state.lease("stock", "HOT", "elsewhere:1:1", 60):
         with pytest.raises(RecordBusy):
             pipeline.handle(stock_by_product_id("9"))
+
+
+class ProbedMagento:
+    """A client that records the calls of the start-up check; ``missing`` paths answer a route-missing 404."""
+
+    def __init__(self, *missing: str) -> None:
+        self.paths: list[str] = []
+        self.missing = set(missing)
+
+    def request(self, method: str, path: str, *, params=None):
+        self.paths.append(path)
+        if path in self.missing:
+            raise MagentoNotFound(ROUTE_MISSING, status=404)
+
+
+class CheckedErp(FakeErp):
+    def __init__(self, refusal: Exception | None = None) -> None:
+        super().__init__()
+        self.refusal = refusal
+
+    def preflight(self) -> None:
+        if self.refusal is not None:
+            raise self.refusal
+
+
+def test_the_start_up_check_calls_each_list_once_then_the_erps_preflight(state):
+    from core.errors import ErpAuthError
+
+    client = ProbedMagento()
+    Pipeline(client, CheckedErp(), state).probe(["product", "stock", "order"])
+    assert client.paths == ["products", "orders"]
+    with pytest.raises(ErpAuthError):
+        Pipeline(ProbedMagento(), CheckedErp(ErpAuthError("Access Denied")), state).probe(["product"])
+
+
+def test_the_start_up_check_passes_over_a_missing_noncritical_endpoint_only(state):
+    client = ProbedMagento("invoices", "orders")
+    Pipeline(client, CheckedErp(), state, noncritical=frozenset({"invoice"})).probe(["invoice"])
+    with pytest.raises(MagentoNotFound):
+        Pipeline(client, CheckedErp(), state, noncritical=frozenset({"invoice"})).probe(["order"])

@@ -285,3 +285,22 @@ def test_an_unconfirmed_retry_copy_leaves_the_message_requeued_not_lost(consumer
                      message="q1 synced")
     running.stop()
     assert depth(amqp_channel, PRODUCTS) == depth(amqp_channel, retry_queue(1)) == 0
+
+
+def test_a_runner_paused_on_refused_credentials_stops_gracefully_and_leaves_the_message_queued(
+        consumer_settings, start_runner, amqp_channel) -> None:
+    refused = MagentoAuthError("The consumer isn't authorized to access Magento_Catalog::products.", status=401)
+
+    def probe() -> None:
+        raise refused
+
+    def handler(notes):
+        raise refused
+
+    running = start_runner(consumer_settings(PAUSE_PROBE_SECONDS="0.1"), ["product"], Recorder(handler),
+                           Reports(), probe=probe)
+    publish(amqp_channel, notification("A", "e-paused"))
+    support.wait_for(lambda: running.runner.paused and depth(amqp_channel, PRODUCTS) == 1, 20,
+                     message="the runner paused with the message back in its queue")
+    running.stop()
+    assert depth(amqp_channel, PRODUCTS) == 1 and depth(amqp_channel, dead_queue("product")) == 0

@@ -172,3 +172,28 @@ def test_a_failing_reporter_does_not_stop_the_ack(broker, caplog):
 
     assert worker.settle(("product", "A"), [item], None) == [(item, ACK)]
     assert "the reporter failed for product A" in caplog.text
+
+
+def test_refused_credentials_requeue_the_group_untouched_while_the_gate_is_closed(reports, broker):
+    from consumers.pause import CredentialsGate
+    from core.errors import MagentoAuthError
+
+    refused = MagentoAuthError("The consumer isn't authorized to access Magento_Catalog::products.", status=401)
+    gate = CredentialsGate(lambda: raising(refused)([]), 30)  # the probe is refused too
+    first, second = delivery("A", "e-6"), delivery("B", "e-7")
+    worker = Worker(raising(refused), reports, RetryPolicy((5, 30), max_attempts=3), broker, ONCE,
+                    clock=lambda: NOW, gate=gate)
+
+    assert worker.settle(("product", "A"), [first], None) == [(first, REQUEUE)]
+    assert worker.settle(("product", "B"), [second], None) == [(second, REQUEUE)]  # paused: not even tried
+    assert gate.paused and broker.published == [] and reports.statuses("e-6") == []
+
+
+def test_error_texts_in_dead_letters_are_scrubbed_of_personal_data(reports, broker):
+    echo = ErpRejected("{'email': 'jane@example.com', 'street': ['Main St 1'], 'Authorization': 'Bearer s3cr3t'}",
+                       status=422)
+    dead = delivery("A", "e-8")
+    worker_for(raising(echo), reports, broker).settle(("product", "A"), [dead], None)
+    header = broker.published[0]["headers"][H_ERROR]
+    assert "jane@" not in header and "Main St" not in header and "s3cr3t" not in header
+    assert "'email': '***'" in header

@@ -33,3 +33,9 @@ def test_urls_lose_their_trailing_slash():
     assert parsing.http_url_or_empty("https://shop.example/") == "https://shop.example"
     with pytest.raises(ValueError):
         parsing.http_url_or_empty("shop.example")
+
+
+def test_host_port_names_the_broker_without_credentials():
+    assert parsing.host_port("amqp://u:secret@rabbit.example:5673/%2F") == "rabbit.example:5673"
+    assert parsing.host_port("amqp://rabbit/") == "rabbit:5672"
+    assert parsing.host_port("amqps://rabbit/") == "rabbit:5671"

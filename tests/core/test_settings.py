@@ -41,6 +41,9 @@ def test_lists_split_on_spaces_and_commas():
     ("RETRY_DELAYS", "30,5", "increasing"),
     ("NONCRITICAL_ENTITIES", "category,widget", "widget"),
     ("AMQP_URL", "http://x", "amqp://"),
+    ("AMQP_URL", "amqp://h:99999/", "port must be a number from 1 to 65535"),
+    ("AMQP_URL", "amqp://h:abc/", "port must be a number from 1 to 65535"),
+    ("REPORTS_RETENTION_DAYS", "0", "greater than 0"),
     ("MAGENTO_VERIFY_TLS", "maybe", "true or false"),
     ("RECONCILE_OVERLAP", "two minutes", "duration"),
 ])

@@ -51,7 +51,7 @@ def test_until_before_since_is_refused(settings):
 def test_unknown_entities_and_missing_magento_settings_are_refused(make_settings, settings):
     assert invoke(backfill, ["widget"], settings).exit_code == 2
     result = invoke(backfill, ["product"], make_settings(AMQP_URL=settings.amqp_url))
-    assert result.exit_code == 1 and "MAGENTO_BASE_URL, MAGENTO_ACCESS_TOKEN must be set" in result.stderr
+    assert result.exit_code == 78 and "MAGENTO_BASE_URL, MAGENTO_ACCESS_TOKEN must be set" in result.stderr
 
 
 def run_child_until(settings, pages: int, sig: int) -> tuple[int, str]:

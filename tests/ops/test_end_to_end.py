@@ -1,8 +1,10 @@
 """The operator's two stories end to end: Magento sandbox → broker → ``python -m consumers`` → HTTP ERP sandbox.
 
-1. The integration's token is revoked: a change dead-letters with Magento's 401; the token is fixed and
-   ``bridgectl dlq replay`` brings the record into the ERP.
-2. A change whose webhook Magento never sent reaches the ERP through ``bridgectl reconcile --once``.
+1. The integration's token is revoked: the consumer pauses (no dead letter), and once the token is fixed the
+   change lands in the ERP.
+2. The ERP refuses a change: it dead-letters with the ERP's answer; after the fix ``bridgectl dlq replay``
+   brings the record into the ERP.
+3. A change whose webhook Magento never sent reaches the ERP through ``bridgectl reconcile --once``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from core.notification import Notification
 from core.topology import EVENTS_EXCHANGE, dead_queue
@@ -42,7 +45,8 @@ def e2e_settings(settings, make_settings, erp):
 def consumer(e2e_settings, erp) -> Iterator[object]:
     env = {"AMQP_URL": e2e_settings.amqp_url, "MAGENTO_BASE_URL": e2e_settings.magento_base_url,
            "MAGENTO_ACCESS_TOKEN": MAGENTO_TOKEN, "DATABASE_URL": e2e_settings.database_url,
-           "ERP_BACKEND": "http", "ERP_HTTP_URL": erp.url, "MAGENTO_RETRIES": "0", "LOG_LEVEL": "INFO"}
+           "ERP_BACKEND": "http", "ERP_HTTP_URL": erp.url, "MAGENTO_RETRIES": "0", "LOG_LEVEL": "INFO",
+           "PAUSE_PROBE_SECONDS": "0.5"}
     with support.running([sys.executable, "-m", "consumers", "product"], env=env) as proc:
         yield proc
 
@@ -52,21 +56,39 @@ def in_erp(erp: SandboxThread, sku: str) -> dict | None:
     return record["document"] if record else None
 
 
-def test_a_dead_letter_from_a_revoked_token_is_replayed_after_the_fix_and_lands_in_the_erp(
+def test_a_revoked_token_pauses_the_consumer_and_the_change_lands_once_it_is_fixed(
         e2e_settings, magento, erp, consumer, publisher, amqp_channel):
     magento.generate_products(1, prefix="E2E-")
     [sku] = magento.keys("product")
+    support.wait_for(lambda: "consuming magento.product" in consumer.log_path.read_text(), timeout=30,
+                     message="the consumer past its start-up check")
     magento.admin("POST", "/token/revoke")
     note = Notification(id="evt-revoked-1", entity="product", action="save", key=sku, source="webhook")
+    publisher.publish(EVENTS_EXCHANGE, note.routing_key, note.to_body(), message_id=note.id)
+    support.wait_for(lambda: "paused: Magento refuses the integration token (401)" in consumer.log_path.read_text(),
+                     timeout=30, message="the pause")
+    assert depth(amqp_channel, dead_queue("product")) == 0 and in_erp(erp, sku) is None
+    magento.admin("POST", "/token/restore")
+    document = support.wait_for(lambda: in_erp(erp, sku), timeout=30,
+                                message=f"the product in the ERP\n{consumer.log_path.read_text()[-3000:]}")
+    assert document["sku"] == sku and depth(amqp_channel, dead_queue("product")) == 0
+    assert consumer.log_path.read_text().count("paused:") == 1
+
+
+def test_a_dead_letter_from_an_erp_refusal_is_replayed_after_the_fix_and_lands_in_the_erp(
+        e2e_settings, magento, erp, consumer, publisher, amqp_channel):
+    magento.generate_products(1, prefix="E2E-")
+    [sku] = magento.keys("product")
+    refusal = '{"error": "product category 9 is archived"}'
+    requests.post(f"{erp.url}/__sandbox/fail", json={"status": 422, "times": 1, "body": refusal}, timeout=10)
+    note = Notification(id="evt-refused-1", entity="product", action="save", key=sku, source="webhook")
     publisher.publish(EVENTS_EXCHANGE, note.routing_key, note.to_body(), message_id=note.id)
     support.wait_for(lambda: depth(amqp_channel, dead_queue("product")) == 1, timeout=30,
                      message=f"the dead letter\n{consumer.log_path.read_text()[-3000:]}")
     listed = invoke(dlq, ["list"], e2e_settings).stdout
-    assert "evt-revoked-1" in listed and "MagentoAuthError" in listed
-    assert "The consumer isn't authorized to access Magento_Catalog::products" in listed
+    assert "evt-refused-1" in listed and "ErpRejected" in listed and "product category 9 is archived" in listed
     assert in_erp(erp, sku) is None
-    magento.admin("POST", "/token/restore")
-    assert invoke(dlq, ["replay", "--id", "evt-revoked-1"], e2e_settings).stdout == "replayed 1 dead letter\n"
+    assert invoke(dlq, ["replay", "--id", "evt-refused-1"], e2e_settings).stdout == "replayed 1 dead letter\n"
     document = support.wait_for(lambda: in_erp(erp, sku), timeout=30,
                                 message=f"the product in the ERP\n{consumer.log_path.read_text()[-3000:]}")
     assert document["sku"] == sku

@@ -135,7 +135,7 @@ def test_bad_options_are_clear_usage_errors(database, args, says):
 def test_a_bad_database_url_names_the_variable():
     result = CliRunner().invoke(cli, ["reports", "--database-url", "mysql://x/y"])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 78
     assert "DATABASE_URL" in result.stderr and "sqlite:///" in result.stderr
 
 
@@ -145,3 +145,19 @@ def test_prune_deletes_older_reports(database):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "deleted 2 reports older than 3h"
     assert event_ids(run(database, "--json")) == ["evt-e", "evt-d", "evt-c"]
+
+
+def test_prune_subcommand_keeps_reports_retention_days_by_default(database):
+    engine = make_engine(database)
+    ReportStore(engine).record(event_id="evt-old", entity="customer", key="7", action="save", status="dead",
+                               attempts=8, duration_ms=1, error="erp answered 422: ***",
+                               at=NOW - dt.timedelta(days=31))
+    engine.dispose()
+
+    kept = CliRunner().invoke(cli, ["reports", "--database-url", database, "prune"],
+                              env={"REPORTS_RETENTION_DAYS": "40"})
+    pruned = CliRunner().invoke(cli, ["reports", "prune", "--database-url", database])
+
+    assert kept.exit_code == 0 and kept.stdout.strip() == "deleted 0 reports older than 40d"
+    assert pruned.exit_code == 0 and pruned.stdout.strip() == "deleted 1 reports older than 30d"
+    assert "evt-old" not in event_ids(run(database, "--json"))

@@ -79,7 +79,8 @@ def test_an_unreachable_broker_leaves_its_fields_empty_and_says_so(engine):
     report(ReportStore(engine), "s", "order", "synced", 1)
     figures = collect(f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F", engine, ["order"], DELAYS, now=NOW)
     assert figures.entities["order"]["queued"] is None and figures.entities["order"]["synced_last_hour"] == 1
-    assert figures.problems and figures.problems[0].startswith("cannot connect to the broker")
+    assert figures.problems and figures.problems[0].startswith("cannot reach the broker at 127.0.0.1:")
+    assert "connection refused" in figures.problems[0]
 
 
 def test_a_missing_topology_is_named(broker_url, engine):

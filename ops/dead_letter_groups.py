@@ -1,0 +1,117 @@
+"""One dead letter per record: dead letters grouped by record, and which of them later events settled.
+
+Dead letters live in the broker's ``magento.<entity>.dead`` queues, where no message can be changed, so a
+dead letter's state is worked out when the operator looks (``bridgectl dlq list``), from two facts:
+- a newer dead letter of the same record **supersedes** it: only the newest one says what is wrong now
+  (a replay fetches the record's current state either way);
+- a later successful sync of the record (a replay, a reconcile, a newer notification: a ``synced`` or
+  ``skipped`` report in ``sync_reports``, newer than the dead letter) **resolves** it.
+``open`` is neither. ``bridgectl dlq purge --settled --yes`` removes the superseded and resolved ones.
+Reports are kept ``REPORTS_RETENTION_DAYS``: a dead letter older than that can no longer be found resolved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core import parsing
+from core.db import sync_reports
+from ops.dead_letters import DeadLetter
+
+OPEN, SUPERSEDED, RESOLVED = "open", "superseded", "resolved"
+SETTLED = (SUPERSEDED, RESOLVED)
+Record = tuple[str, str | None]  # (entity, key); key None for a malformed body
+KEYS_PER_QUERY = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Judged:
+    """A dead letter and its state; ``by`` is the newer dead letter's id or the resolving sync's time."""
+
+    letter: DeadLetter
+    state: str
+    by: str | None = None
+
+    def listed(self) -> dict[str, Any]:
+        return {**self.letter.listed(), "state": self.state, "settled_by": self.by}
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """Every dead letter of one record, oldest first; the newest says what is wrong now."""
+
+    record: Record
+    letters: tuple[Judged, ...]
+
+    @property
+    def newest(self) -> Judged:
+        return self.letters[-1]
+
+    @property
+    def settled(self) -> int:
+        return sum(judged.state in SETTLED for judged in self.letters)
+
+
+def died_at(letter: DeadLetter) -> dt.datetime | None:
+    """When the letter was dead-lettered (or last attempted), as an aware UTC time; None when unknown."""
+    for text in (letter.dead_at, letter.last_attempt_at, letter.first_attempt_at):
+        if text:
+            try:
+                return parsing.utc_datetime(text)
+            except ValueError:
+                continue
+    return None
+
+
+def group(letters: Iterable[DeadLetter], last_synced: Mapping[Record, dt.datetime]) -> list[Group]:
+    """The letters by record (records in order of their newest letter), each judged open, superseded or
+    resolved; ``last_synced`` maps a record to its latest successful sync."""
+    by_record: dict[Record, list[DeadLetter]] = {}
+    for letter in letters:
+        by_record.setdefault((letter.entity, letter.key), []).append(letter)
+    groups = []
+    for record, members in by_record.items():
+        members.sort(key=lambda letter: died_at(letter) or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+        synced = last_synced.get(record) if record[1] is not None else None
+        judged = [_judge(letter, members[index + 1:], synced) for index, letter in enumerate(members)]
+        groups.append(Group(record, tuple(judged)))
+    return sorted(groups, key=lambda found: died_at(found.newest.letter) or dt.datetime.min.replace(
+        tzinfo=dt.timezone.utc))
+
+
+def _judge(letter: DeadLetter, newer: Sequence[DeadLetter], synced: dt.datetime | None) -> Judged:
+    when = died_at(letter)
+    if synced is not None and when is not None and synced > when:
+        return Judged(letter, RESOLVED, f"synced {parsing.iso(synced)}")
+    if newer:
+        return Judged(letter, SUPERSEDED, newer[-1].id)
+    return Judged(letter, OPEN)
+
+
+def last_syncs(engine: Engine, records: Iterable[Record]) -> dict[Record, dt.datetime]:
+    """Each record's latest successful sync (``synced``, or ``skipped`` as unchanged, stale or deleted)."""
+    keys_by_entity: dict[str, set[str]] = {}
+    for entity, key in records:
+        if key is not None:
+            keys_by_entity.setdefault(entity, set()).add(key)
+    table = sync_reports.c
+    found: dict[Record, dt.datetime] = {}
+    with engine.connect() as connection:
+        for entity, keys in keys_by_entity.items():
+            ordered = sorted(keys)
+            for start in range(0, len(ordered), KEYS_PER_QUERY):
+                statement = (
+                    sa.select(table.key, sa.func.max(table.at))
+                    .where(table.entity == entity, table.key.in_(ordered[start:start + KEYS_PER_QUERY]),
+                           table.status.in_(("synced", "skipped")),
+                           sa.or_(table.detail.is_(None), ~table.detail.like("entity unavailable%")))
+                    .group_by(table.key))
+                for key, at in connection.execute(statement):
+                    found[(entity, key)] = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+    return found
