@@ -20,7 +20,6 @@ from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastP
 from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
 from core.db import make_engine
-from core.errors import ConfigError
 from core.logs import configure_from
 from core.notification import ENTITIES
 from core.settings import Settings
@@ -39,11 +38,8 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def check_configuration(env: Mapping[str, str] = os.environ) -> None:
-    """Validate the receiver's settings once, before gunicorn forks workers; RuntimeError says what is wrong."""
-    try:
-        Settings.from_env(env).validate_receiver()
-    except ConfigError as error:
-        raise RuntimeError(str(error)) from None
+    """Validate the receiver's settings once, before gunicorn forks workers; ``ConfigError`` says what is wrong."""
+    Settings.from_env(env).validate_receiver()
 
 
 def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Broker | None = None) -> Flask:

@@ -27,10 +27,18 @@ proc_name = "bridge-receiver"
 
 
 def on_starting(server):
-    """Check the configuration in the master: a missing or bad value stops gunicorn with one clear line."""
-    from bridge.app import check_configuration
+    """Check the configuration in the master: a missing or bad value stops gunicorn with one clear line and
+    exit code 78 (``EXIT_CONFIG``), as every other process of the bridge does."""
+    import sys
 
-    check_configuration()
+    from bridge.app import check_configuration
+    from core.errors import EXIT_CONFIG, ConfigError
+
+    try:
+        check_configuration()
+    except ConfigError as error:
+        print(f"receiver: cannot start: {error}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
 
 
 def post_worker_init(worker):
