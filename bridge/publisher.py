@@ -25,7 +25,7 @@ from pika.adapters.select_connection import SelectConnection
 
 from bridge.amqp import connection_parameters, declaration_steps
 from bridge.confirmations import Confirmation, FutureConfirmation, Ledger, Outgoing
-from core.errors import BrokerUnavailable
+from core.errors import BrokerUnavailable, network_cause
 from core.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ class Publisher:
     def __init__(self, url: str, *, name: str = "bridge-publisher", layout: Topology | None = None,
                  confirm_timeout: float = 5.0, max_reconnect_delay: float = 5.0) -> None:
         self._params = connection_parameters(url, name=name)
+        self._unreachable = False
+        self.connection_attempts = 0  # how many connections the I/O thread has tried to open (for health checks)
         self._layout = layout
         self._confirm_timeout = confirm_timeout
         self._max_reconnect_delay = max_reconnect_delay
@@ -146,6 +148,7 @@ class Publisher:
         delay = 0.2
         while not self._closing:
             started = time.monotonic()
+            self.connection_attempts += 1
             try:
                 self._connection = SelectConnection(self._params, on_open_callback=_guarded(self._on_open),
                                                     on_open_error_callback=_guarded(self._on_open_error),
@@ -166,7 +169,10 @@ class Publisher:
         connection.channel(on_open_callback=self._on_channel_open)
 
     def _on_open_error(self, connection: SelectConnection, error: BaseException) -> None:
-        log.warning("broker connection failed: %s", error)
+        if not self._unreachable:  # once per outage, not at every reconnect attempt
+            self._unreachable = True
+            log.warning("cannot reach the broker at %s:%s: %s; retrying", self._params.host, self._params.port,
+                        network_cause(error))
         connection.ioloop.stop()
 
     def _on_closed(self, connection: SelectConnection, reason: BaseException) -> None:
@@ -207,6 +213,7 @@ class Publisher:
             else:
                 self._ledger.new_channel()
                 self._ready.set()
+                self._unreachable = False
                 log.info("broker connection ready (%s)", self._params.host)
         next_step()
 

@@ -108,3 +108,16 @@ def test_health_names_a_stopped_io_thread(broker: str) -> None:
     assert publisher.start().wait_ready(10)
     publisher.close()
     assert publisher.health() == "the publisher's I/O thread is not running"
+
+
+def test_an_unreachable_broker_is_named_once_per_outage_not_at_every_attempt(caplog: pytest.LogCaptureFixture) -> None:
+    port = support.free_port()
+    publisher = Publisher(f"amqp://guest:guest@127.0.0.1:{port}/", name="test-publisher", max_reconnect_delay=0.05)
+    try:
+        with caplog.at_level("DEBUG", logger="bridge.publisher"):
+            publisher.start()
+            support.wait_for(lambda: publisher.connection_attempts >= 3, 10, message="three connection attempts")
+    finally:
+        publisher.close()
+    lines = [record.getMessage() for record in caplog.records if "broker" in record.getMessage()]
+    assert lines == [f"cannot reach the broker at 127.0.0.1:{port}: connection refused; retrying"]
