@@ -1,17 +1,37 @@
-"""Customer: a Magento customer (``GET /V1/customers/{id}``) as the ERP ``customer`` document."""
+"""Customer: a Magento customer (``GET /V1/customers/{id}``) as the ERP ``customer`` document.
+
+Every address of the customer is carried (not only the default two), each with its ``vat_id``; the
+customer's own ``taxvat``, ``dob``, ``gender`` and ``group_id`` are kept as Magento has them.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from marshmallow import fields, post_load
+from marshmallow import ValidationError, fields, post_load
 
-from schemas.common import AddressSchema, Int, MagentoSchema, Text, Timestamp, optional, required
+from schemas.common import AddressSchema, Int, MagentoSchema, Text, Timestamp, blank_is_none, optional, required
 
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "magento_id", "email", "firstname", "lastname", "group_id", "website_id", "store_id", "created_at",
-    "updated_at", "addresses",
+    "updated_at", "addresses", "taxvat", "dob", "gender",
 )
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$")
+
+
+class BirthDate(fields.Field):
+    """A date of birth as ``YYYY-MM-DD`` (Magento sends the date, some versions with `` 00:00:00``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        if not isinstance(value, str):
+            raise ValidationError(f"Not a date: {value!r}.")
+        if value.strip() in ("", "0000-00-00"):
+            return None
+        match = _DATE.match(value.strip())
+        if not match:
+            raise ValidationError(f"Not a date (YYYY-MM-DD): {value!r}.")
+        return match.group(1)
 
 
 class CustomerSchema(MagentoSchema):
@@ -26,6 +46,9 @@ class CustomerSchema(MagentoSchema):
     default_shipping = optional(Int)
     created_at = optional(Timestamp)
     updated_at = optional(Timestamp)
+    taxvat = optional(Text)
+    dob = optional(BirthDate)
+    gender = optional(Int)
     addresses = fields.List(fields.Nested(AddressSchema), load_default=list, allow_none=True)
 
     @post_load
@@ -36,7 +59,8 @@ class CustomerSchema(MagentoSchema):
             "magento_id": data["id"], "email": data["email"], "firstname": data["firstname"],
             "lastname": data["lastname"], "group_id": data["group_id"], "website_id": data["website_id"],
             "store_id": data["store_id"], "created_at": data["created_at"], "updated_at": data["updated_at"],
-            "addresses": addresses,
+            "addresses": addresses, "taxvat": blank_is_none(data["taxvat"]), "dob": data["dob"],
+            "gender": data["gender"],
         }
 
 
