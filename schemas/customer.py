@@ -6,32 +6,17 @@ customer's own ``taxvat``, ``dob``, ``gender`` and ``group_id`` are kept as Mage
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load
+from marshmallow import fields, post_load
 
 from schemas.common import AddressSchema, Int, MagentoSchema, Text, Timestamp, blank_is_none, optional, required
+from schemas.dates import Date
 
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "magento_id", "email", "firstname", "lastname", "group_id", "website_id", "store_id", "created_at",
     "updated_at", "addresses", "taxvat", "dob", "gender",
 )
-_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$")
-
-
-class BirthDate(fields.Field):
-    """A date of birth as ``YYYY-MM-DD`` (Magento sends the date, some versions with `` 00:00:00``)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
-        if not isinstance(value, str):
-            raise ValidationError(f"Not a date: {value!r}.")
-        if value.strip() in ("", "0000-00-00"):
-            return None
-        match = _DATE.match(value.strip())
-        if not match:
-            raise ValidationError(f"Not a date (YYYY-MM-DD): {value!r}.")
-        return match.group(1)
 
 
 class CustomerSchema(MagentoSchema):
@@ -47,7 +32,7 @@ class CustomerSchema(MagentoSchema):
     created_at = optional(Timestamp)
     updated_at = optional(Timestamp)
     taxvat = optional(Text)
-    dob = optional(BirthDate)
+    dob = optional(Date)
     gender = optional(Int)
     addresses = fields.List(fields.Nested(AddressSchema), load_default=list, allow_none=True)
 
