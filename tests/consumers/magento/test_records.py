@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consumers.magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint
-from core.errors import MagentoNotFound, MalformedMessage
+from core.errors import MagentoNotFound, MagentoUnavailable, MalformedMessage
 from core.notification import ENTITIES
 from tests.consumers.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
 
@@ -21,26 +21,77 @@ def test_records_keyed_by_id_are_fetched_from_their_get_route(client, mocked, re
     assert len(mocked.calls) == 1
 
 
-def test_a_simple_product_is_one_call_without_extras(client, mocked, rest, payload) -> None:
+NO_UNIT = {"weight_unit": None, "weight_unit_source": None}
+STORE_CONFIGS = [{"id": 1, "code": "default", "weight_unit": "lbs", "timezone": "America/Chicago"},
+                 {"id": 2, "code": "nb_no", "weight_unit": "kgs", "timezone": "Europe/Oslo"}]
+
+
+def test_a_simple_product_is_one_call_plus_the_weight_unit_setting(make_client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
-    record = fetch_record(client, "product", "TSHIRT-RED-M")
-    assert record == SIMPLE_PRODUCT and "_bridge" not in record
+    record = fetch_record(make_client(magento_weight_unit="kgs"), "product", "TSHIRT-RED-M")
+    assert record == {**SIMPLE_PRODUCT, "_bridge": {"weight_unit": "kgs", "weight_unit_source": "setting"}}
     assert record["extension_attributes"]["stock_item"]["qty"] == 14
+    assert len(mocked.calls) == 1
+
+
+def test_without_the_setting_the_weight_unit_comes_from_the_store_config_once(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), json=STORE_CONFIGS)
+    for _ in range(2):
+        record = fetch_record(client, "product", "TSHIRT-RED-M")
+        assert record["_bridge"] == {"weight_unit": "lbs", "weight_unit_source": "store_config"}
+    assert [call.request.url.count("storeConfigs") for call in mocked.calls] == [0, 1, 0]
+
+
+@pytest.mark.parametrize("status", [404, 403])
+def test_a_store_config_magento_does_not_serve_leaves_the_unit_unknown(client, mocked, rest, payload,
+                                                                       status) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=status, json={"message": "Request does not match any route."})
+    assert fetch_record(client, "product", "TSHIRT-RED-M")["_bridge"] == NO_UNIT
+    fetch_record(client, "product", "TSHIRT-RED-M")
+    assert sum("storeConfigs" in call.request.url for call in mocked.calls) == 1  # the miss is remembered
+
+
+def test_a_store_config_magento_cannot_serve_now_is_retried_later(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=503)
+    with pytest.raises(MagentoUnavailable):
+        fetch_record(client, "product", "TSHIRT-RED-M")
+
+
+def test_a_notification_naming_a_store_view_brings_that_views_name(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("products/TSHIRT-RED-M", store="nb_no"), json={**SIMPLE_PRODUCT, "name": "T-skjorte rød M"})
+    record = fetch_record(make_client(magento_weight_unit="kgs"), "product", "TSHIRT-RED-M", store_code="nb_no")
+    assert (record["_bridge"]["store_code"], record["_bridge"]["store_name"]) == ("nb_no", "T-skjorte rød M")
+    assert record["name"] == SIMPLE_PRODUCT["name"]
+
+
+def test_the_read_store_view_or_all_needs_no_second_call(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    client = make_client(magento_weight_unit="kgs")
+    record = fetch_record(client, "product", "TSHIRT-RED-M", store_code="default")
+    assert (record["_bridge"]["store_code"], record["_bridge"]["store_name"]) == ("default", SIMPLE_PRODUCT["name"])
+    assert "store_code" not in fetch_record(client, "product", "TSHIRT-RED-M", store_code="all")["_bridge"]
+    assert len(mocked.calls) == 2
 
 
 def test_a_configurable_product_carries_its_children_skus(client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT"), json=payload(CONFIGURABLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=404, json={"message": "Request does not match any route."})
     mocked.add("GET", rest("configurable-products/TSHIRT/children"),
                json=[{"id": 301, "sku": "TSHIRT-RED-M"}, {"id": 302, "sku": "TSHIRT-RED-L"}])
     record = fetch_record(client, "product", "TSHIRT")
-    assert record["_bridge"] == {"children_skus": ["TSHIRT-RED-M", "TSHIRT-RED-L"]}
+    assert record["_bridge"] == {"children_skus": ["TSHIRT-RED-M", "TSHIRT-RED-L"], **NO_UNIT}
     assert record["sku"] == "TSHIRT"
 
 
 def test_a_configurable_without_children_has_an_empty_list(client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT"), json=payload(CONFIGURABLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=404, json={"message": "Request does not match any route."})
     mocked.add("GET", rest("configurable-products/TSHIRT/children"), json=[])
-    assert fetch_record(client, "product", "TSHIRT")["_bridge"] == {"children_skus": []}
+    assert fetch_record(client, "product", "TSHIRT")["_bridge"] == {"children_skus": [], **NO_UNIT}
 
 
 def test_a_stock_item_carries_the_sku_it_was_fetched_by(client, mocked, rest, payload) -> None:
