@@ -51,7 +51,7 @@ class OdooBackend(ErpBackend):
                 "shipment": self.sales.upsert_shipment,
                 "invoice": lambda k, d: self.moves.upsert("invoice", k, d),
                 "creditmemo": lambda k, d: self.moves.upsert("creditmemo", k, d),
-                "stock": lambda k, d: self.catalog.set_stock(k, values.money(d.get("qty"))),
+                "stock": self.catalog.upsert_stock,
             }
             odoo_id = writers[entity](key, document)
         return str(odoo_id) if odoo_id is not None else None
