@@ -91,7 +91,7 @@ class Pipeline:
         erp_id = self.backend.upsert(entity, key, document)
         lease.remember_and_release(version=version, doc_hash=digest, erp_id=erp_id)
         log.debug("synced %s %r (ERP id %s)", entity, key, erp_id)
-        return Outcome(SYNCED)
+        return Outcome(SYNCED, _note(entity, document))
 
     def _delete(self, entity: str, key: str, lease: Lease) -> Outcome:
         self.backend.delete(entity, key)
@@ -141,6 +141,13 @@ class Pipeline:
             log.warning("took over the lease of %s %r from %s, a process on this host that is gone",
                         entity, key, holder)
         return taken
+
+
+def _note(entity: str, document: dict[str, Any]) -> str | None:
+    """What the sync report says beside "synced": an unmanaged stock item sets no ERP quantity."""
+    if entity == "stock" and document.get("manage_stock") is False:
+        return "unmanaged stock: Magento does not count this item (manage_stock false), no ERP quantity set"
+    return None
 
 
 def _store_code(notifications: list[Notification]) -> str | None:

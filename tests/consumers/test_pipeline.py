@@ -152,6 +152,16 @@ def test_a_product_notification_naming_a_store_view_carries_that_views_name(pipe
     assert (document["name"], document["store_code"], document["store_name"]) == ("Parka", "nb_no", "Parka (nb_no)")
 
 
+def test_an_unmanaged_stock_item_is_reported_as_such(pipeline, magento, erp):
+    magento.records[("product", "MH-TEST")] = product()
+    stock = read_fixture("stock_item.json")
+    stock.update(manage_stock=False, _bridge={"sku": "MH-TEST"})
+    magento.records[("stock", "MH-TEST")] = stock
+    outcome = pipeline.handle(note("stock", "MH-TEST"))
+    assert outcome.status == SYNCED and "manage_stock false" in outcome.detail
+    assert erp.held[("stock", "MH-TEST")]["manage_stock"] is False
+
+
 def test_a_newer_version_is_written_and_an_older_one_is_skipped(pipeline, magento, erp):
     magento.records[("product", "MH-TEST")] = product(updated_at="2026-01-01 10:00:00", name="v1")
     pipeline.handle(note("product", "MH-TEST"))
