@@ -70,13 +70,14 @@ def _product(client: Any, sku: str, store_code: str | None = None) -> dict[str, 
         bridge["children_skus"] = [child["sku"] for child in children if child.get("sku")]
     bridge.update(weight_unit(client))
     bridge.update(_store_view_name(client, sku, store_code, record))
-    record["_bridge"] = bridge
+    if bridge:
+        record["_bridge"] = bridge
     return record
 
 
 def weight_unit(client: Any) -> dict[str, str | None]:
     """``{weight_unit, weight_unit_source}``: MAGENTO_WEIGHT_UNIT when set, else the read store view's config
-    (``lbs``/``kgs``); both None when neither says (the weight is then passed on as Magento has it)."""
+    (``lbs``/``kgs``); ``{}`` when neither says (the weight is then passed on as Magento has it)."""
     configured = client.settings.magento_weight_unit
     if configured:
         return {"weight_unit": configured, "weight_unit_source": "setting"}
@@ -86,7 +87,7 @@ def weight_unit(client: Any) -> dict[str, str | None]:
         return {"weight_unit": unit, "weight_unit_source": "store_config"}
     if unit is not None:
         log.warning("Magento's store config has weight unit %r (expected lbs or kgs); weights passed on as is", unit)
-    return {"weight_unit": None, "weight_unit_source": None}
+    return {}
 
 
 def _store_view_name(client: Any, sku: str, store_code: str | None, record: dict[str, Any]) -> dict[str, Any]:
