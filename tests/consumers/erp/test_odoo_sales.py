@@ -69,7 +69,8 @@ def test_a_processing_order_is_confirmed_keeping_magentos_date(odoo_sandbox, cat
 
 def test_lines_gone_from_magento_are_removed_from_a_quotation(odoo_sandbox, catalog_ready, documents):
     catalog_ready.upsert("order", "9001", documents.order())
-    catalog_ready.upsert("order", "9001", documents.order(lines=[documents.line(1, "TR-1", 2)], shipping_amount=0))
+    catalog_ready.upsert("order", "9001", documents.order(lines=[documents.line(1, "TR-1", 2)], shipping_amount=0,
+                                                          grand_total=68.0))
 
     assert [line["name"] for line in _lines(odoo_sandbox)] == ["[TR-1] Trail TR-1"]
 
@@ -109,7 +110,7 @@ def test_an_order_cancelled_in_odoo_is_confirmed_again_when_magento_processes_it
 
 def test_discounts_are_percentages(odoo_sandbox, catalog_ready, documents):
     lines = [documents.line(1, "TR-1", 2, 50.0, discount_amount=10.0)]
-    catalog_ready.upsert("order", "9001", documents.order(lines=lines, shipping_amount=0))
+    catalog_ready.upsert("order", "9001", documents.order(lines=lines, shipping_amount=0, grand_total=90.0))
 
     assert _lines(odoo_sandbox)[0]["discount"] == 10.0
     assert _order(odoo_sandbox)["amount_untaxed"] == 90.0
