@@ -45,7 +45,7 @@ class OdooBackend(ErpBackend):
         self.catalog = Catalog(rpc, self.bindings, self.writer, self.reference)
         self.partners = Partners(self.bindings, self.writer, self.reference, self.locks)
         money = (Taxes(rpc, self.server, tax_map), Currencies(rpc, self.writer, create_pricelists),
-                 Services(rpc, self.writer, self.server, self.catalog, service_names))
+                 Services(rpc, self.writer, self.server, service_names))
         self.sales = Sales(rpc, self.bindings, self.writer, self.server, self.catalog, self.partners, money)
         self.moves = Moves(rpc, self.bindings, self.writer, self.server, self.sales)
         self.shipments = Shipments(rpc, self.bindings, self.writer, self.server, self.catalog, self.sales)

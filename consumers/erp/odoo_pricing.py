@@ -55,7 +55,7 @@ def price_order(doc: dict, taxes: TaxLookup) -> Priced:
         quantity = ordered - dec(line.get("qty_canceled"))
         if ordered > 0:
             canceled += contribution(line) * (ordered - quantity) / ordered
-        rows += _item_rows(line, ordered, quantity, taxes, key_of=lambda item: line_name(item))
+        rows += _item_rows(line, line.get("magento_item_id"), ordered, quantity, taxes, key_of=line_name)
     expected = dec(required(doc, "grand_total")) - round2(canceled)
     return _finish(doc, rows, expected, taxes, "order", doc.get("lines") or [])
 
@@ -69,7 +69,7 @@ def price_move(doc: dict, taxes: TaxLookup, entity: str) -> Priced:
         quantity = dec(line.get("qty"))
         if quantity <= 0 and not dec(line.get("row_total")):
             continue  # a row without money (Magento lists every order row in an invoice, some with qty 0)
-        rows += _item_rows(line, quantity, quantity, taxes, key_of=lambda item: None)
+        rows += _item_rows(line, line.get("order_item_id"), quantity, quantity, taxes, key_of=lambda item: None)
     return _finish(doc, rows, dec(required(doc, "grand_total")), taxes, entity, source)
 
 
@@ -85,8 +85,7 @@ def uses_components(line: dict) -> bool:
         line.get("tax_percent") is None)
 
 
-def _item_rows(line: dict, ordered: Decimal, quantity: Decimal, taxes: TaxLookup, key_of) -> list[Row]:
-    item = line.get("magento_item_id", line.get("order_item_id"))
+def _item_rows(line: dict, item: Any, ordered: Decimal, quantity: Decimal, taxes: TaxLookup, key_of) -> list[Row]:
     if not uses_components(line):
         return [Row(_label(line), priced_line(line, ordered, quantity, taxes), key_of(required_id(item)),
                     catalogue_sku(line) or required(line, "sku"), None, item)]

@@ -1,6 +1,6 @@
 """The service products of the lines that are not catalogue products: gift cards, store credit, reward
-points, credit memo adjustments, rounding (names from settings), and shipping (the catalogue's). Created on
-first use, untaxed, bound as ``service_<kind>``."""
+points, credit memo adjustments, rounding (names from settings), and shipping. Created on first use, untaxed,
+bound as ``service_<kind>``, with the type fields of the server's version."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import threading
 from typing import Any
 
 from consumers.erp.odoo_bindings import ALL_RECORDS, Writer
-from consumers.erp.odoo_catalog import Catalog
 from consumers.erp.odoo_rpc import OdooRpc
 from consumers.erp.odoo_version import Server
 from core.errors import ErpRejected
 
 TEMPLATE = "product.template"
-DEFAULT_NAMES = {"gift_card": "Gift card (Magento)", "store_credit": "Store credit (Magento)",
+DEFAULT_NAMES = {"shipping": "Shipping (Magento)", "gift_card": "Gift card (Magento)", "store_credit": "Store credit (Magento)",
                  "reward": "Reward points (Magento)", "adjustment": "Refund adjustment (Magento)",
                  "rounding": "Rounding (Magento)", "discount": "Discount (Magento)"}
 SETTINGS = {"gift_card": "odoo_gift_card_product", "store_credit": "odoo_store_credit_product",
@@ -30,20 +29,18 @@ def names_from_settings(settings: Any) -> dict[str, str]:
 class Services:
     """product.product ids of the service products, created once per process when missing."""
 
-    def __init__(self, rpc: OdooRpc, writer: Writer, server: Server, catalog: Catalog,
-                 names: dict[str, str] | None = None) -> None:
-        self.rpc, self.writer, self.server, self.catalog = rpc, writer, server, catalog
+    def __init__(self, rpc: OdooRpc, writer: Writer, server: Server, names: dict[str, str] | None = None) -> None:
+        self.rpc, self.writer, self.server = rpc, writer, server
         self.names = {**DEFAULT_NAMES, **(names or {})}
         self._ids: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def product(self, kind: str) -> int:
-        if kind == "shipping":
-            return self.catalog.shipping_product()
         if kind not in self._ids:
             vals = {"name": self.names[kind], "default_code": f"MAGENTO-{kind.upper().replace('_', '-')}",
                     "sale_ok": True, "list_price": 0.0, "taxes_id": [(6, 0, [])],
                     **self.server.dialect.product_type_vals("service")}
+            # shipping keeps the catalogue's binding (values.SHIPPING_PRODUCT = service_shipping)
             template, _ = self.writer.upsert(TEMPLATE, f"service_{kind}", {"active": True}, create_vals=vals)
             rows = self.rpc.execute_kw(TEMPLATE, "read", [[template]], {"fields": ["product_variant_id"],
                                                                        **ALL_RECORDS})
