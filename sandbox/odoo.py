@@ -19,6 +19,7 @@ from werkzeug.serving import BaseWSGIServer
 
 from sandbox import (  # noqa: F401  (register the models)
     odoo_account,
+    odoo_backorder,
     odoo_base,
     odoo_currency,
     odoo_modules,
