@@ -28,11 +28,18 @@ def magento(host: str, port: int, token: str, seed: str) -> None:
 @click.option("--db", default="bridge", show_default=True, help="Database name the sandbox accepts.")
 @click.option("--login", default="admin", show_default=True)
 @click.option("--password", default="admin", show_default=True, help="Password or API key.")
-def odoo(host: str, port: int, db: str, login: str, password: str) -> None:
+@click.option("--version", "version", type=click.Choice(["17", "18"]), default="17", show_default=True,
+              help="Odoo version served (field names, server_version_info).")
+@click.option("--install", "modules", multiple=True, type=click.Choice(["delivery", "stock_delivery"]),
+              help="Install an optional module (stock_delivery: carrier_tracking_ref). Repeatable.")
+@click.option("--currency", "currencies", multiple=True, help="Activate a currency (e.g. EUR). Repeatable.")
+def odoo(host: str, port: int, db: str, login: str, password: str, version: str, modules: tuple[str, ...],
+         currencies: tuple[str, ...]) -> None:
     """Odoo external API (JSON-RPC at /jsonrpc) stand-in with an in-memory ORM."""
     from sandbox.odoo import serve
 
-    serve(host=host, port=port, db=db, login=login, password=password)
+    serve(host=host, port=port, db=db, login=login, password=password, version=int(version), modules=modules,
+          currencies=currencies)
 
 
 @sandbox.command()

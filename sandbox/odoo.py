@@ -17,10 +17,20 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.serving import BaseWSGIServer
 
-from sandbox import odoo_account, odoo_base, odoo_sale, odoo_stock  # noqa: F401  (register the models)
+from sandbox import (  # noqa: F401  (register the models)
+    odoo_account,
+    odoo_backorder,
+    odoo_base,
+    odoo_currency,
+    odoo_modules,
+    odoo_picking,
+    odoo_sale,
+    odoo_stock,
+    odoo_tax,
+)
 from sandbox.odoo_errors import InjectedError, server_error
 from sandbox.odoo_faults import Fault, Faults
-from sandbox.odoo_orm import Database, Env
+from sandbox.odoo_orm import DEFAULT_MODULES, Database, Env
 from sandbox.odoo_seed import seed
 from sandbox.odoo_service import OdooService
 from sandbox.serving import serve_until_interrupted, threaded_server
@@ -32,17 +42,21 @@ UNAVAILABLE_PAGE = "<html><body><h1>503 Service Unavailable</h1>No server is ava
 class Sandbox:
     """Everything one sandbox holds: the database, the services answering RPC, and the fault plan."""
 
-    def __init__(self, db: str, login: str, password: str) -> None:
-        self.database = Database()
+    def __init__(self, db: str, login: str, password: str, version: int = 17, modules: tuple[str, ...] = (),
+                 currencies: tuple[str, ...] = ()) -> None:
+        self.modules = DEFAULT_MODULES | set(modules)
+        self.database = Database(version=version, modules=self.modules)
         self.faults = Faults()
         self.service = OdooService(self.database, db, login, password, self.faults)
         self.login = login
+        self.currencies = tuple(currencies)
         self.reset()
 
     def reset(self) -> None:
         with self.database.lock:
             self.database.clear()
-            seed(self.database, self.login)
+            self.database.modules = frozenset(self.modules)
+            seed(self.database, self.login, self.currencies)
         self.faults.clear()
         self.service.reset_calls()
 
@@ -53,9 +67,15 @@ class Sandbox:
             return records.read(records.search([], order="id"), fields)
 
 
-def create_app(db: str = "bridge", login: str = "admin", password: str = "admin") -> Flask:
-    """The sandbox as a Flask app accepting database ``db``, user ``login`` and ``password`` (or API key)."""
-    sandbox = Sandbox(db, login, password)
+def create_app(db: str = "bridge", login: str = "admin", password: str = "admin", version: int = 17,
+               modules: tuple[str, ...] = (), currencies: tuple[str, ...] = ()) -> Flask:
+    """The sandbox as a Flask app accepting database ``db``, user ``login`` and ``password`` (or API key).
+
+    ``version`` is the Odoo version served (17 or 18: field names and ``server_version_info``); ``modules``
+    are installed on top of the default ones (e.g. ``stock_delivery``); ``currencies`` are activated in the
+    seed as a user would (e.g. ``EUR``, which also creates the "Default USD pricelist").
+    """
+    sandbox = Sandbox(db, login, password, version, modules, currencies)
     app = Flask(__name__)
     app.extensions["odoo_sandbox"] = sandbox
 
@@ -109,6 +129,8 @@ def _answer_rpc(sandbox: Sandbox, fault: Fault) -> Response:
     except Exception as exc:
         log.debug("odoo sandbox call failed: %s", exc)
         return _json({"jsonrpc": "2.0", "id": request_id, "error": server_error(exc)})
+    if result is None:  # Odoo's JsonRPCDispatcher leaves "result" out when a method returns None
+        return _json({"jsonrpc": "2.0", "id": request_id})
     return _json({"jsonrpc": "2.0", "id": request_id, "result": result})
 
 
@@ -129,7 +151,8 @@ def _json(body: Any, status: int = 200) -> Response:
 def _admin_routes(app: Flask, sandbox: Sandbox) -> None:
     @app.get("/__sandbox/health")
     def health() -> Response:
-        return _json({"ok": True, "server_version": "17.0"})
+        return _json({"ok": True, "server_version": f"{sandbox.database.version}.0",
+                      "modules": sorted(sandbox.database.modules)})
 
     @app.route("/__sandbox/faults", methods=["GET", "POST", "DELETE"])
     def faults() -> Response:
@@ -186,10 +209,12 @@ class ServerThread:
         self.thread.join(5)
 
 
-def serve(host: str, port: int, db: str, login: str, password: str) -> None:
+def serve(host: str, port: int, db: str, login: str, password: str, version: int = 17,
+          modules: tuple[str, ...] = (), currencies: tuple[str, ...] = ()) -> None:
     """Run the sandbox until interrupted (``bridgectl sandbox odoo``)."""
-    app = create_app(db=db, login=login, password=password)
+    app = create_app(db=db, login=login, password=password, version=version, modules=modules,
+                     currencies=currencies)
     server = threaded_server(app, host, port)
-    print(f"odoo sandbox: JSON-RPC on http://{host}:{port}/jsonrpc (database {db!r}, login {login!r})",
-          flush=True)
+    print(f"odoo sandbox: Odoo {version} JSON-RPC on http://{host}:{port}/jsonrpc (database {db!r}, "
+          f"login {login!r})", flush=True)
     serve_until_interrupted(server)

@@ -9,6 +9,7 @@ from sandbox.odoo_fields import (
     Boolean,
     Char,
     Date,
+    Field,
     Float,
     Many2many,
     Many2one,
@@ -18,6 +19,8 @@ from sandbox.odoo_fields import (
 )
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
+from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS
+from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
 
 MOVE_TYPES = ("entry", "out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt")
 SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
@@ -25,14 +28,6 @@ SEQUENCE_PREFIX = {"out_invoice": "INV", "out_refund": "RINV", "in_invoice": "BI
                    "entry": "MISC", "out_receipt": "RCPT", "in_receipt": "RCPT"}
 LINE_TYPES = ("product", "cogs", "tax", "discount", "rounding", "payment_term", "line_section", "line_note",
               "epd")
-
-
-@register
-class Tax(Model):
-    _name, _description = "account.tax", "Tax"
-    _declared = {"name": Char("Tax Name", required=True), "amount": Float("Amount"),
-                 "type_tax_use": Selection(("sale", "purchase", "none"), "Tax Type", default="sale"),
-                 "active": Boolean("Active", default=True)}
 
 
 @register
@@ -92,15 +87,19 @@ class Move(Model):
     def _lines(self, record: dict) -> list[dict]:
         return [self.db.get("account.move.line", lid) for lid in self._value(record, "invoice_line_ids")]
 
+    def _totals(self, record: dict) -> tuple[float, float, float]:
+        lines = self.env["account.move.line"]
+        amounts = [lines._amounts(line) for line in self._lines(record) if line["display_type"] == "product"]
+        return document_totals(amounts, currency_rounding(self, record["currency_id"]))
+
     def _compute_amount_untaxed(self, record: dict) -> float:
-        return sum(self.env["account.move.line"]._compute_price_subtotal(line) for line in self._lines(record))
+        return self._totals(record)[0]
 
     def _compute_amount_tax(self, record: dict) -> float:
-        lines = self.env["account.move.line"]
-        return sum(lines._compute_price_subtotal(line) * lines._rate(line) / 100 for line in self._lines(record))
+        return self._totals(record)[1]
 
     def _compute_amount_total(self, record: dict) -> float:
-        return self._compute_amount_untaxed(record) + self._compute_amount_tax(record)
+        return self._totals(record)[2]
 
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:
@@ -121,12 +120,19 @@ class Move(Model):
         return False
 
     def _check_postable(self, record: dict) -> None:
-        if record["state"] == "posted":
-            raise UserError(f"The entry {record['name']} (id {record['id']}) is already posted.")
+        """Odoo 17's ``_post`` checks, in its order and with its texts."""
+        if record["move_type"] != "entry" and self._compute_amount_total(record) < 0:
+            raise UserError("You cannot validate an invoice with a negative total amount. You should create a "
+                            "credit note instead. Use the action menu to transform it into a credit note or refund.")
         if record["move_type"] in SALE_TYPES and not record.get("partner_id"):
             raise UserError("The field 'Customer' is required, please complete it to validate the Customer Invoice.")
-        if record["move_type"] != "entry" and not self._lines(record):
+        if record["state"] in ("posted", "cancel"):
+            raise UserError(f"The entry {record['name']} (id {record['id']}) must be in draft.")
+        if not [line for line in self._lines(record) if line["display_type"] not in ("line_section", "line_note")]:
             raise UserError("You need to add a line before posting.")
+        currency = self.db.get("res.currency", record["currency_id"])
+        if currency is not None and not currency["active"]:
+            raise UserError(f"You cannot validate a document with an inactive currency: {currency['name']}")
 
     @rpc("records")
     def button_draft(self, ids: Any) -> None:
@@ -153,12 +159,15 @@ class MoveLine(Model):
         "move_id": Many2one("account.move", "Journal Entry", required=True, ondelete="cascade"),
         "sequence": Float("Sequence", default=10), "name": Char("Label"),
         "product_id": Many2one("product.product", "Product", ondelete="restrict"),
-        "quantity": Float("Quantity", default=1.0), "price_unit": Float("Unit Price"),
-        "discount": Float("Discount (%)"), "tax_ids": Many2many("account.tax", "Taxes"),
+        "quantity": Float("Quantity", default=1.0, digits=UOM_DIGITS),
+        "price_unit": Float("Unit Price", digits=PRICE_DIGITS),
+        "discount": Float("Discount (%)", digits=DISCOUNT_DIGITS), "tax_ids": Many2many("account.tax", "Taxes"),
+        "currency_id": Many2one("res.currency", "Currency", related="move_id.currency_id"),
         "sale_line_ids": Many2many("sale.order.line", "Sales Order Lines"),
         "display_type": Selection(LINE_TYPES, "Display Type", default="product"),
         "parent_state": Selection(("draft", "posted", "cancel"), related="move_id.state"),
-        "price_subtotal": Float("Subtotal", compute="_compute_price_subtotal"),
+        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
+        "price_total": Field("monetary", "Total", compute="_compute_price_total"),
     }
 
     def _prepare_create(self, vals: dict) -> dict:
@@ -170,8 +179,14 @@ class MoveLine(Model):
             if self._value(self.db.get(self._name, rid), "parent_state") == "posted":
                 raise UserError("You cannot delete an item linked to a posted entry.")
 
-    def _compute_price_subtotal(self, record: dict) -> float:
-        return record["quantity"] * record["price_unit"] * (1 - (record["discount"] or 0.0) / 100)
+    def _amounts(self, record: dict) -> TaxLine:
+        """``_compute_totals``: the line's amounts in its entry's currency."""
+        move = self.db.get("account.move", record["move_id"])
+        return compute_line(self, record.get("tax_ids"), record["price_unit"], record["quantity"],
+                            record["discount"], move["currency_id"] if move else False)
 
-    def _rate(self, record: dict) -> float:
-        return sum(self.db.get("account.tax", tid)["amount"] for tid in record.get("tax_ids") or [])
+    def _compute_price_subtotal(self, record: dict) -> Any:
+        return self._amounts(record).total_excluded if record["display_type"] == "product" else False
+
+    def _compute_price_total(self, record: dict) -> Any:
+        return self._amounts(record).total_included if record["display_type"] == "product" else False

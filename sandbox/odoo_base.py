@@ -22,22 +22,9 @@ from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register
 
 PRODUCT_TYPES = ("consu", "service", "product")
+PRODUCT_TYPES_V18 = ("consu", "service", "combo")
 PARTNER_TYPES = ("contact", "invoice", "delivery", "other")
 ADDRESS_LABELS = {"invoice": "Invoice Address", "delivery": "Delivery Address", "other": "Other Address"}
-
-
-@register
-class Company(Model):
-    _name, _description = "res.company", "Companies"
-    _declared = {"name": Char("Company Name", required=True), "currency_id": Many2one("res.currency", "Currency")}
-
-
-@register
-class Currency(Model):
-    _name, _description = "res.currency", "Currency"
-    _declared = {"name": Char("Currency", required=True, index=True), "symbol": Char("Symbol"),
-                 "active": Boolean("Active", default=True), "rounding": Float("Rounding Factor", default=0.01)}
-    _unique = ((("name",), "The operation cannot be completed: The currency code must be unique!"),)
 
 
 @register
@@ -175,7 +162,9 @@ def _default_category(model: Model) -> int:
 
 
 def _default_sale_taxes(model: Model) -> list[int]:
-    return model.env["account.tax"].search([("type_tax_use", "=", "sale")], limit=1)
+    """The company's default sale tax (``account_sale_tax_id``), as Odoo defaults ``taxes_id``."""
+    company = model.db.get("res.company", model.env.ref("base.main_company"))
+    return [company["account_sale_tax_id"]] if company and company.get("account_sale_tax_id") else []
 
 
 @register
@@ -184,7 +173,7 @@ class ProductTemplate(Model):
     _order = "name"
     _declared = {
         "name": Char("Name", required=True, index=True), "default_code": Char("Internal Reference", index=True),
-        "detailed_type": Selection(PRODUCT_TYPES, "Product Type", default="consu", required=True),
+        "detailed_type": Selection(PRODUCT_TYPES, "Product Type", default="consu", required=True, versions=(17,)),
         "type": Selection(PRODUCT_TYPES, "Type", compute="_compute_type"),
         "list_price": Float("Sales Price", default=1.0), "standard_price": Float("Cost"),
         "weight": Float("Weight"), "barcode": Char("Barcode"), "description_sale": Text("Sales Description"),
@@ -196,6 +185,10 @@ class ProductTemplate(Model):
         "product_variant_id": Many2one("product.product", "Product", compute="_compute_product_variant_id"),
         "product_variant_count": Integer("# Product Variants", compute="_compute_product_variant_count"),
         "qty_available": Float("Quantity On Hand", compute="_compute_qty_available"),
+    }
+    _declared_v18 = {  # Odoo 18: detailed_type is gone; type is stored and "storable" is a flag of the stock module
+        "type": Selection(PRODUCT_TYPES_V18, "Product Type", default="consu", required=True),
+        "is_storable": Boolean("Track Inventory"),
     }
 
     def _compute_type(self, record: dict) -> str:
@@ -244,12 +237,24 @@ class ProductProduct(Model):
         **{name: Field(kind, label, related=f"product_tmpl_id.{name}", comodel=comodel)
            for name, kind, label, comodel in (
                ("name", "char", "Name", None), ("list_price", "float", "Sales Price", None),
-               ("detailed_type", "selection", "Product Type", None), ("type", "selection", "Type", None),
+               ("type", "selection", "Type", None),
                ("weight", "float", "Weight", None), ("sale_ok", "boolean", "Can be Sold", None),
                ("categ_id", "many2one", "Product Category", "product.category"),
                ("taxes_id", "many2many", "Customer Taxes", "account.tax"))},
         "lst_price": Field("float", "Sales Price", related="product_tmpl_id.list_price"),
+        "detailed_type": Field("selection", "Product Type", related="product_tmpl_id.detailed_type", versions=(17,)),
     }
+    _declared_v18 = {"is_storable": Field("boolean", "Track Inventory", related="product_tmpl_id.is_storable")}
+
+    def _is_storable(self, record: dict) -> bool:
+        """Whether stock is tracked: Odoo 17 ``detailed_type == "product"``, Odoo 18 ``is_storable``."""
+        if self.db.version >= 18:
+            return bool(self._value(record, "is_storable"))
+        return self._value(record, "detailed_type") == "product"
+
+    def _is_goods(self, record: dict) -> bool:
+        """Whether the product is delivered (storable or consumable): it gets a stock move."""
+        return self._is_storable(record) or self._value(record, "type") == "consu"
 
     def _compute_display_name(self, record: dict) -> str:
         name = self._value(record, "name") or ""
@@ -290,11 +295,3 @@ class ProductProduct(Model):
     def _write_plain(self, ids: list[int], vals: dict) -> None:
         for rid in ids:
             self._write_one(rid, vals)
-
-
-@register
-class Pricelist(Model):
-    _name, _description = "product.pricelist", "Pricelist"
-    _declared = {"name": Char("Pricelist Name", required=True),
-                 "currency_id": Many2one("res.currency", "Currency", required=True),
-                 "active": Boolean("Active", default=True)}

@@ -49,6 +49,15 @@ class OperationalError(OdooError):
     odoo_name = "psycopg2.OperationalError"
 
 
+class SerializationFailure(OdooError):
+    """PostgreSQL's serialization failure once Odoo's own retries (5 tries) gave up; psycopg2's text."""
+
+    odoo_name = "psycopg2.errors.SerializationFailure"
+
+    def __init__(self, message: str = "could not serialize access due to concurrent update\n") -> None:
+        super().__init__(message)
+
+
 class InjectedError(OdooError):
     """An error the fault injection asked for, carrying any Odoo exception name."""
 

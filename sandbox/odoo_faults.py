@@ -9,6 +9,8 @@ from typing import Any
 
 DEFAULT_ERROR_NAME = "psycopg2.errors.SerializationFailure"
 DEFAULT_ERROR_MESSAGE = "could not serialize access due to concurrent update"
+READ_METHODS = frozenset({"read", "search", "search_read", "search_count", "fields_get", "name_search",
+                          "read_group", "default_get", "check_access_rights"})
 
 
 @dataclasses.dataclass
@@ -25,6 +27,7 @@ class FaultPlan:
     error_name: str = DEFAULT_ERROR_NAME
     error_message: str = DEFAULT_ERROR_MESSAGE
     revoked: bool = False
+    serialization_failures: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +45,14 @@ class Fault:
 _TYPES: dict[str, tuple[type, ...]] = {
     "latency_ms": (int, float), "unavailable": (bool,), "fail_next": (int,), "fail_status": (int,),
     "retry_after": (int, type(None)), "drop_next": (int,), "error_next": (int,), "error_name": (str,),
-    "error_message": (str,), "revoked": (bool,),
+    "error_message": (str,), "revoked": (bool,), "serialization_failures": (dict,),
 }
+
+
+def _check_counts(value: dict) -> None:
+    for model, count in value.items():
+        if not isinstance(model, str) or isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError("serialization_failures must map model names to counts of 0 or more")
 
 
 class Faults:
@@ -62,13 +71,28 @@ class Faults:
                 raise ValueError(f"unknown fault setting {key!r}; known: {', '.join(_TYPES)}")
             if isinstance(value, bool) and bool not in _TYPES[key] or not isinstance(value, _TYPES[key]):
                 raise ValueError(f"{key} must be of type {' or '.join(t.__name__ for t in _TYPES[key])}")
+            if key == "serialization_failures":
+                _check_counts(value)
             if key == "fail_status" and not 400 <= value <= 599:
                 raise ValueError("fail_status must be an HTTP error status (400-599)")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"{key} must be 0 or more")
         with self._lock:
+            if "serialization_failures" in changes:
+                changes = {**changes, "serialization_failures": {**self._plan.serialization_failures,
+                                                                 **changes["serialization_failures"]}}
             self._plan = dataclasses.replace(self._plan, **changes)
             return dataclasses.asdict(self._plan)
+
+    def take_serialization_failure(self, model: str, method: str) -> bool:
+        """Whether this write call on ``model`` fails with a serialization failure (consuming one count)."""
+        if method in READ_METHODS:
+            return False
+        with self._lock:
+            left = self._plan.serialization_failures.get(model, 0)
+            if left:
+                self._plan.serialization_failures[model] = left - 1
+            return bool(left)
 
     def clear(self) -> dict[str, Any]:
         with self._lock:

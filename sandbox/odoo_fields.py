@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from sandbox.odoo_rounding import float_round
+
 SCALAR_DEFAULTS: dict[str, Any] = {
     "char": False, "text": False, "html": False, "date": False, "datetime": False, "selection": False,
     "integer": 0, "float": 0.0, "monetary": 0.0, "boolean": False, "many2one": False,
@@ -27,7 +29,14 @@ class Field:
     compute: str | None = None
     related: str | None = None
     index: bool = False
+    digits: int | None = None
+    versions: tuple[int, ...] = ()
+    module: str | None = None
     name: str = ""
+
+    def exists_in(self, version: int, modules: frozenset[str]) -> bool:
+        """Whether this field exists in a database of that Odoo version with those modules installed."""
+        return (not self.versions or version in self.versions) and (self.module is None or self.module in modules)
 
     @property
     def x2many(self) -> bool:
@@ -86,7 +95,8 @@ def convert(field: Field, value: Any, model: str) -> Any:
     if kind == "boolean":
         return bool(value)
     if kind in ("integer", "float", "monetary"):
-        return _number(field, value, model)
+        number = _number(field, value, model)
+        return float_round(number, field.digits) if field.digits is not None and kind == "float" else number
     if kind == "selection":
         if value is False or value == "":
             return False

@@ -16,7 +16,7 @@ from sandbox.odoo_errors import (
     not_null_message,
 )
 from sandbox.odoo_fields import Field, commands, convert
-from sandbox.odoo_orm import Env, rpc
+from sandbox.odoo_orm import Env, fields_for, rpc
 from sandbox.odoo_read import Reader
 
 
@@ -32,6 +32,7 @@ class Model(Reader):
     def __init__(self, env: Env) -> None:
         self.env = env
         self.db = env.db
+        self._fields = fields_for(type(self), env.db.version, env.db.modules)
 
     # ---- remote methods
     @rpc("create")
@@ -201,17 +202,17 @@ class Model(Reader):
         """Remove a record applying every many2one's ondelete rule (restrict, cascade, set null)."""
         if self.db.get(self._name, rid) is None:
             return
-        for model_name, cls in self.db.registry.items():
-            for fname, field in cls._fields.items():
+        for model_name in self.db.registry:
+            for fname, field in self.env[model_name]._fields.items():
                 if field.comodel != self._name:
                     continue
                 if field.type == "many2one" and field.stored:
-                    self._on_target_deleted(model_name, cls, field, rid)
+                    self._on_target_deleted(model_name, field, rid)
                 elif field.type == "many2many":
                     self._drop_from_many2many(model_name, fname, rid)
         self.db.remove(self._name, rid)
 
-    def _on_target_deleted(self, model_name: str, cls: type, field: Field, rid: int) -> None:
+    def _on_target_deleted(self, model_name: str, field: Field, rid: int) -> None:
         referring = sorted(self.db.lookup(model_name, field.name, rid) or ())
         referring = [ref for ref in referring if not (model_name == self._name and ref == rid)]
         if not referring:

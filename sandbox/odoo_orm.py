@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from sandbox.odoo_model import Model
 
 REGISTRY: dict[str, type[Model]] = {}
+VERSIONS = (17, 18)
+MODULES = ("base", "product", "account", "sale", "sale_management", "stock", "sale_stock", "delivery",
+           "stock_delivery")
+DEFAULT_MODULES = frozenset(MODULES) - {"delivery", "stock_delivery"}
 MAGIC_FIELDS: dict[str, Callable[[], Field]] = {
     "id": lambda: Integer("ID", compute="_compute_id"),
     "display_name": lambda: Field("char", "Display Name", compute="_compute_display_name"),
@@ -28,15 +32,40 @@ MAGIC_FIELDS: dict[str, Callable[[], Field]] = {
 
 
 def register(cls: type[Model]) -> type[Model]:
-    """Class decorator: complete the model's fields (magic ones included) and add it to the registry."""
+    """Class decorator: complete the model's fields (magic ones included) and add it to the registry.
+
+    ``_declared`` holds the fields of every version; ``_declared_v18`` replaces or adds fields in Odoo 18, and
+    a field's ``versions``/``module`` say where it exists (see ``fields_for``).
+    """
     fields: dict[str, Field] = {name: make() for name, make in MAGIC_FIELDS.items()}
     for klass in reversed(cls.__mro__):
         fields.update(vars(klass).get("_declared", {}))
-    for name, field in fields.items():
-        field.setup(name)
+    by_version = {17: fields, 18: {**fields, **vars(cls).get("_declared_v18", {})}}
+    for version_fields in by_version.values():
+        for name, field in version_fields.items():
+            field.setup(name)
     cls._fields = fields
+    cls._fields_by_version = by_version
+    cls._fields_cache = {}
     REGISTRY[cls._name] = cls
     return cls
+
+
+def fields_for(cls: type[Model], version: int, modules: frozenset[str]) -> dict[str, Field]:
+    """The fields a model has in a database of that version with those modules installed."""
+    key = (version, modules)
+    if key not in cls._fields_cache:
+        cls._fields_cache[key] = {name: field for name, field in cls._fields_by_version[version].items()
+                                  if field.exists_in(version, modules)}
+    return cls._fields_cache[key]
+
+
+def all_fields(cls: type[Model]) -> dict[str, Field]:
+    """Every field the model has in any version with any module (for indexes)."""
+    merged: dict[str, Field] = {}
+    for version_fields in cls._fields_by_version.values():
+        merged.update(version_fields)
+    return merged
 
 
 def rpc(kind: str) -> Callable[[Callable], Callable]:
@@ -51,8 +80,13 @@ class Database:
     """All tables of one Odoo database, with value indexes and an undo log for the running call."""
 
     def __init__(self, registry: dict[str, type[Model]] | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None, version: int = 17,
+                 modules: frozenset[str] | None = None) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"unsupported Odoo version {version!r}; the sandbox serves {VERSIONS}")
         self.registry = registry if registry is not None else REGISTRY
+        self.version = version
+        self.modules = frozenset(DEFAULT_MODULES if modules is None else modules)
         self.lock = threading.RLock()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.clear()
@@ -62,7 +96,7 @@ class Database:
         self.sequences: dict[str, int] = defaultdict(int)
         self.counters: dict[str, int] = defaultdict(int)
         self.indexes: dict[str, dict[str, dict[Any, set[int]]]] = {
-            name: {fname: defaultdict(set) for fname, field in cls._fields.items() if field.index and field.stored}
+            name: {fname: defaultdict(set) for fname, field in all_fields(cls).items() if field.index and field.stored}
             for name, cls in self.registry.items()
         }
         self._undo: dict[tuple[str, int], dict | None] | None = None

@@ -10,6 +10,7 @@ from sandbox.odoo_fields import (
     Boolean,
     Char,
     Datetime,
+    Field,
     Float,
     Integer,
     Many2many,
@@ -20,6 +21,8 @@ from sandbox.odoo_fields import (
 )
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
+from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS, float_round
+from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
 
 ORDER_STATES = ("draft", "sent", "sale", "cancel")
 LINE_LOCKED = ("Once a sales order is confirmed, you can't remove one of its lines (we need to track if "
@@ -77,16 +80,21 @@ class SaleOrder(Model):
         moves = {move for line in self._lines(record) for move in lines._invoice_moves(line)}
         return sorted(moves)
 
-    def _compute_amount_untaxed(self, record: dict) -> float:
+    def _totals(self, record: dict) -> tuple[float, float, float]:
+        """``_compute_amounts``: the lines' amounts, tax summed per tax then rounded (equal to the sum of the
+        lines' ``price_tax`` with ``round_per_line``)."""
         lines = self.env["sale.order.line"]
-        return sum(lines._compute_price_subtotal(line) for line in self._lines(record))
+        amounts = [lines._amounts(line) for line in self._lines(record) if not line.get("display_type")]
+        return document_totals(amounts, currency_rounding(self, self._compute_currency_id(record)))
+
+    def _compute_amount_untaxed(self, record: dict) -> float:
+        return self._totals(record)[0]
 
     def _compute_amount_tax(self, record: dict) -> float:
-        lines = self.env["sale.order.line"]
-        return sum(lines._compute_price_tax(line) for line in self._lines(record))
+        return self._totals(record)[1]
 
     def _compute_amount_total(self, record: dict) -> float:
-        return self._compute_amount_untaxed(record) + self._compute_amount_tax(record)
+        return self._totals(record)[2]
 
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:
@@ -148,7 +156,8 @@ class SaleOrder(Model):
         """sale_stock: one open outgoing picking whose moves follow the lines of storable/consumable products."""
         record = self._record(rid)
         wanted = {line["id"]: line for line in self._lines(record) if self._ships(line)}
-        picking_id = self._open_delivery(record, bool(wanted))
+        rest = {line_id: line["product_uom_qty"] - self._delivered(line_id) for line_id, line in wanted.items()}
+        picking_id = self._open_delivery(record, any(quantity > 0 for quantity in rest.values()))
         if picking_id is None:
             return
         moves = self.env["stock.move"]
@@ -156,17 +165,25 @@ class SaleOrder(Model):
                    for mid in self.env["stock.picking"]._value(self.db.get("stock.picking", picking_id), "move_ids")}
         picking = self.db.get("stock.picking", picking_id)
         for line_id, line in wanted.items():
-            values = {"product_uom_qty": line["product_uom_qty"], "product_id": line["product_id"]}
+            values = {"product_uom_qty": max(rest[line_id], 0.0), "product_id": line["product_id"]}
+            if line_id not in by_line and rest[line_id] <= 0:
+                continue
             if line_id in by_line:
                 moves.write([by_line[line_id]], values)
             else:
                 moves.create({**values, "name": line["name"], "sale_line_id": line_id, "picking_id": picking_id,
-                              "origin": record["name"], "state": "assigned",
+                              "origin": record["name"], "state": "confirmed",
                               "location_id": picking["location_id"], "location_dest_id": picking["location_dest_id"]})
+        self.env["stock.picking"].action_assign([picking_id])
+
+    def _delivered(self, line_id: int) -> float:
+        """What the line's done moves delivered: the open delivery carries only the rest."""
+        moves = self.env["stock.move"].search([("sale_line_id", "=", line_id), ("state", "=", "done")])
+        return sum(self.db.get("stock.move", mid)["quantity"] for mid in moves)
 
     def _ships(self, line: dict) -> bool:
         product = self.db.get("product.product", line.get("product_id"))
-        return product is not None and self.env["product.product"]._value(product, "type") in ("product", "consu")
+        return product is not None and self.env["product.product"]._is_goods(product)
 
     def _open_delivery(self, record: dict, needed: bool) -> int | None:
         for picking_id in self._value(record, "picking_ids"):
@@ -177,7 +194,7 @@ class SaleOrder(Model):
         kind = self.db.get("stock.picking.type", self.env.ref("stock.picking_type_out"))
         return self.env["stock.picking"].create({
             "picking_type_id": kind["id"], "origin": record["name"], "sale_id": record["id"],
-            "partner_id": record["partner_shipping_id"], "state": "assigned",
+            "partner_id": record["partner_shipping_id"], "state": "confirmed",
             "location_id": kind["default_location_src_id"], "location_dest_id": kind["default_location_dest_id"]})
 
 
@@ -189,14 +206,16 @@ class SaleOrderLine(Model):
         "order_id": Many2one("sale.order", "Order Reference", required=True, ondelete="cascade"),
         "sequence": Integer("Sequence", default=10), "name": Text("Description", required=True),
         "product_id": Many2one("product.product", "Product", ondelete="restrict"),
-        "product_uom_qty": Float("Quantity", default=1.0), "price_unit": Float("Unit Price"),
-        "discount": Float("Discount (%)"), "tax_id": Many2many("account.tax", "Taxes"),
+        "product_uom_qty": Float("Quantity", default=1.0, digits=UOM_DIGITS),
+        "price_unit": Float("Unit Price", digits=PRICE_DIGITS),
+        "discount": Float("Discount (%)", digits=DISCOUNT_DIGITS), "tax_id": Many2many("account.tax", "Taxes"),
+        "currency_id": Many2one("res.currency", "Currency", related="order_id.currency_id"),
         "display_type": Selection(("line_section", "line_note"), "Display Type"),
         "state": Selection(ORDER_STATES, "Order Status", related="order_id.state"),
-        "price_subtotal": Float("Subtotal", compute="_compute_price_subtotal"),
-        "price_tax": Float("Total Tax", compute="_compute_price_tax"),
-        "price_total": Float("Total", compute="_compute_price_total"),
-        "qty_delivered": Float("Delivery Quantity"),
+        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
+        "price_tax": Field("monetary", "Total Tax", compute="_compute_price_tax"),
+        "price_total": Field("monetary", "Total", compute="_compute_price_total"),
+        "qty_delivered": Float("Delivery Quantity", compute="_compute_qty_delivered"),
         "qty_invoiced": Float("Invoiced Quantity", compute="_compute_qty_invoiced"),
         "invoice_lines": Many2many("account.move.line", "Invoice Lines", compute="_compute_invoice_lines"),
     }
@@ -213,15 +232,32 @@ class SaleOrderLine(Model):
             if self._value(line, "state") == "sale" and not line.get("display_type"):
                 raise UserError(LINE_LOCKED)
 
+    def _amounts(self, record: dict) -> TaxLine:
+        """``_compute_amount``: the line's amounts in its order's currency (``_compute_taxes`` of one line)."""
+        order = self.db.get("sale.order", record["order_id"])
+        currency = self.env["sale.order"]._compute_currency_id(order) if order else False
+        return compute_line(self, record.get("tax_id"), record["price_unit"], record["product_uom_qty"],
+                            record["discount"], currency)
+
     def _compute_price_subtotal(self, record: dict) -> float:
-        return record["product_uom_qty"] * record["price_unit"] * (1 - (record["discount"] or 0.0) / 100)
+        return self._amounts(record).total_excluded
 
     def _compute_price_tax(self, record: dict) -> float:
-        rates = sum(self.db.get("account.tax", tid)["amount"] for tid in record.get("tax_id") or [])
-        return self._compute_price_subtotal(record) * rates / 100
+        return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[1]
 
     def _compute_price_total(self, record: dict) -> float:
-        return self._compute_price_subtotal(record) + self._compute_price_tax(record)
+        return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[2]
+
+    def _compute_qty_delivered(self, record: dict) -> float:
+        """``stock_move`` method: done moves to a customer count, returns from one count back."""
+        total = 0.0
+        for mid in self.env["stock.move"].search([("sale_line_id", "=", record["id"]), ("state", "=", "done")]):
+            move = self.db.get("stock.move", mid)
+            if self.db.get("stock.location", move["location_dest_id"])["usage"] == "customer":
+                total += move["quantity"]
+            elif self.db.get("stock.location", move["location_id"])["usage"] == "customer":
+                total -= move["quantity"]
+        return float_round(total, UOM_DIGITS)
 
     def _compute_invoice_lines(self, record: dict) -> list[int]:
         return sorted(lid for lid, line in self.db.tables["account.move.line"].items()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sandbox.odoo_orm import Database, Env
+from sandbox.odoo_modules import seed_modules
+from sandbox.odoo_orm import MODULES, Database, Env
 
-CURRENCIES = (("USD", "$", True), ("EUR", "€", True), ("GBP", "£", False), ("CAD", "$", False),
+CURRENCIES = (("USD", "$", True), ("EUR", "€", False), ("GBP", "£", False), ("CAD", "$", False),
               ("AUD", "$", False), ("CHF", "CHF", False), ("JPY", "¥", False))
 COUNTRIES = (
     ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("GB", "United Kingdom"), ("IE", "Ireland"),
@@ -33,16 +34,18 @@ STATES = {
 }
 
 
-def seed(db: Database, login: str = "admin") -> None:
-    """Fill an empty database: company, users, currencies, countries, default category, tax, journal,
-    pricelist and the warehouse with its locations and delivery operation type."""
+def seed(db: Database, login: str = "admin", active_currencies: tuple[str, ...] = ()) -> None:
+    """Fill an empty database as a fresh Odoo with the generic chart: company, users, currencies (only USD
+    active, plus ``active_currencies`` activated as a user would, which creates the default pricelist), countries,
+    default category, the chart's sale and purchase taxes, journal, the warehouse with its locations and
+    delivery operation type, the modules; no pricelist."""
     with db.transaction():
         env = Env(db, uid=1)
         xmlid = _binder(env)
         currencies = {code: xmlid("base", code, "res.currency",
                                   {"name": code, "symbol": symbol, "active": active})
                       for code, symbol, active in CURRENCIES}
-        xmlid("base", "main_company", "res.company", {"name": "My Company", "currency_id": currencies["USD"]})
+        company = xmlid("base", "main_company", "res.company", {"name": "My Company", "currency_id": currencies["USD"]})
         xmlid("base", "user_root", "res.users", {"name": "OdooBot", "login": "__system__", "active": False})
         xmlid("base", "user_admin", "res.users", {"name": "Mitchell Admin", "login": login})
         for code, name in COUNTRIES:
@@ -50,11 +53,17 @@ def seed(db: Database, login: str = "admin") -> None:
             for state_code, state_name in STATES.get(code, ()):
                 env["res.country.state"].create({"name": state_name, "code": state_code, "country_id": country})
         xmlid("product", "product_category_all", "product.category", {"name": "All"})
-        xmlid("account", "tax_sale_15", "account.tax", {"name": "15%", "amount": 15.0, "type_tax_use": "sale"})
+        sale_tax = xmlid("account", f"{company}_sale_tax_template", "account.tax",
+                         {"name": "15%", "amount": 15.0, "type_tax_use": "sale", "company_id": company})
+        purchase_tax = xmlid("account", f"{company}_purchase_tax_template", "account.tax",
+                             {"name": "15%", "amount": 15.0, "type_tax_use": "purchase", "company_id": company})
+        env["res.company"].write([company], {"account_sale_tax_id": sale_tax, "account_purchase_tax_id": purchase_tax})
         xmlid("account", "sale_journal", "account.journal", {"name": "Customer Invoices", "code": "INV",
                                                              "type": "sale"})
-        xmlid("product", "list0", "product.pricelist", {"name": "Public Pricelist", "currency_id": currencies["USD"]})
         _seed_stock(env, xmlid)
+        seed_modules(env["ir.module.module"], MODULES)
+        for code in active_currencies:
+            env["res.currency"].write([currencies_by_code(env, code)], {"active": True})
 
 
 def _seed_stock(env: Env, xmlid) -> None:
@@ -76,6 +85,13 @@ def _seed_stock(env: Env, xmlid) -> None:
     xmlid("stock", "picking_type_out", "stock.picking.type", {
         "name": "Delivery Orders", "code": "outgoing", "sequence_code": "WH/OUT/", "warehouse_id": warehouse,
         "default_location_src_id": stock, "default_location_dest_id": customers})
+
+
+def currencies_by_code(env: Env, code: str) -> int:
+    found = env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+    if not found:
+        raise ValueError(f"unknown currency {code!r}")
+    return found[0]
 
 
 def _binder(env: Env):

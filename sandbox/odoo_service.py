@@ -12,12 +12,14 @@ import collections
 import threading
 from typing import Any
 
-from sandbox.odoo_errors import AccessDenied, AccessError, OperationalError, UserError
+from sandbox.odoo_errors import AccessDenied, AccessError, OperationalError, SerializationFailure, UserError
 from sandbox.odoo_faults import Faults
 from sandbox.odoo_orm import Database, Env
 
-RPC_VERSION = {"server_version": "17.0", "server_version_info": [17, 0, 0, "final", 0, ""],
-               "server_serie": "17.0", "protocol_version": 1}
+def rpc_version(version: int) -> dict:
+    """``common.version`` of an Odoo ``version`` (17 or 18) release."""
+    return {"server_version": f"{version}.0", "server_version_info": [version, 0, 0, "final", 0, ""],
+            "server_serie": f"{version}.0", "protocol_version": 1}
 ADMIN_UID = 2
 
 
@@ -60,11 +62,11 @@ class OdooService:
         return exported[method](*params)
 
     def exp_version(self) -> dict:
-        return dict(RPC_VERSION)
+        return rpc_version(self.db.version)
 
     def exp_about(self, extended: bool = False) -> Any:
         info = "See http://openerp.com"
-        return [info, RPC_VERSION["server_version"]] if extended else info
+        return [info, f"{self.db.version}.0"] if extended else info
 
     def exp_login(self, db: str, login: str, password: str) -> Any:
         return self.exp_authenticate(db, login, password, None)
@@ -77,7 +79,7 @@ class OdooService:
 
     # ---- db
     def _db(self, method: str, params: list) -> Any:
-        exported = {"list": lambda: [self.dbname], "server_version": lambda: RPC_VERSION["server_version"],
+        exported = {"list": lambda: [self.dbname], "server_version": lambda: f"{self.db.version}.0",
                     "db_exist": lambda name: name == self.dbname}
         return exported[method](*params)
 
@@ -102,6 +104,8 @@ class OdooService:
             if model not in env:
                 raise UserError(f"Object {model} doesn't exist")
             self._count(f"{model}.{method}")
+            if self.faults.take_serialization_failure(model, method):
+                raise SerializationFailure()
             return call_kw(env, model, method, args, kwargs or {})
 
     def _check_db(self, db: Any) -> None:

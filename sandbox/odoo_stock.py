@@ -12,18 +12,14 @@ from sandbox.odoo_errors import UserError, ValidationError
 from sandbox.odoo_fields import (
     Boolean,
     Char,
-    Datetime,
     Float,
     Many2one,
-    One2many,
     Selection,
 )
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
 
 LOCATION_USAGES = ("supplier", "view", "internal", "customer", "inventory", "production", "transit")
-PICKING_STATES = ("draft", "waiting", "confirmed", "assigned", "done", "cancel")
-MOVE_STATES = ("draft", "waiting", "confirmed", "partially_available", "assigned", "done", "cancel")
 INVENTORY_CREATE_FIELDS = {"product_id", "location_id", "lot_id", "package_id", "owner_id", "inventory_quantity"}
 
 
@@ -63,55 +59,9 @@ class PickingType(Model):
                  "sequence_code": Char("Sequence Prefix", required=True),
                  "warehouse_id": Many2one("stock.warehouse", "Warehouse", ondelete="cascade"),
                  "default_location_src_id": Many2one("stock.location", "Default Source Location"),
-                 "default_location_dest_id": Many2one("stock.location", "Default Destination Location")}
-
-
-@register
-class Picking(Model):
-    _name, _description = "stock.picking", "Transfer"
-    _order = "id desc"
-    _declared = {
-        "name": Char("Reference", default="/"), "origin": Char("Source Document"),
-        "partner_id": Many2one("res.partner", "Contact"),
-        "picking_type_id": Many2one("stock.picking.type", "Operation Type", required=True),
-        "picking_type_code": Selection(("incoming", "outgoing", "internal"), compute="_compute_picking_type_code"),
-        "location_id": Many2one("stock.location", "Source Location", required=True),
-        "location_dest_id": Many2one("stock.location", "Destination Location", required=True),
-        "state": Selection(PICKING_STATES, "Status", default="draft"),
-        "move_ids": One2many("stock.move", "picking_id", "Stock Moves"),
-        "sale_id": Many2one("sale.order", "Sales Order"),
-        "carrier_tracking_ref": Char("Tracking Reference"),
-        "scheduled_date": Datetime("Scheduled Date"), "date_done": Datetime("Date of Transfer"),
-    }
-
-    def _compute_picking_type_code(self, record: dict) -> Any:
-        kind = self.db.get("stock.picking.type", record.get("picking_type_id"))
-        return kind["code"] if kind else False
-
-    def _prepare_create(self, vals: dict) -> dict:
-        if vals.get("name", "/") == "/" and vals.get("picking_type_id"):
-            kind = self.db.get("stock.picking.type", vals["picking_type_id"])
-            if kind is not None:
-                number = self.db.next_number(f"picking.{kind['id']}")
-                vals["name"] = f"{kind['sequence_code']}{number:05d}"
-        vals.setdefault("scheduled_date", self.env.now())
-        return vals
-
-
-@register
-class Move(Model):
-    _name, _description = "stock.move", "Stock Move"
-    _declared = {
-        "name": Char("Description", required=True), "origin": Char("Source Document"),
-        "product_id": Many2one("product.product", "Product", required=True),
-        "product_uom_qty": Float("Demand"), "quantity": Float("Quantity"),
-        "location_id": Many2one("stock.location", "Source Location", required=True),
-        "location_dest_id": Many2one("stock.location", "Destination Location", required=True),
-        "picking_id": Many2one("stock.picking", "Transfer", ondelete="cascade"),
-        "sale_line_id": Many2one("sale.order.line", "Sale Line"),
-        "state": Selection(MOVE_STATES, "Status", default="draft"),
-        "is_inventory": Boolean("Inventory"), "date": Datetime("Date Scheduled"),
-    }
+                 "default_location_dest_id": Many2one("stock.location", "Default Destination Location"),
+                 "create_backorder": Selection(("ask", "always", "never"), "Create Backorder", default="ask",
+                                               required=True)}
 
 
 @register
@@ -164,7 +114,7 @@ class Quant(Model):
     def _check(self, ids: list[int]) -> None:
         for rid in ids:
             product = self.db.get("product.product", self.db.get(self._name, rid)["product_id"])
-            if self.env["product.product"]._value(product, "type") != "product":
+            if not self.env["product.product"]._is_storable(product):
                 raise ValidationError("Quants cannot be created for consumables or services.")
 
     @rpc("records")

@@ -1,20 +1,19 @@
 """Products (product.template + its product.product variant), categories (product.category, hierarchy
 kept) and stock (quantities of the main stock location) in Odoo 17 or 18.
 
-The server's major version (``common.version``) and product.template's fields (``fields_get``) are read once:
-the version picks the type fields (``odoo_product_types``), and optional fields a database lacks
-(``description``, ``description_sale``, ``standard_price``) are left out, said once in the log.
+The server's version picks the type fields (``Server.dialect``), and optional fields a database lacks
+(``description``, ``description_sale``, ``standard_price``; ``Server.fields``) are left out, said in the log.
 """
 
 from __future__ import annotations
 
 import logging
 
-from consumers.erp import odoo_product_types as kinds
 from consumers.erp import odoo_values as values
 from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
 from consumers.erp.odoo_reference import Reference
 from consumers.erp.odoo_rpc import OdooRpc
+from consumers.erp.odoo_version import Server
 from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
@@ -25,19 +24,11 @@ DEFAULT_QUANTITY_DIGITS = 2  # Odoo's own default for that decimal precision
 
 
 class Catalog:
-    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference) -> None:
+    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference,
+                 server: Server | None = None) -> None:
         self.rpc, self.bindings, self.writer, self.reference = rpc, bindings, writer, reference
-        self._shipping: int | None = None
-        self._major: int | None = None
-        self._template_fields: frozenset[str] | None = None
+        self.server = server or Server(rpc)
         self._quantity_digits: int | None = None
-
-    def major(self) -> int:
-        """Odoo's major version (17 or 18), read once."""
-        if self._major is None:
-            self._major = kinds.major_version(self.rpc.version())
-            log.info("Odoo server is version %s", self._major)
-        return self._major
 
     # ---- products
     def upsert_product(self, key: str, doc: dict) -> int:
@@ -45,7 +36,7 @@ class Catalog:
         vals = self._known(values.product_vals(doc, self._category_for(doc.get("category_ids") or [])))
         template, outcome = self.writer.upsert(
             TEMPLATE, values.binding_name("product", key), vals,
-            create_vals=values.product_create_vals(doc, self.major()),
+            create_vals=values.product_create_vals(doc, self.server.dialect),
             adopt=[("default_code", "=", doc["sku"])])
         if outcome != "updated":
             self._bind_variant(key, template)
@@ -66,26 +57,13 @@ class Catalog:
             found.update(self._variants_of_templates(missing))
         return found
 
-    def shipping_product(self) -> int:
-        """The service product of shipping lines (product.product), created on first use."""
-        if self._shipping is None:
-            template, _ = self.writer.upsert(TEMPLATE, values.SHIPPING_PRODUCT, {"active": True},
-                                             create_vals=values.shipping_product_vals(self.major()))
-            rows = self.rpc.execute_kw(TEMPLATE, "read", [[template]], {"fields": ["product_variant_id"], **ALL_RECORDS})
-            if not rows or not rows[0]["product_variant_id"]:
-                raise ErpRejected(f"the shipping product (product.template {template}) has no variant in Odoo")
-            self._shipping = rows[0]["product_variant_id"][0]
-        return self._shipping
-
     def _known(self, vals: dict) -> dict:
-        """``vals`` without the optional fields this Odoo's product.template lacks."""
-        if self._template_fields is None:
-            self._template_fields = frozenset(self.rpc.execute_kw(TEMPLATE, "fields_get", [], {"attributes": ["type"]}))
-            missing = [name for name in values.OPTIONAL_PRODUCT_FIELDS if name not in self._template_fields]
-            if missing:
-                log.info("Odoo's product.template has no %s; those Magento values are not written", ", ".join(missing))
-        return {name: value for name, value in vals.items()
-                if name not in values.OPTIONAL_PRODUCT_FIELDS or name in self._template_fields}
+        """``vals`` without the optional fields this Odoo's product.template lacks (logged at debug level)."""
+        fields = self.server.fields(TEMPLATE)
+        missing = [name for name in values.OPTIONAL_PRODUCT_FIELDS if name in vals and name not in fields]
+        if missing:
+            log.debug("Odoo's product.template has no %s; those Magento values are not written", ", ".join(missing))
+        return {name: value for name, value in vals.items() if name not in missing}
 
     def _variants_of_templates(self, skus: list[str]) -> dict[str, int]:
         names = {values.binding_name("product", sku): sku for sku in skus}
@@ -179,10 +157,9 @@ class Catalog:
         variant = self.variant_ids([key]).get(key)
         if variant is None:
             raise ErpRejected(f"stock of SKU {key!r}: the product is not in Odoo (it must be imported first)")
-        major = self.major()
-        kind = self.rpc.execute_kw(VARIANT, "read", [[variant]], {"fields": kinds.storable_fields(major),
-                                                                   **ALL_RECORDS})
-        if not kind or not kinds.is_storable(major, kind[0]):
+        dialect = self.server.dialect
+        kind = self.rpc.execute_kw(VARIANT, "read", [[variant]], {"fields": dialect.storable_fields, **ALL_RECORDS})
+        if not kind or not dialect.is_storable(kind[0]):
             log.info("stock of SKU %s not set: Odoo product %s is not storable (type %s)", key, variant,
                      kind[0]["type"] if kind else "unknown")
             return None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from consumers.erp import odoo_product_types as kinds
+from consumers.erp.odoo_version import Dialect
 from core.errors import ErpRejected, MappingError
 
 Vals = dict[str, Any]
@@ -26,11 +26,15 @@ ENTITY_MODELS: dict[str, tuple[str, str]] = {
 }
 VARIANT_PREFIX = "variant"
 SHIPPING_PRODUCT = "service_shipping"
+# What Odoo counts of a Magento product type: simple products are storable, containers consumables.
+PRODUCT_KINDS = {"simple": "storable", "virtual": "service", "downloadable": "service",
+                 "configurable": "consumable", "bundle": "consumable", "grouped": "consumable"}
 # Written only when Odoo's product.template has them (the Catalog asks fields_get once).
 OPTIONAL_PRODUCT_FIELDS = ("description", "description_sale", "standard_price")
 ROLES = ("invoice", "delivery")
 NO_TAXES = [(6, 0, [])]
 _PLAIN_KEY = re.compile(r"[a-z0-9_-]{1,64}")
+_DIGEST_LIKE = re.compile(r"(?:.*_)?[0-9a-f]{10}")
 
 
 def binding_name(prefix: str, key: str) -> str:
@@ -38,10 +42,13 @@ def binding_name(prefix: str, key: str) -> str:
 
     Keys are lower-cased (Magento SKUs are unique regardless of case); a key with other characters than
     letters, digits, ``_`` and ``-`` (or longer than 64) becomes a readable slug plus a digest of the key,
-    so every key maps to exactly one valid name without spaces.
+    so every key maps to exactly one valid name without spaces. A plain key that itself looks like that
+    digest form (ending in ``_`` and 10 hex digits, or being 10 hex digits) gets the digest form too, so a
+    plain name never equals another key's digest name (``a/b`` → ``a_b_3ec69c85a4``, while the key
+    ``a_b_3ec69c85a4`` → ``a_b_3ec69c85a4_<its digest>``): one name per key.
     """
     lowered = str(key).lower()
-    if _PLAIN_KEY.fullmatch(lowered):
+    if _PLAIN_KEY.fullmatch(lowered) and not _DIGEST_LIKE.fullmatch(lowered):
         return f"{prefix}_{lowered}"
     slug = re.sub(r"[^a-z0-9]+", "_", lowered).strip("_")[:40]
     digest = hashlib.sha1(lowered.encode("utf-8")).hexdigest()[:10]
@@ -131,14 +138,9 @@ def product_vals(doc: dict, categ_id: int | None) -> Vals:
     return vals
 
 
-def product_create_vals(doc: dict, major: int = 17) -> Vals:
-    """The type fields, set when the product is created (Odoo 17 or 18 names, see odoo_product_types)."""
-    return kinds.product_type_vals(major, doc.get("type"))
-
-
-def shipping_product_vals(major: int = 17) -> Vals:
-    return {"name": "Shipping (Magento)", "default_code": "MAGENTO-SHIPPING", **kinds.service_type_vals(major),
-            "list_price": 0.0, "sale_ok": True, "taxes_id": NO_TAXES}
+def product_create_vals(doc: dict, dialect: Dialect) -> Vals:
+    """The type fields, set when the product is created, in the server version's names."""
+    return dialect.product_type_vals(PRODUCT_KINDS.get(doc.get("type") or "", "consumable"))
 
 
 def plain_text(markup: Any) -> str:

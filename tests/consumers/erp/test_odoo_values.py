@@ -7,6 +7,7 @@ import re
 import pytest
 
 from consumers.erp import odoo_values as values
+from consumers.erp.odoo_version import Dialect
 from core.errors import ErpRejected, MappingError
 
 
@@ -65,13 +66,15 @@ def test_other_dependencies(entity, document, expected):
                                                ("downloadable", "service"), ("configurable", "consu"),
                                                ("bundle", "consu"), ("grouped", "consu"), ("weird", "consu")])
 def test_product_types(documents, magento, odoo):
-    assert values.product_create_vals(documents.product("A", type=magento)) == {"detailed_type": odoo}
+    assert values.product_create_vals(documents.product("A", type=magento), Dialect(17)) == {"detailed_type": odoo}
 
 
-def test_product_types_in_odoo_18(documents):
-    assert values.product_create_vals(documents.product("A", type="simple"), 18) == {"type": "consu",
-                                                                                     "is_storable": True}
-    assert values.shipping_product_vals(18)["type"] == "service" and "detailed_type" not in values.shipping_product_vals(18)
+@pytest.mark.parametrize(("magento", "odoo"), [
+    ("simple", {"type": "consu", "is_storable": True}), ("virtual", {"type": "service"}),
+    ("downloadable", {"type": "service"}), ("configurable", {"type": "consu", "is_storable": False}),
+    ("bundle", {"type": "consu", "is_storable": False}), ("grouped", {"type": "consu", "is_storable": False})])
+def test_product_types_in_odoo_18(documents, magento, odoo):
+    assert values.product_create_vals(documents.product("A", type=magento), Dialect(18)) == odoo
 
 
 def test_product_vals(documents):

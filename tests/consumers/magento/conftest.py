@@ -14,7 +14,6 @@ import requests
 import responses
 from flask import Flask
 
-from consumers.magento import store_config
 from consumers.magento.client import MagentoClient
 from core.settings import Settings
 from sandbox.magento import create_app, run_in_thread, sandbox_of
@@ -73,14 +72,6 @@ def make_client(magento_settings: Callable[..., Settings], sleeps: Sleeps) -> It
 @pytest.fixture
 def client(make_client: Callable[..., MagentoClient]) -> MagentoClient:
     return make_client()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_store_config() -> Iterator[None]:
-    """Every test reads Magento's store config afresh (it is cached per process and base URL)."""
-    store_config.clear_cache()
-    yield
-    store_config.clear_cache()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -58,4 +58,17 @@ def odoo() -> Iterator[Client]:
     try:
         yield Client(server.url)
     finally:
+        server.stop()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Client]]:
+    """Serve a sandbox made with ``create_app`` options (``version``, ``modules``, ``currencies``)."""
+    servers: list[ServerThread] = []
+
+    def start(**options: Any) -> Client:
+        servers.append(ServerThread(create_app(**options), port=free_port()).start())
+        return Client(servers[-1].url)
+    yield start
+    for server in servers:
         server.stop()

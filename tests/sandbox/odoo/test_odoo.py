@@ -201,3 +201,35 @@ def test_bridgectl_sandbox_odoo_serves_jsonrpc_on_the_given_port():
         answer = requests.post(f"http://127.0.0.1:{port}/jsonrpc", json=body, timeout=10).json()
 
     assert answer["result"] == 2
+
+
+def test_a_method_returning_none_answers_without_a_result_key(odoo):
+    partner = odoo.result("res.partner", "create", [{"name": "Client"}])
+    move = odoo.result("account.move", "create", [{"move_type": "out_invoice", "partner_id": partner,
+                                                   "invoice_line_ids": [(0, 0, {"name": "Work", "price_unit": 5})]}])
+    odoo.result("account.move", "action_post", [[move]])
+
+    for method in ("button_draft", "button_cancel"):
+        answer = odoo.execute("account.move", method, [[move]])
+        assert answer == {"jsonrpc": "2.0", "id": odoo.next_id}
+    assert odoo.result("account.move", "read", [[move], ["state"]])[0]["state"] == "cancel"
+    assert odoo.execute("account.move", "action_post", [[move]])["error"]["data"]["message"].endswith(
+        "must be in draft.")
+
+
+def test_a_false_result_is_kept(odoo):
+    partner = odoo.result("res.partner", "create", [{"name": "Client"}])
+    move = odoo.result("account.move", "create", [{"move_type": "out_invoice", "partner_id": partner,
+                                                   "invoice_line_ids": [(0, 0, {"name": "Work", "price_unit": 5})]}])
+    assert odoo.execute("account.move", "action_post", [[move]])["result"] is False
+
+
+def test_serialization_failures_reach_the_client_like_odoos_and_leave_nothing_behind(odoo):
+    odoo.admin("POST", "faults", json={"serialization_failures": {"res.partner": 1}})
+
+    assert odoo.result("res.partner", "search", [[]]) == []
+    data = odoo.execute("res.partner", "create", [{"name": "Client"}])["error"]["data"]
+    assert (data["name"], data["message"]) == ("psycopg2.errors.SerializationFailure",
+                                               "could not serialize access due to concurrent update\n")
+    assert odoo.result("res.partner", "search", [[]]) == []
+    assert odoo.result("res.partner", "create", [{"name": "Client"}])

@@ -21,7 +21,7 @@ def test_posting_numbers_the_invoice_and_answers_false(env, invoice):
 
     assert (row["name"], row["state"], row["amount_total"]) == ("INV/2024/00001", "posted", 60.0)
     assert row["journal_id"][1] == "Customer Invoices" and row["currency_id"][1] == "USD"
-    with pytest.raises(UserError, match="is already posted"):
+    with pytest.raises(UserError, match=r"must be in draft"):
         env["account.move"].action_post([invoice])
 
 

@@ -43,3 +43,20 @@ def test_bad_settings_are_refused_and_change_nothing(changes, message):
     with pytest.raises(ValueError, match=message):
         faults.configure(changes)
     assert faults.take().action is None
+
+
+def test_serialization_failures_count_down_per_model_and_spare_reads():
+    faults = Faults()
+    faults.configure({"serialization_failures": {"stock.quant": 2}})
+    faults.configure({"serialization_failures": {"account.move": 1}})
+
+    assert not faults.take_serialization_failure("stock.quant", "search_read")
+    assert [faults.take_serialization_failure("stock.quant", "create") for _ in range(3)] == [True, True, False]
+    assert faults.take_serialization_failure("account.move", "action_post")
+    assert not faults.take_serialization_failure("res.partner", "write")
+
+
+@pytest.mark.parametrize("value", [{"stock.quant": -1}, {"stock.quant": True}, {"stock.quant": "2"}, [1]])
+def test_bad_serialization_failure_settings_are_refused(value):
+    with pytest.raises(ValueError, match="serialization_failures"):
+        Faults().configure({"serialization_failures": value})

@@ -26,10 +26,10 @@ def test_an_order_is_numbered_and_its_lines_take_the_products_price_name_and_tax
     assert row["partner_invoice_id"] == row["partner_shipping_id"]
     assert row["currency_id"][1] == "USD"
     assert [line["name"] for line in lines] == ["Goods", "Setup"]
-    assert all(line["tax_id"] == [env.ref("account.tax_sale_15")] for line in lines)
+    assert all(line["tax_id"] == [env.ref("account.1_sale_tax_template")] for line in lines)
 
 
-def test_confirming_creates_a_delivery_for_goods_only(env, order):
+def test_confirming_creates_a_delivery_for_goods_only_waiting_for_stock(env, order):
     assert env["sale.order"].action_confirm([order]) is True
     row = env["sale.order"].read([order], ["state", "picking_ids"])[0]
     picking = env["stock.picking"].read(row["picking_ids"], ["name", "state", "picking_type_code", "move_ids",
@@ -37,10 +37,10 @@ def test_confirming_creates_a_delivery_for_goods_only(env, order):
     moves = env["stock.move"].read(picking["move_ids"], ["product_uom_qty", "state"])
 
     assert row["state"] == "sale"
-    assert (picking["name"], picking["state"], picking["picking_type_code"]) == ("WH/OUT/00001", "assigned",
+    assert (picking["name"], picking["state"], picking["picking_type_code"]) == ("WH/OUT/00001", "confirmed",
                                                                                  "outgoing")
     assert picking["origin"] == "S00001"
-    assert [(m["product_uom_qty"], m["state"]) for m in moves] == [(2.0, "assigned")]
+    assert [(m["product_uom_qty"], m["state"]) for m in moves] == [(2.0, "confirmed")]
 
 
 def test_lines_of_a_confirmed_order_cannot_be_removed_but_can_be_zeroed(env, order):
