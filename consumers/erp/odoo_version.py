@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from consumers.erp.odoo_rpc import OdooRpc
+from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 PRODUCT_KINDS = ("storable", "consumable", "service")
@@ -20,19 +21,27 @@ PRODUCT_KINDS = ("storable", "consumable", "service")
 
 @dataclasses.dataclass(frozen=True)
 class Dialect:
-    """Field names of one Odoo major version (17 or 18; later ones as 18)."""
+    """Field names of one Odoo major version (17 or 18; later ones as 18). ``line_fields``, the fields
+    ``sale.order.line`` really has, settles the names renamed within a major version (``tax_id`` is still
+    ``tax_id`` on 18.0 and ``tax_ids`` later; ``product_uom`` likewise)."""
 
     major: int = 17
+    line_fields: frozenset[str] = frozenset()
 
     @property
     def sale_line_taxes(self) -> str:
-        """``sale.order.line``'s taxes: ``tax_id`` in 17, ``tax_ids`` in 18."""
-        return "tax_id" if self.major < 18 else "tax_ids"
+        """``sale.order.line``'s taxes: ``tax_id`` in 17, ``tax_ids`` in 18 (whichever the server has)."""
+        return self._renamed("tax_id", "tax_ids")
 
     @property
     def sale_line_uom(self) -> str:
         """``sale.order.line``'s unit of measure: ``product_uom`` in 17, ``product_uom_id`` in 18."""
-        return "product_uom" if self.major < 18 else "product_uom_id"
+        return self._renamed("product_uom", "product_uom_id")
+
+    def _renamed(self, old: str, new: str) -> str:
+        if new in self.line_fields or old in self.line_fields:
+            return new if new in self.line_fields else old
+        return old if self.major < 18 else new
 
     def product_type_vals(self, kind: str) -> dict[str, Any]:
         """A product's type: 17 ``detailed_type`` product/consu/service; 18 ``type`` + ``is_storable``."""
@@ -80,8 +89,12 @@ class Server:
     def dialect(self) -> Dialect:
         if self._dialect is None:
             major = major_version(self.rpc.version())
+            try:
+                line_fields = self.fields("sale.order.line")
+            except ErpRejected:  # no Sales app: the preflight says so
+                line_fields = frozenset()
             with self._lock:
-                self._dialect = Dialect(major)
+                self._dialect = Dialect(major, line_fields)
             log.info("Odoo server is version %s", major)
         return self._dialect
 

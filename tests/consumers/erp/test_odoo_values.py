@@ -33,6 +33,28 @@ def test_odd_and_plain_keys_never_collide():
     assert values.binding_name("product", "a b") != values.binding_name("product", "a_b")
 
 
+def test_a_plain_key_shaped_like_a_digest_name_gets_a_digest_of_its_own():
+    odd = values.binding_name("product", "a/b")
+    plain_lookalike = odd.removeprefix("product_")  # SKU "a_b_3ec69c85a4"
+
+    assert odd == "product_a_b_3ec69c85a4"
+    assert values.binding_name("product", plain_lookalike) != odd
+    assert values.binding_name("product", plain_lookalike).startswith(f"product_{plain_lookalike}_")
+    assert values.binding_name("product", "///") != values.binding_name(
+        "product", values.binding_name("product", "///").removeprefix("product_"))  # a bare digest too
+
+
+def test_binding_names_are_one_to_one_over_tricky_keys():
+    odd = ["a/b", "A/B", "a b", "a.b", "///", "é", "x" * 70, "a/b/c", "ä_b", "a-b/", "24-MB01 engraved"]
+    keys = odd + [values.binding_name("product", key).removeprefix("product_") for key in odd] + [
+        "a_b", "a-b", "3ec69c85a4", "mh09-xs-blue", "a_b_3ec69c85a4_0", "sku_deadbeef00"]
+    names = {}
+    for key in keys:
+        names.setdefault(values.binding_name("product", key), set()).add(key.lower())
+
+    assert {name: found for name, found in names.items() if len(found) > 1} == {}
+
+
 def test_child_and_guest_names():
     assert values.address_name("customer", "7", "invoice") == "address_customer_7_invoice"
     assert values.guest_name(" Ana@Example.com", "5") == values.guest_name("ana@example.com", "6")
