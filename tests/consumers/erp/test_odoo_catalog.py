@@ -173,3 +173,23 @@ def test_a_quantity_odoo_would_round_is_refused_with_both_figures(odoo_sandbox, 
     with pytest.raises(ErpRejected, match="Magento 7.125, Odoo would get 7.12"):
         backend.upsert("stock", "TR-1", documents.stock("TR-1", 7.125, is_qty_decimal=True))
     assert odoo_sandbox.records("product.product", "qty_available")[0]["qty_available"] == 3.0
+
+
+ODOO_18 = pytest.mark.parametrize("odoo_sandbox", [{"version": 18}], indirect=True)
+
+
+@ODOO_18
+def test_odoo_18_gets_type_and_is_storable_and_counts_the_stock(odoo_sandbox, backend, documents):
+    backend.upsert("product", "TR-1", documents.product("TR-1"))
+    backend.upsert("product", "KIT-1", documents.product("KIT-1", type="bundle"))
+    backend.upsert("product", "GIFT-1", documents.product("GIFT-1", type="virtual"))
+
+    rows = {row["default_code"]: row for row in odoo_sandbox.records("product.template", "default_code", "type",
+                                                                      "is_storable")}
+    assert [(rows[sku]["type"], rows[sku]["is_storable"]) for sku in ("TR-1", "KIT-1", "GIFT-1")] == [
+        ("consu", True), ("consu", False), ("service", False)]
+    assert backend.upsert("stock", "TR-1", documents.stock("TR-1", 4.5)) is not None
+    assert backend.upsert("stock", "KIT-1", documents.stock("KIT-1", 4)) is None
+    quantities = {row["default_code"]: row["qty_available"]
+                  for row in odoo_sandbox.records("product.product", "default_code", "qty_available")}
+    assert (quantities["TR-1"], quantities["KIT-1"]) == (4.5, 0.0)
