@@ -215,3 +215,13 @@ def test_an_invoice_whose_order_is_gone_is_not_read_as_a_deleted_invoice(client,
     with pytest.raises(MagentoRelatedMissing, match="invoice 81's order 301 is not in Magento") as caught:
         fetch_record(client, "invoice", "81")
     assert not isinstance(caught.value, MagentoNotFound) and not caught.value.retryable
+
+
+def test_a_forbidden_store_config_fails_a_product_unless_the_unit_is_set(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=403,
+               json={"message": "The consumer isn't authorized to access %resources."})
+    with pytest.raises(MagentoForbidden):
+        fetch_record(make_client(), "product", "TSHIRT-RED-M")
+    record = fetch_record(make_client(magento_weight_unit="lbs"), "product", "TSHIRT-RED-M")
+    assert record["_bridge"] == {"weight_unit": "lbs", "weight_unit_source": "setting"}
