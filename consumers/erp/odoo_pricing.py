@@ -19,6 +19,7 @@ from consumers.erp import odoo_amounts as amounts
 from consumers.erp.odoo_amounts import CENT, HUNDRED, ZERO, Line, Tax, dec, round2
 from consumers.erp.odoo_values import catalogue_sku, line_name, required
 from core.errors import ErpRejected, MappingError
+from schemas.totals import rows_net_of_discount
 
 # (rate in percent, price included?, Magento tax codes) -> the Odoo sale tax; raises ErpRejected if none.
 TaxLookup = Callable[[Decimal, bool, tuple[str, ...]], Tax]
@@ -50,7 +51,7 @@ def price_order(doc: dict, taxes: TaxLookup) -> Priced:
     quantities' share."""
     rows: list[Row] = []
     canceled = ZERO
-    for line in doc.get("lines") or []:
+    for line in gross_rows(doc, doc.get("lines") or []):
         ordered = dec(line["qty_ordered"] if line.get("qty_ordered") is not None else line.get("qty"))
         quantity = ordered - dec(line.get("qty_canceled"))
         if ordered > 0:
@@ -65,12 +66,21 @@ def price_move(doc: dict, taxes: TaxLookup, entity: str) -> Priced:
     source = doc.get("sold_lines")
     source = source if source is not None else doc.get("lines") or []
     rows: list[Row] = []
-    for line in source:
+    for line in gross_rows(doc, source):
         quantity = dec(line.get("qty"))
         if quantity <= 0 and not dec(line.get("row_total")):
             continue  # a row without money (Magento lists every order row in an invoice, some with qty 0)
         rows += _item_rows(line, line.get("order_item_id"), quantity, quantity, taxes, key_of=lambda item: None)
     return _finish(doc, rows, dec(required(doc, "grand_total")), taxes, entity, source)
+
+
+def gross_rows(doc: dict, lines: list[dict]) -> list[dict]:
+    """The rows with ``row_total`` before discount: recorded Magento data has rows whose ``row_total`` is
+    already net of their discount (schemas.totals.rows_net_of_discount tells, from the document's subtotal)."""
+    if not rows_net_of_discount({**doc, "sold_lines": lines}):
+        return lines
+    return [{**line, "row_total": float(dec(line.get("row_total")) + abs(dec(line.get("discount_amount"))))}
+            for line in lines]
 
 
 def contribution(money: dict) -> Decimal:
