@@ -99,3 +99,41 @@ def test_money_case_lands_in_odoo_with_magentos_totals(bridge, magento, odoo, ca
                                ["amount_total", "state", "currency_id"])
             assert (move["state"], move["currency_id"][1]) == ("posted", record["order_currency_code"])
             assert move["amount_total"] == pytest.approx(record["grand_total"], abs=0.005), (path, key)
+
+
+def test_a_partial_shipment_with_two_tracks_validates_its_quantities(bridge, magento, odoo):
+    settings, reports = bridge
+    ids = admin(magento.url, "scenarios/money", {})["two_tracks_partial_shipment"]
+    for entity, keys in (("order", [ids["order_id"]]), ("invoice", ids["invoice_ids"]),
+                         ("shipment", ids["shipment_ids"])):
+        sync(settings, reports, entity, keys)
+
+    [shipment] = [magento_record(magento.url, f"shipment/{key}") for key in ids["shipment_ids"]]
+    pickings = odoo_rows(odoo.url, "stock.picking", [], ["state", "carrier_tracking_ref", "backorder_id"])
+    [done] = [row for row in pickings if row["state"] == "done"]
+    [backorder] = [row for row in pickings if row["backorder_id"]]
+    assert backorder["backorder_id"][0] == done["id"] and backorder["state"] != "done"
+    assert set(done["carrier_tracking_ref"].split(",")) == {track["track_number"] for track in shipment["tracks"]}
+    moves = odoo_rows(odoo.url, "stock.move", [("picking_id", "=", done["id"])], ["quantity", "state"])
+    assert sum(move["quantity"] for move in moves) == sum(item["qty"] for item in shipment["items"])
+
+
+def test_a_refund_to_store_credit_says_so_and_a_canceled_quantity_is_not_ordered(bridge, magento, odoo):
+    settings, reports = bridge
+    cases = admin(magento.url, "scenarios/money", {})
+    refund, canceled = cases["store_credit_refund"], cases["partially_canceled"]
+    for ids in (refund, canceled):
+        for entity, keys in (("order", [ids["order_id"]]), ("invoice", ids["invoice_ids"]),
+                             ("creditmemo", ids["creditmemo_ids"])):
+            sync(settings, reports, entity, keys)
+
+    [memo] = odoo_rows(odoo.url, "account.move", [("move_type", "=", "out_refund")], ["narration"])
+    assert "Refunded to store credit in Magento" in memo["narration"]
+    order = magento_record(magento.url, f"orders/{canceled['order_id']}")
+    expected = sorted(item["qty_ordered"] - item["qty_canceled"] for item in order["items"]
+                      if not item.get("parent_item_id"))
+    [odoo_order] = odoo_rows(odoo.url, "sale.order", [("client_order_ref", "=", order["increment_id"])],
+                             ["order_line"])
+    lines = odoo_rows(odoo.url, "sale.order.line", [("order_id", "=", odoo_order["id"])],
+                      ["product_uom_qty", "product_id"])
+    assert sorted(line["product_uom_qty"] for line in lines if "Shipping" not in line["product_id"][1]) == expected
