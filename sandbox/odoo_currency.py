@@ -56,7 +56,8 @@ class Currency(Model):
         pricelists = self.env["product.pricelist"].with_context(active_test=False)
         for company_id in self.env["res.company"].search([]):
             company = self.db.get("res.company", company_id)
-            defaults = pricelists.search([("company_id", "=", company_id), ("currency_id", "=", company["currency_id"])])
+            defaults = pricelists.search([("company_id", "=", company_id),
+                                          ("currency_id", "=", company["currency_id"])])
             if defaults:
                 pricelists.write(defaults, {"active": True})
                 continue

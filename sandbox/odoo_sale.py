@@ -230,6 +230,20 @@ class SaleOrderLine(Model):
                                   "sale order line.")
         return vals
 
+    def _after_create(self, rid: int, vals: dict) -> None:
+        self._follow_delivery([rid])
+
+    def _after_write(self, ids: list[int], vals: dict) -> None:
+        if {"product_uom_qty", "product_id"} & set(vals):
+            self._follow_delivery(ids)
+
+    def _follow_delivery(self, ids: list[int]) -> None:
+        """sale_stock: a confirmed order's delivery follows its lines however they are written."""
+        orders = {self.db.get(self._name, rid)["order_id"] for rid in ids}
+        for order in sorted(orders):
+            if self.db.get("sale.order", order)["state"] == "sale":
+                self.env["sale.order"]._sync_delivery(order)
+
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:
             line = self.db.get(self._name, rid)

@@ -12,7 +12,7 @@ import dataclasses
 from collections import defaultdict
 from typing import Any
 
-from sandbox.odoo_errors import ValidationError
+from sandbox.odoo_errors import UserError, ValidationError
 from sandbox.odoo_fields import Boolean, Char, Float, Integer, Many2one, Selection
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register
@@ -126,7 +126,8 @@ class Tax(Model):
         "amount_type": Selection(AMOUNT_TYPES, "Tax Computation", default="percent", required=True),
         "type_tax_use": Selection(("sale", "purchase", "none"), "Tax Type", default="sale", required=True),
         "tax_scope": Selection(("service", "consu"), "Tax Scope"),
-        "price_include": Boolean("Included in Price"), "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
+        "price_include": Boolean("Included in Price"),
+        "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
         "sequence": Integer("Sequence", default=1), "active": Boolean("Active", default=True),
         "company_id": Many2one("res.company", "Company", required=True, default=_default_company),
     }
@@ -144,6 +145,9 @@ class Tax(Model):
     def _check(self, ids: list[int]) -> None:
         for rid in ids:
             record = self.db.get(self._name, rid)
+            if record["include_base_amount"] or record["amount_type"] == "group":
+                raise UserError("Odoo sandbox: taxes of groups and taxes affecting the base of later taxes are not "
+                                "modelled; their amounts would differ from Odoo's")
             if record["type_tax_use"] == "none":
                 continue
             duplicates = self.with_context(active_test=False).search([
