@@ -118,7 +118,7 @@ def take_paid_with(order: Mapping[str, Any], document: dict[str, Any]) -> dict[s
     for prefix in ("", "base_"):
         grand = float(document[f"{prefix}grand_total"])
         for field in PAID_WITH:
-            left = float(extension.get(f"{prefix}{field}") or 0) - float(extension.get(f"{prefix}{_invoiced(field)}") or 0)
+            left = float(extension.get(f"{prefix}{field}") or 0) - float(extension.get(_invoiced(f"{prefix}{field}")) or 0)
             amount = min(max(left, 0), max(grand, 0))
             used[f"{prefix}{field}"] = cents(amount)
             grand -= amount
@@ -126,8 +126,16 @@ def take_paid_with(order: Mapping[str, Any], document: dict[str, Any]) -> dict[s
     return used
 
 
+# Adobe Commerce's order columns for what invoices used (the reward ones are abbreviated in its schema)
+INVOICED = {"gift_cards_amount": "gift_cards_invoiced", "base_gift_cards_amount": "base_gift_cards_invoiced",
+            "customer_balance_amount": "customer_balance_invoiced",
+            "base_customer_balance_amount": "base_customer_balance_invoiced",
+            "reward_currency_amount": "rwrd_currency_amount_invoiced",
+            "base_reward_currency_amount": "base_rwrd_crrncy_amt_invoiced"}
+
+
 def _invoiced(field: str) -> str:
-    return field.replace("_amount", "_invoiced")
+    return INVOICED[field]
 
 
 def book_paid_with(order: dict[str, Any], used: Mapping[str, Any]) -> None:

@@ -194,6 +194,9 @@ def test_gift_card_store_credit_and_reward_points(api, cases):
     assert order["grand_total"] == round(189 * 1.21 + 7.5 - 85, 2)
     invoice = _get(api, f"/V1/invoices/{ids['invoice_ids'][0]}")
     assert invoice["extension_attributes"]["gift_cards_amount"] == 50 and invoice["grand_total"] == order["grand_total"]
+    booked = _get(api, f"/V1/orders/{ids['order_id']}")["extension_attributes"]
+    assert (booked["gift_cards_invoiced"], booked["customer_balance_invoiced"], booked["rwrd_currency_amount_invoiced"]) \
+        == (50, 30, 5)
 
 
 def test_refund_to_store_credit_with_adjustments(api, cases):
