@@ -25,7 +25,9 @@ class OdooSetupError(ErpRejected):
 def preflight(rpc: OdooRpc, server: Server, currencies: Currencies, codes: tuple[str, ...]) -> None:
     """Raise ErpAuthError (credentials refused) or OdooSetupError (one line per problem); log what is
     optional."""
-    rpc.uid  # authenticates: ErpAuthError names the login and database  # noqa: B018
+    # one authenticated call every time (a probe while paused must see credentials restored or revoked):
+    # ErpAuthError names the login and database
+    rpc.execute_kw("res.company", "search_count", [[]])
     problems = [f"Odoo at {rpc.url} (database {rpc.db}): install {app}" for model, app in APPS
                 if not _has_model(server, model)]
     if not problems and not server.has_field("stock.picking", "carrier_tracking_ref"):

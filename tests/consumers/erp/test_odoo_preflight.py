@@ -17,11 +17,15 @@ def test_a_fresh_odoo_passes(backend):
     backend.preflight(("USD",))
 
 
-def test_refused_credentials_are_an_auth_error(odoo_sandbox, odoo_rpc):
+def test_refused_credentials_are_an_auth_error_each_time_it_is_asked(odoo_sandbox, odoo_rpc):
+    backend = OdooBackend(odoo_rpc)
+    backend.preflight()
     odoo_sandbox.faults(revoked=True)
 
     with pytest.raises(ErpAuthError, match="refused the credentials of login 'admin'"):
-        OdooBackend(odoo_rpc).preflight()
+        backend.preflight()
+    odoo_sandbox.faults(revoked=False)
+    backend.preflight()
 
 
 def test_currencies_to_activate_and_pricelists_to_create_are_one_line_each(odoo_rpc):
