@@ -1,4 +1,4 @@
-"""Odoo 17 external API stand-in: JSON-RPC at ``/jsonrpc`` over an in-memory ORM, with fault injection.
+"""Odoo 17/18 external API stand-in: JSON-RPC at ``/jsonrpc`` over an in-memory ORM, with fault injection.
 
 ``bridgectl sandbox odoo --port N`` runs ``serve``; tests run ``create_app`` in a thread with
 ``ServerThread``. Admin endpoints under ``/__sandbox/`` (documented in docs/odoo.md) set faults, reset
@@ -27,6 +27,7 @@ from sandbox import (  # noqa: F401  (register the models)
     odoo_sale,
     odoo_stock,
     odoo_tax,
+    odoo_uom,
 )
 from sandbox.odoo_errors import InjectedError, server_error
 from sandbox.odoo_faults import Fault, Faults

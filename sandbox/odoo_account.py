@@ -21,6 +21,7 @@ from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
 from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS
 from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
+from sandbox.odoo_uom import product_unit
 
 MOVE_TYPES = ("entry", "out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt")
 SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
@@ -160,6 +161,7 @@ class MoveLine(Model):
         "sequence": Float("Sequence", default=10), "name": Char("Label"),
         "product_id": Many2one("product.product", "Product", ondelete="restrict"),
         "quantity": Float("Quantity", default=1.0, digits=UOM_DIGITS),
+        "product_uom_id": Many2one("uom.uom", "Unit of Measure"),
         "price_unit": Float("Unit Price", digits=PRICE_DIGITS),
         "discount": Float("Discount (%)", digits=DISCOUNT_DIGITS), "tax_ids": Many2many("account.tax", "Taxes"),
         "currency_id": Many2one("res.currency", "Currency", related="move_id.currency_id"),
@@ -171,6 +173,7 @@ class MoveLine(Model):
     }
 
     def _prepare_create(self, vals: dict) -> dict:
+        product_unit(self, vals, "product_uom_id")
         default_from_product(self, vals, "tax_ids")
         return vals
 

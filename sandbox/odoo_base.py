@@ -20,6 +20,7 @@ from sandbox.odoo_fields import (
 )
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register
+from sandbox.odoo_uom import default_unit
 
 PRODUCT_TYPES = ("consu", "service", "product")
 PRODUCT_TYPES_V18 = ("consu", "service", "combo")
@@ -178,6 +179,8 @@ class ProductTemplate(Model):
         "list_price": Float("Sales Price", default=1.0), "standard_price": Float("Cost"),
         "weight": Float("Weight"), "barcode": Char("Barcode"), "description_sale": Text("Sales Description"),
         "categ_id": Many2one("product.category", "Product Category", required=True, default=_default_category),
+        "uom_id": Many2one("uom.uom", "Unit of Measure", required=True, default=default_unit),
+        "uom_po_id": Many2one("uom.uom", "Purchase Unit", required=True, default=default_unit),
         "active": Boolean("Active", default=True), "sale_ok": Boolean("Can be Sold", default=True),
         "purchase_ok": Boolean("Can be Purchased", default=True),
         "taxes_id": Many2many("account.tax", "Customer Taxes", default=_default_sale_taxes),
@@ -240,6 +243,7 @@ class ProductProduct(Model):
                ("type", "selection", "Type", None),
                ("weight", "float", "Weight", None), ("sale_ok", "boolean", "Can be Sold", None),
                ("categ_id", "many2one", "Product Category", "product.category"),
+               ("uom_id", "many2one", "Unit of Measure", "uom.uom"),
                ("taxes_id", "many2many", "Customer Taxes", "account.tax"))},
         "lst_price": Field("float", "Sales Price", related="product_tmpl_id.list_price"),
         "detailed_type": Field("selection", "Product Type", related="product_tmpl_id.detailed_type", versions=(17,)),

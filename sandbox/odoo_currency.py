@@ -7,6 +7,7 @@ turns multi-currency on, and Odoo then creates the company's "Default USD pricel
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sandbox.odoo_fields import Boolean, Char, Float, Integer, Many2one, Selection
@@ -23,6 +24,8 @@ class Company(Model):
                                                               default="round_per_line"),
                  "account_sale_tax_id": Many2one("account.tax", "Default Sale Tax"),
                  "account_purchase_tax_id": Many2one("account.tax", "Default Purchase Tax")}
+    _declared_v18 = {"account_price_include": Selection(("tax_included", "tax_excluded"), "Default Sales Price Include",
+                                                        default="tax_excluded", required=True)}
 
 
 @register
@@ -36,7 +39,7 @@ class Currency(Model):
 
     def _compute_decimal_places(self, record: dict) -> int:
         rounding = record.get("rounding") or 0.01
-        return max(0, len(f"{rounding:.10f}".rstrip("0").split(".")[1])) if rounding < 1 else 0
+        return max(0, math.ceil(math.log10(1 / rounding))) if 0 < rounding < 1 else 0
 
     def _after_write(self, ids: list[int], vals: dict) -> None:
         if "active" not in vals:
@@ -53,7 +56,8 @@ class Currency(Model):
         pricelists = self.env["product.pricelist"].with_context(active_test=False)
         for company_id in self.env["res.company"].search([]):
             company = self.db.get("res.company", company_id)
-            defaults = pricelists.search([("company_id", "=", company_id), ("currency_id", "=", company["currency_id"])])
+            defaults = pricelists.search([("company_id", "=", company_id),
+                                          ("currency_id", "=", company["currency_id"])])
             if defaults:
                 pricelists.write(defaults, {"active": True})
                 continue

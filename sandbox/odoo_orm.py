@@ -100,6 +100,7 @@ class Database:
             for name, cls in self.registry.items()
         }
         self._undo: dict[tuple[str, int], dict | None] | None = None
+        self.xmlids: dict[str, int] = {}  # external id -> ir.model.data id, checked on every use
 
     def next_id(self, model: str) -> int:
         self.sequences[model] += 1
@@ -206,9 +207,13 @@ class Env:
     def ref(self, xmlid: str) -> int:
         """The record id behind an external id such as ``product.product_category_all``."""
         module, name = xmlid.split(".", 1)
+        cached = self.db.get("ir.model.data", self.db.xmlids.get(xmlid))
+        if cached is not None and (cached["module"], cached["name"]) == (module, name):
+            return cached["res_id"]
         found = self["ir.model.data"].search([("module", "=", module), ("name", "=", name)], limit=1)
         if not found:
             raise ValueError(f"External ID not found in the system: {xmlid}")
+        self.db.xmlids[xmlid] = found[0]
         return self.db.get("ir.model.data", found[0])["res_id"]
 
     def now(self) -> str:

@@ -18,6 +18,7 @@ from sandbox.odoo_fields import Boolean, Char, Datetime, Float, Many2one, One2ma
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
 from sandbox.odoo_rounding import UOM_DIGITS, float_round
+from sandbox.odoo_uom import product_unit
 
 PICKING_STATES = ("draft", "waiting", "confirmed", "assigned", "done", "cancel")
 MOVE_STATES = ("draft", "waiting", "confirmed", "partially_available", "assigned", "done", "cancel")
@@ -195,6 +196,7 @@ class Move(Model):
         "name": Char("Description", required=True), "origin": Char("Source Document"),
         "product_id": Many2one("product.product", "Product", required=True),
         "product_uom_qty": Float("Demand", digits=UOM_DIGITS), "quantity": Float("Quantity", digits=UOM_DIGITS),
+        "product_uom": Many2one("uom.uom", "UoM"),
         "picked": Boolean("Picked"),
         "location_id": Many2one("stock.location", "Source Location", required=True),
         "location_dest_id": Many2one("stock.location", "Destination Location", required=True),
@@ -203,6 +205,10 @@ class Move(Model):
         "state": Selection(MOVE_STATES, "Status", default="draft"),
         "is_inventory": Boolean("Inventory"), "date": Datetime("Date Scheduled"),
     }
+
+    def _prepare_create(self, vals: dict) -> dict:
+        product_unit(self, vals, "product_uom")
+        return vals
 
     def _picked(self, move: dict) -> float:
         return move["quantity"] if move["picked"] else 0.0
@@ -239,7 +245,8 @@ class Move(Model):
             remainder = self.create({"name": move["name"], "origin": move["origin"], "product_id": move["product_id"],
                                      "product_uom_qty": move["product_uom_qty"] - picked, "state": "confirmed",
                                      "location_id": move["location_id"], "location_dest_id": move["location_dest_id"],
-                                     "picking_id": move["picking_id"], "sale_line_id": move["sale_line_id"]})
+                                     "picking_id": move["picking_id"], "sale_line_id": move["sale_line_id"],
+                                     "product_uom": move["product_uom"]})
             self._set(move["id"], product_uom_qty=picked)
         self._set(move["id"], state="done", date=self.env.now())
         if self._storable(move):

@@ -23,6 +23,7 @@ from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register, rpc
 from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS, float_round
 from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
+from sandbox.odoo_uom import product_unit
 
 ORDER_STATES = ("draft", "sent", "sale", "cancel")
 LINE_LOCKED = ("Once a sales order is confirmed, you can't remove one of its lines (we need to track if "
@@ -172,6 +173,7 @@ class SaleOrder(Model):
                 moves.write([by_line[line_id]], values)
             else:
                 moves.create({**values, "name": line["name"], "sale_line_id": line_id, "picking_id": picking_id,
+                              "product_uom": line["product_uom"],
                               "origin": record["name"], "state": "confirmed",
                               "location_id": picking["location_id"], "location_dest_id": picking["location_dest_id"]})
         self.env["stock.picking"].action_assign([picking_id])
@@ -207,6 +209,7 @@ class SaleOrderLine(Model):
         "sequence": Integer("Sequence", default=10), "name": Text("Description", required=True),
         "product_id": Many2one("product.product", "Product", ondelete="restrict"),
         "product_uom_qty": Float("Quantity", default=1.0, digits=UOM_DIGITS),
+        "product_uom": Many2one("uom.uom", "Unit of Measure"),
         "price_unit": Float("Unit Price", digits=PRICE_DIGITS),
         "discount": Float("Discount (%)", digits=DISCOUNT_DIGITS), "tax_id": Many2many("account.tax", "Taxes"),
         "currency_id": Many2one("res.currency", "Currency", related="order_id.currency_id"),
@@ -221,10 +224,25 @@ class SaleOrderLine(Model):
     }
 
     def _prepare_create(self, vals: dict) -> dict:
+        product_unit(self, vals, "product_uom")
         if not default_from_product(self, vals, "tax_id") and not vals.get("display_type"):
             raise ValidationError("The operation cannot be completed: Missing required fields on accountable "
                                   "sale order line.")
         return vals
+
+    def _after_create(self, rid: int, vals: dict) -> None:
+        self._follow_delivery([rid])
+
+    def _after_write(self, ids: list[int], vals: dict) -> None:
+        if {"product_uom_qty", "product_id"} & set(vals):
+            self._follow_delivery(ids)
+
+    def _follow_delivery(self, ids: list[int]) -> None:
+        """sale_stock: a confirmed order's delivery follows its lines however they are written."""
+        orders = {self.db.get(self._name, rid)["order_id"] for rid in ids}
+        for order in sorted(orders):
+            if self.db.get("sale.order", order)["state"] == "sale":
+                self.env["sale.order"]._sync_delivery(order)
 
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:

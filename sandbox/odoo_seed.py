@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from sandbox.odoo_modules import seed_modules
+from sandbox.odoo_uom import UNITS
 from sandbox.odoo_orm import MODULES, Database, Env
 
 CURRENCIES = (("USD", "$", True), ("EUR", "€", False), ("GBP", "£", False), ("CAD", "$", False),
               ("AUD", "$", False), ("CHF", "CHF", False), ("JPY", "¥", False))
+WHOLE_UNIT_CURRENCIES = ("JPY",)  # rounding 1.0 in Odoo's data
 COUNTRIES = (
     ("US", "United States"), ("CA", "Canada"), ("MX", "Mexico"), ("GB", "United Kingdom"), ("IE", "Ireland"),
     ("FR", "France"), ("DE", "Germany"), ("NL", "Netherlands"), ("BE", "Belgium"), ("LU", "Luxembourg"),
@@ -43,7 +45,8 @@ def seed(db: Database, login: str = "admin", active_currencies: tuple[str, ...] 
         env = Env(db, uid=1)
         xmlid = _binder(env)
         currencies = {code: xmlid("base", code, "res.currency",
-                                  {"name": code, "symbol": symbol, "active": active})
+                                  {"name": code, "symbol": symbol, "active": active,
+                                   "rounding": 1.0 if code in WHOLE_UNIT_CURRENCIES else 0.01})
                       for code, symbol, active in CURRENCIES}
         company = xmlid("base", "main_company", "res.company", {"name": "My Company", "currency_id": currencies["USD"]})
         xmlid("base", "user_root", "res.users", {"name": "OdooBot", "login": "__system__", "active": False})
@@ -53,6 +56,8 @@ def seed(db: Database, login: str = "admin", active_currencies: tuple[str, ...] 
             for state_code, state_name in STATES.get(code, ()):
                 env["res.country.state"].create({"name": state_name, "code": state_code, "country_id": country})
         xmlid("product", "product_category_all", "product.category", {"name": "All"})
+        for name, label, kind, factor in UNITS:
+            xmlid("uom", name, "uom.uom", {"name": label, "uom_type": kind, "factor": factor})
         sale_tax = xmlid("account", f"{company}_sale_tax_template", "account.tax",
                          {"name": "15%", "amount": 15.0, "type_tax_use": "sale", "company_id": company})
         purchase_tax = xmlid("account", f"{company}_purchase_tax_template", "account.tax",

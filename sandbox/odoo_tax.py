@@ -12,7 +12,7 @@ import dataclasses
 from collections import defaultdict
 from typing import Any
 
-from sandbox.odoo_errors import ValidationError
+from sandbox.odoo_errors import UserError, ValidationError
 from sandbox.odoo_fields import Boolean, Char, Float, Integer, Many2one, Selection
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register
@@ -126,14 +126,28 @@ class Tax(Model):
         "amount_type": Selection(AMOUNT_TYPES, "Tax Computation", default="percent", required=True),
         "type_tax_use": Selection(("sale", "purchase", "none"), "Tax Type", default="sale", required=True),
         "tax_scope": Selection(("service", "consu"), "Tax Scope"),
-        "price_include": Boolean("Included in Price"), "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
+        "price_include": Boolean("Included in Price"),
+        "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
         "sequence": Integer("Sequence", default=1), "active": Boolean("Active", default=True),
         "company_id": Many2one("res.company", "Company", required=True, default=_default_company),
     }
+    _declared_v18 = {  # Odoo 18: included or not is the company's default unless the tax overrides it
+        "price_include": Boolean("Included in Price", compute="_compute_price_include"),
+        "price_include_override": Selection(("tax_included", "tax_excluded"), "Included in Price"),
+    }
+
+    def _compute_price_include(self, record: dict) -> bool:
+        if record.get("price_include_override"):
+            return record["price_include_override"] == "tax_included"
+        company = self.db.get("res.company", record["company_id"])
+        return (company.get("account_price_include") if company else None) == "tax_included"
 
     def _check(self, ids: list[int]) -> None:
         for rid in ids:
             record = self.db.get(self._name, rid)
+            if record["include_base_amount"] or record["amount_type"] == "group":
+                raise UserError("Odoo sandbox: taxes of groups and taxes affecting the base of later taxes are not "
+                                "modelled; their amounts would differ from Odoo's")
             if record["type_tax_use"] == "none":
                 continue
             duplicates = self.with_context(active_test=False).search([
@@ -148,7 +162,8 @@ class Tax(Model):
     def _sorted_records(self, ids: Any) -> list[dict]:
         """The taxes of a line, as Odoo applies them (``sequence, id``)."""
         records = [self.db.get(self._name, tid) for tid in ids or []]
-        return sorted((r for r in records if r is not None), key=lambda r: (r["sequence"], r["id"]))
+        found = sorted((r for r in records if r is not None), key=lambda r: (r["sequence"], r["id"]))
+        return [{**record, "price_include": bool(self._value(record, "price_include"))} for record in found]
 
 
 def company_rounding(model: Model) -> tuple[str, int]:

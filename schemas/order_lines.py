@@ -174,7 +174,7 @@ def _line(parent: dict[str, Any], children: list[dict[str, Any]], item_taxes: di
 
 def product_sku(sold: dict[str, Any], components: list[str], product_skus: dict[str, str]) -> str:
     """The catalogue SKU of the product sold: Magento's own for its ``product_id`` when known, else derived."""
-    known = product_skus.get(str(sold["product_id"])) if sold["product_id"] is not None else None
+    known = product_skus.get(str(sold.get("product_id"))) if sold.get("product_id") is not None else None
     return known or catalogue_sku(sold["sku"], components)
 
 

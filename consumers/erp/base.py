@@ -39,7 +39,7 @@ class ErpBackend(abc.ABC):
 
     def preflight(self) -> None:
         """Check at start-up what the backend depends on (credentials, modules, configuration); raise
-        ``ErpAuthError`` or ``core.errors.ConfigError`` (one line per problem) when it cannot work."""
+        ``ErpAuthError`` or a permanent ``ErpRejected`` (one line per problem) when it cannot work."""
 
     def close(self) -> None:
         """Release connections."""

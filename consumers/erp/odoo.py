@@ -60,7 +60,7 @@ class OdooBackend(ErpBackend):
 
     def preflight(self, currencies: tuple[str, ...] = ()) -> None:
         """Authenticate, and check the Odoo apps, the currencies (the company's, ``currencies`` and those
-        given at construction) and their pricelists; ConfigError naming what to install or activate."""
+        given at construction) and their pricelists; OdooSetupError naming what to install or activate."""
         preflight(self.rpc, self.server, self.sales.currencies, tuple(self.currencies) + tuple(currencies))
 
     def upsert(self, entity: str, key: str, document: Document) -> str | None:

@@ -8,7 +8,7 @@ import logging
 from consumers.erp.odoo_currencies import PRICELIST, Currencies
 from consumers.erp.odoo_rpc import OdooRpc
 from consumers.erp.odoo_version import Server
-from core.errors import ConfigError, ErpRejected
+from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 # model the bridge writes -> what provides it
@@ -17,9 +17,17 @@ APPS = (("sale.order", "the Sales app (module sale_management, or sale)"),
         ("account.move", "the Invoicing app (module account)"))
 
 
+class OdooSetupError(ErpRejected):
+    """Odoo lacks what the bridge needs (an app, an active currency, a pricelist): a configuration problem,
+    permanent until an administrator fixes it; the message has one line per problem."""
+
+
 def preflight(rpc: OdooRpc, server: Server, currencies: Currencies, codes: tuple[str, ...]) -> None:
-    """Raise ErpAuthError (credentials refused) or ConfigError (one line per problem); log what is optional."""
-    rpc.uid  # authenticates: ErpAuthError names the login and database  # noqa: B018
+    """Raise ErpAuthError (credentials refused) or OdooSetupError (one line per problem); log what is
+    optional."""
+    # one authenticated call every time (a probe while paused must see credentials restored or revoked):
+    # ErpAuthError names the login and database
+    rpc.execute_kw("res.company", "search_count", [[]])
     problems = [f"Odoo at {rpc.url} (database {rpc.db}): install {app}" for model, app in APPS
                 if not _has_model(server, model)]
     if not problems and not server.has_field("stock.picking", "carrier_tracking_ref"):
@@ -27,7 +35,7 @@ def preflight(rpc: OdooRpc, server: Server, currencies: Currencies, codes: tuple
     for code in dict.fromkeys(code.strip().upper() for code in codes if code and code.strip()):
         problems += _currency_problems(rpc, currencies, code)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise OdooSetupError("\n".join(problems), details={"problems": problems})
     log.info("Odoo preflight passed: %s, database %s, version %s", rpc.url, rpc.db, server.dialect.major)
 
 

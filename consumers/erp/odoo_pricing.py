@@ -19,6 +19,7 @@ from consumers.erp import odoo_amounts as amounts
 from consumers.erp.odoo_amounts import CENT, HUNDRED, ZERO, Line, Tax, dec, round2
 from consumers.erp.odoo_values import catalogue_sku, line_name, required
 from core.errors import ErpRejected, MappingError
+from schemas.totals import rows_net_of_discount
 
 # (rate in percent, price included?, Magento tax codes) -> the Odoo sale tax; raises ErpRejected if none.
 TaxLookup = Callable[[Decimal, bool, tuple[str, ...]], Tax]
@@ -50,7 +51,7 @@ def price_order(doc: dict, taxes: TaxLookup) -> Priced:
     quantities' share."""
     rows: list[Row] = []
     canceled = ZERO
-    for line in doc.get("lines") or []:
+    for line in gross_rows(doc, doc.get("lines") or []):
         ordered = dec(line["qty_ordered"] if line.get("qty_ordered") is not None else line.get("qty"))
         quantity = ordered - dec(line.get("qty_canceled"))
         if ordered > 0:
@@ -65,12 +66,21 @@ def price_move(doc: dict, taxes: TaxLookup, entity: str) -> Priced:
     source = doc.get("sold_lines")
     source = source if source is not None else doc.get("lines") or []
     rows: list[Row] = []
-    for line in source:
+    for line in gross_rows(doc, source):
         quantity = dec(line.get("qty"))
         if quantity <= 0 and not dec(line.get("row_total")):
             continue  # a row without money (Magento lists every order row in an invoice, some with qty 0)
         rows += _item_rows(line, line.get("order_item_id"), quantity, quantity, taxes, key_of=lambda item: None)
     return _finish(doc, rows, dec(required(doc, "grand_total")), taxes, entity, source)
+
+
+def gross_rows(doc: dict, lines: list[dict]) -> list[dict]:
+    """The rows with ``row_total`` before discount: recorded Magento data has rows whose ``row_total`` is
+    already net of their discount (schemas.totals.rows_net_of_discount tells, from the document's subtotal)."""
+    if not rows_net_of_discount({**doc, "sold_lines": lines}):
+        return lines
+    return [{**line, "row_total": float(dec(line.get("row_total")) + abs(dec(line.get("discount_amount"))))}
+            for line in lines]
 
 
 def contribution(money: dict) -> Decimal:
@@ -172,7 +182,7 @@ def _label(line: dict) -> str:
 
 def _finish(doc: dict, rows: list[Row], expected: Decimal, taxes: TaxLookup, what: str,
             source: list[dict]) -> Priced:
-    rows = rows + _shipping_rows(doc, taxes) + _extra_rows(doc, source, what)
+    rows = rows + _shipping_rows(doc, source, taxes) + _extra_rows(doc, source, what)
     computed = amounts.totals(row.line for row in rows)
     left = round2(expected) - computed.total
     priced_rows = sum(1 for row in rows if row.line.taxes or row.service is None or row.service == "shipping")
@@ -185,19 +195,44 @@ def _finish(doc: dict, rows: list[Row], expected: Decimal, taxes: TaxLookup, wha
     return Priced(rows, round2(expected), computed)
 
 
-def _shipping_rows(doc: dict, taxes: TaxLookup) -> list[Row]:
+def _shipping_rows(doc: dict, source: list[dict], taxes: TaxLookup) -> list[Row]:
     shipping = doc.get("shipping")
     if shipping is None:  # documents before the shipping object: its amount, untaxed
         amount = dec(doc.get("shipping_amount"))
         return [_service("Shipping", amount, "shipping")] if amount else []
-    money = {"row_total": shipping.get("amount"), "price": shipping.get("amount"),
-             "price_incl_tax": shipping.get("incl_tax"), "discount_amount": shipping.get("discount_amount"),
-             "tax_amount": shipping.get("tax_amount"), "tax_percent": shipping.get("tax_percent"),
-             "discount_tax_compensation_amount": shipping.get("discount_tax_compensation_amount")}
+    money = shipping_money(doc, source)
     if not contribution(money) and not dec(shipping.get("amount")):
         return []
     label = f"Shipping: {shipping['description']}" if shipping.get("description") else "Shipping"
     return [Row(label, priced_line(money, Decimal(1), Decimal(1), taxes), None, None, "shipping")]
+
+
+def shipping_money(doc: dict, source: list[dict]) -> dict:
+    """The shipping as a priced row. Invoices and credit memos carry no shipping discount of their own (it
+    is inside the document's ``discount_amount``: what the rows do not carry) and their shipping rate is
+    derived from rounded amounts (``16.834`` for 21 % of a discounted shipping): the rate of the document's
+    rows that reproduces the shipping tax to the cent is taken instead."""
+    shipping = doc["shipping"]
+    discount = shipping.get("discount_amount")
+    if discount is None and doc.get("discount_amount") is not None:
+        carried = sum((abs(dec(line.get("discount_amount"))) for line in source), ZERO)
+        discount = max(ZERO, abs(dec(doc["discount_amount"])) - carried)
+    compensation = shipping.get("discount_tax_compensation_amount")
+    net = dec(shipping.get("amount")) - dec(discount) + dec(compensation)
+    rate = _known_rate(shipping.get("tax_percent"), dec(shipping.get("tax_amount")), net, source)
+    return {"row_total": shipping.get("amount"), "price": shipping.get("amount"),
+            "price_incl_tax": shipping.get("incl_tax"), "discount_amount": discount,
+            "tax_amount": shipping.get("tax_amount"), "tax_percent": rate,
+            "discount_tax_compensation_amount": compensation}
+
+
+def _known_rate(rate: Any, tax: Decimal, net: Decimal, source: list[dict]) -> Any:
+    known = {dec(part["tax_percent"]) for line in source for part in [line, *(line.get("component_lines") or [])]
+             if part.get("tax_percent")}
+    if rate is None or not tax or dec(rate) in known:
+        return rate
+    fitting = [known_rate for known_rate in known if abs(round2(net * known_rate / HUNDRED) - tax) <= CENT]
+    return min(fitting, key=lambda known_rate: abs(known_rate - dec(rate))) if fitting else rate
 
 
 def _extra_rows(doc: dict, source: list[dict], what: str) -> list[Row]:

@@ -79,7 +79,7 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
         customer = document.get("customer") or {}
         found = [] if customer.get("is_guest") or not customer.get("magento_id") else [
             ("customer", str(customer["magento_id"]))]
-        skus = [catalogue_sku(line) for line in document.get("lines") or [] if catalogue_sku(line)]
+        skus = [sku for line in document.get("lines") or [] for sku in _line_products(line)]
         return found + [("product", sku) for sku in dict.fromkeys(skus)]
     if entity in ("invoice", "shipment", "creditmemo"):
         return [("order", str(document["order_id"]))] if document.get("order_id") else []
@@ -90,6 +90,15 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
     if entity == "stock":
         return [("product", document["sku"])] if document.get("sku") else []
     return []
+
+
+def _line_products(line: dict) -> list[str]:
+    """The catalogue SKUs an order line is written with: its product's, or its components' when a dynamic
+    bundle's children are taxed at different rates (see odoo_pricing.uses_components)."""
+    children = line.get("component_lines") or []
+    if children and line.get("price_type") == "dynamic" and line.get("tax_percent") is None:
+        return [child["sku"] for child in children if child.get("sku")]
+    return [catalogue_sku(line)] if catalogue_sku(line) else []
 
 
 def catalogue_sku(line: dict) -> str | None:

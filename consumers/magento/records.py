@@ -14,6 +14,7 @@ deleted"), and a store without the storeConfigs route gives no time zone and no 
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -121,14 +122,17 @@ def _stock(client: Any, sku: str) -> dict[str, Any]:
 
 
 _STORE_CONFIGS: weakref.WeakKeyDictionary[Any, StoreConfigCache] = weakref.WeakKeyDictionary()
+_STORE_CONFIGS_LOCK = threading.Lock()
 
 
 def store_configs(client: Any) -> StoreConfigCache:
     """The client's store configurations, fetched once per client (one client per consumer process)."""
-    cache = _STORE_CONFIGS.get(client)
-    if cache is None:
-        cache = _STORE_CONFIGS.setdefault(client, StoreConfigCache(lambda: _load_store_configs(client)))
-    return cache
+    with _STORE_CONFIGS_LOCK:
+        cache = _STORE_CONFIGS.get(client)
+        if cache is None:
+            held = weakref.ref(client)  # the cache must not keep its own key alive
+            cache = _STORE_CONFIGS[client] = StoreConfigCache(lambda: _load_store_configs(held()))
+        return cache
 
 
 def _load_store_configs(client: Any) -> list[dict[str, Any]]:

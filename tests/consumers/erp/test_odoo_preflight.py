@@ -6,8 +6,8 @@ import pytest
 
 from consumers.erp.base import ErpBackend
 from consumers.erp.odoo import OdooBackend
-from consumers.erp.odoo_preflight import preflight
-from core.errors import ConfigError, ErpAuthError, ErpRejected
+from consumers.erp.odoo_preflight import OdooSetupError, preflight
+from core.errors import ErpAuthError, ErpRejected
 
 EUR_ACTIVE = pytest.mark.parametrize("odoo_sandbox", [{"currencies": ("EUR",)}], indirect=True)
 
@@ -17,17 +17,21 @@ def test_a_fresh_odoo_passes(backend):
     backend.preflight(("USD",))
 
 
-def test_refused_credentials_are_an_auth_error(odoo_sandbox, odoo_rpc):
+def test_refused_credentials_are_an_auth_error_each_time_it_is_asked(odoo_sandbox, odoo_rpc):
+    backend = OdooBackend(odoo_rpc)
+    backend.preflight()
     odoo_sandbox.faults(revoked=True)
 
     with pytest.raises(ErpAuthError, match="refused the credentials of login 'admin'"):
-        OdooBackend(odoo_rpc).preflight()
+        backend.preflight()
+    odoo_sandbox.faults(revoked=False)
+    backend.preflight()
 
 
 def test_currencies_to_activate_and_pricelists_to_create_are_one_line_each(odoo_rpc):
     backend = OdooBackend(odoo_rpc, create_pricelists=False, currencies=("EUR",))
 
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(OdooSetupError) as error:
         backend.preflight(("GBP", "XXX", "usd"))
 
     assert str(error.value).splitlines() == [
@@ -40,7 +44,7 @@ def test_currencies_to_activate_and_pricelists_to_create_are_one_line_each(odoo_
 
 @EUR_ACTIVE
 def test_a_foreign_currency_without_pricelist_when_none_may_be_created(odoo_rpc):
-    with pytest.raises(ConfigError, match=r"^Odoo has no pricelist in EUR: create one"):
+    with pytest.raises(OdooSetupError, match=r"^Odoo has no pricelist in EUR: create one"):
         OdooBackend(odoo_rpc, create_pricelists=False).preflight(("EUR",))
     OdooBackend(odoo_rpc, create_pricelists=True).preflight(("EUR",))
 
@@ -61,7 +65,7 @@ class _NoInvoicing:
 
 
 def test_a_missing_app_says_what_to_install(odoo_rpc, backend):
-    with pytest.raises(ConfigError, match=r"^Odoo at http://127\.0\.0\.1:\d+ \(database bridge\): install the "
+    with pytest.raises(OdooSetupError, match=r"^Odoo at http://127\.0\.0\.1:\d+ \(database bridge\): install the "
                                           r"Invoicing app \(module account\)$"):
         preflight(odoo_rpc, _NoInvoicing(backend.server), backend.sales.currencies, ())
 

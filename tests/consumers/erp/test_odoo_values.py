@@ -70,6 +70,18 @@ def test_order_dependencies_are_its_customer_and_products_once_each(documents):
         ("product", "A"), ("product", "B")]
 
 
+def test_order_dependencies_name_the_product_sold_not_the_row_sku(documents):
+    children = [{"magento_item_id": 11, "sku": "CH-A", "qty": 1}, {"magento_item_id": 12, "sku": "CH-B", "qty": 1}]
+    rows = [documents.line(1, "24-MB01-engraved", product_sku="24-MB01"),
+            documents.line(2, "BDL-CH-B-CH-A", product_sku="BDL", price_type="dynamic", tax_percent=8.25,
+                           component_lines=children),
+            documents.line(3, "BDL2-CH-A-CH-B", product_sku="BDL2", price_type="dynamic", tax_percent=None,
+                           component_lines=children)]
+
+    assert values.dependencies("order", documents.order(lines=rows))[1:] == [
+        ("product", "24-MB01"), ("product", "BDL"), ("product", "CH-A"), ("product", "CH-B")]
+
+
 @pytest.mark.parametrize(("entity", "document", "expected"), [
     ("invoice", {"order_id": 5}, [("order", "5")]),
     ("shipment", {"order_id": 5}, [("order", "5")]),

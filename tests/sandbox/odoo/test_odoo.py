@@ -233,3 +233,16 @@ def test_serialization_failures_reach_the_client_like_odoos_and_leave_nothing_be
                                                "could not serialize access due to concurrent update\n")
     assert odoo.result("res.partner", "search", [[]]) == []
     assert odoo.result("res.partner", "create", [{"name": "Client"}])
+
+
+def test_bridgectl_sandbox_odoo_serves_the_version_modules_and_currencies_asked():
+    port = support.free_port()
+    command = [sys.executable, "-m", "ops.cli", "sandbox", "odoo", "--port", str(port), "--version", "18",
+               "--install", "stock_delivery", "--currency", "EUR"]
+    with support.running(command, port=port):
+        health = requests.get(f"http://127.0.0.1:{port}/__sandbox/health", timeout=10).json()
+        currencies = requests.get(f"http://127.0.0.1:{port}/__sandbox/records/res.currency",
+                                  params={"fields": "name,active"}, timeout=10).json()["records"]
+
+    assert health["server_version"] == "18.0" and "stock_delivery" in health["modules"]
+    assert sorted(row["name"] for row in currencies if row["active"]) == ["EUR", "USD"]

@@ -69,4 +69,5 @@ def test_deleting_a_category_deletes_its_subcategories(env):
 def test_new_products_get_the_companys_default_sale_tax(env):
     template = env["product.template"].create({"name": "Taxed"})
 
-    assert env["product.template"].read([template], ["taxes_id"])[0]["taxes_id"] == [env.ref("account.1_sale_tax_template")]
+    taxes = env["product.template"].read([template], ["taxes_id"])[0]["taxes_id"]
+    assert taxes == [env.ref("account.1_sale_tax_template")]

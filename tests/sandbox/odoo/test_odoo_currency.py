@@ -61,3 +61,15 @@ def test_a_seed_can_activate_currencies_for_tests_about_something_else():
     env = Env(database)
     assert sorted(row["name"] for row in env["res.currency"].search_read([], ["name"])) == ["EUR", "USD"]
     assert env["product.pricelist"].search_count([]) == 1
+
+
+def test_amounts_round_to_the_documents_currency(env):
+    partner = env["res.partner"].create({"name": "Buyer"})
+    move = env["account.move"].create({"move_type": "out_invoice", "partner_id": partner,
+                                       "currency_id": _code_id(env, "JPY"), "invoice_line_ids": [
+                                           (0, 0, {"name": "Tea", "price_unit": 333.33, "quantity": 1,
+                                                   "tax_ids": [(6, 0, [env.ref("account.1_sale_tax_template")])]})]})
+    row = env["account.move"].read([move], ["amount_untaxed", "amount_tax", "amount_total"])[0]
+    assert (row["amount_untaxed"], row["amount_tax"], row["amount_total"]) == (333.0, 50.0, 383.0)
+    assert env["res.currency"].with_context(active_test=False).read([_code_id(env, "JPY")], ["decimal_places"])[0][
+        "decimal_places"] == 0

@@ -88,8 +88,8 @@ def test_no_backorder_cancels_the_rest(env, order):
     assert _delivered(env, order) == 3.0
 
 
-@pytest.mark.parametrize(("context", "pickings"), [({"skip_backorder": True}, 2),
-                                                    ({"skip_backorder": True, "picking_ids_not_to_backorder": None}, 1)])
+@pytest.mark.parametrize(("context", "pickings"), [
+    ({"skip_backorder": True}, 2), ({"skip_backorder": True, "picking_ids_not_to_backorder": None}, 1)])
 def test_the_context_keys_decide_without_the_wizard(env, order, context, pickings):
     picking = _picking(env, order)
     _ship(env, picking, 1)
@@ -121,3 +121,11 @@ def test_nothing_reserved_nor_shipped_cannot_be_validated(env):
     assert env["stock.picking"].read([picking], ["state"])[0]["state"] == "confirmed"
     with pytest.raises(UserError, match="no quantities are reserved"):
         env["stock.picking"].button_validate([picking])
+
+
+def test_the_delivery_follows_a_line_written_directly_on_a_confirmed_order(env, order):
+    line = env["sale.order.line"].search([("order_id", "=", order)])
+    env["sale.order.line"].write(line, {"product_uom_qty": 7})
+
+    move = env["stock.move"].search_read([("sale_line_id", "=", line[0])], ["product_uom_qty", "quantity"])[0]
+    assert (move["product_uom_qty"], move["quantity"]) == (7.0, 7.0)

@@ -56,3 +56,18 @@ def test_a_wrong_version_field_over_rpc_is_odoos_invalid_field_error(serve):
     data = answer["error"]["data"]
     assert (data["name"], data["message"]) == ("builtins.ValueError",
                                                "Invalid field 'detailed_type' on model 'product.template'")
+
+
+def test_odoo_18_taxes_are_included_through_an_override_or_the_company_default(env18):
+    taxes = env18["account.tax"]
+    ignored = taxes.create({"name": "A", "amount": 10, "price_include": True})
+    override = taxes.create({"name": "B", "amount": 10, "price_include_override": "tax_included"})
+    assert [row["price_include"] for row in taxes.read([ignored, override], ["price_include"])] == [False, True]
+
+    env18["res.company"].write([env18.ref("base.main_company")], {"account_price_include": "tax_included"})
+    assert taxes.read([ignored], ["price_include"])[0]["price_include"] is True
+    partner = env18["res.partner"].create({"name": "Buyer"})
+    move = env18["account.move"].create({"move_type": "out_invoice", "partner_id": partner, "invoice_line_ids": [
+        (0, 0, {"name": "Work", "price_unit": 11.0, "tax_ids": [(6, 0, [ignored])]})]})
+    assert env18["account.move"].read([move], ["amount_untaxed", "amount_total"])[0] == {
+        "id": move, "amount_untaxed": 10.0, "amount_total": 11.0}

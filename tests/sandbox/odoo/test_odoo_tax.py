@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.odoo_errors import ValidationError
+from sandbox.odoo_errors import UserError, ValidationError
 from sandbox.odoo_tax import compute_all, document_totals, line_amounts
 
 
@@ -135,3 +135,9 @@ def test_the_generic_chart_seeds_a_sale_and_a_purchase_tax_and_names_are_unique(
         ("15%", 15.0, "percent", "sale", False), ("15%", 15.0, "percent", "purchase", False)]
     with pytest.raises(ValidationError, match="Tax names must be unique!"):
         env["account.tax"].create({"name": "15%", "amount": 15})
+
+
+@pytest.mark.parametrize("values", [{"include_base_amount": True}, {"amount_type": "group"}])
+def test_what_the_sandbox_cannot_compute_is_refused_not_computed_wrong(env, values):
+    with pytest.raises(UserError, match="not modelled"):
+        env["account.tax"].create({"name": "Odd", "amount": 5, **values})
