@@ -158,10 +158,9 @@ def track_line(track: dict) -> str:
 def tracking_note(existing: Any, tracks: Iterable[dict]) -> str | None:
     """The picking's note with a paragraph per track not in it yet; None when nothing is to be added."""
     text = existing if isinstance(existing, str) else ""
-    added = [track_line(track) for track in tracks if track.get("number") and track_line(track) not in text]
-    if not added:
-        return None
-    return text + "".join(f"<p>{html.escape(line)}</p>" for line in dict.fromkeys(added))
+    added = [html.escape(track_line(track)) for track in tracks if track.get("number")]
+    added = [line for line in dict.fromkeys(added) if line not in text]
+    return text + "".join(f"<p>{line}</p>" for line in added) if added else None
 
 
 def shipped_quantities(moves: list[dict], shipped: list[dict], sale_lines: dict[Any, int],
