@@ -194,3 +194,11 @@ def test_gift_cards_and_store_credit_are_service_lines(odoo_sandbox, catalog_rea
     assert names[-2:] == ["Gift card GC-7", "Store credit"] and len(names) == 5
     products = {row["name"] for row in odoo_sandbox.records("product.template", "name")}
     assert {"Gift card (Magento)", "Store credit (Magento)"} <= products
+
+
+def test_an_invoice_whose_totals_cannot_match_leaves_nothing_behind(odoo_sandbox, catalog_ready, documents):
+    catalog_ready.upsert("order", "9001", documents.order(state="processing"))
+
+    with pytest.raises(ErpRejected, match=r"invoice 200061: totals differ: Magento 99\.50, Odoo would get 95\.50"):
+        catalog_ready.upsert("invoice", "61", documents.invoice(grand_total=99.5))
+    assert odoo_sandbox.records("account.move", "state") == []
