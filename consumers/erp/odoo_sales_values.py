@@ -49,6 +49,13 @@ def row_name(row: Row, order_key: str) -> str:
     return f"{row.service}_order_{order_key}"
 
 
+def sale_line_name(row: Row, order_key: str) -> str:
+    """The binding of the order line an invoice or credit memo line follows."""
+    if row.item_id is None:
+        return row_name(row, order_key)
+    return line_name(row.item_id) + ("_discount" if row.service == "discount" else "")
+
+
 def _money_vals(row: Row) -> Vals:
     """The exact values the totals check computed with (2-digit price and discount)."""
     line = row.line
@@ -122,8 +129,7 @@ def move_lines(priced: Priced, products: dict[str, int], services: dict[str, int
         product = _product(row, products, services)
         if product:
             vals["product_id"] = product
-        bound = sale_lines.get(line_name(row.item_id) if row.item_id is not None and not row.service
-                               else row_name(row, order_key))
+        bound = sale_lines.get(sale_line_name(row, order_key))
         if bound:
             vals["sale_line_ids"] = [(6, 0, [bound])]
         lines.append(vals)
