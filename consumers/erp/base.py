@@ -38,7 +38,8 @@ class ErpBackend(abc.ABC):
         return -1
 
     def preflight(self) -> None:
-        """Check at start-up what the backend depends on; raise a permanent error naming what to fix."""
+        """Check at start-up what the backend depends on (credentials, modules, configuration); raise
+        ``ErpAuthError`` or a permanent ``ErpRejected`` (one line per problem) when it cannot work."""
         return None
 
     def close(self) -> None:

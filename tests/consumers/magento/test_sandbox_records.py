@@ -27,10 +27,12 @@ def expected_record(sandbox, entity: str, key: str) -> dict:
     record = sandbox.record(entity, key)
     if entity == "stock":
         record["_bridge"] = {"sku": key}
+    if entity == "product":
+        record["_bridge"] = {"weight_unit": STORE["weight_unit"], "weight_unit_source": "store_config"}
     if entity == "product" and record["type_id"] == "configurable":
         links = record["extension_attributes"]["configurable_product_links"]
-        record["_bridge"] = {"children_skus": [sku for sku in sandbox.keys("product")
-                                               if sandbox.record("product", sku)["id"] in links]}
+        record["_bridge"]["children_skus"] = [sku for sku in sandbox.keys("product")
+                                              if sandbox.record("product", sku)["id"] in links]
     if entity in ("order", "invoice", "shipment", "creditmemo"):
         record["_bridge"] = sales_extras(sandbox, entity, record)
     return record
@@ -65,11 +67,13 @@ def test_fetch_record_of_every_seeded_record_maps_to_its_document(magento, sandb
 
 def test_a_configurable_product_gets_its_children_skus(magento, sandbox):
     parka = fetch_record(magento, "product", "NW-PARKA")
-    assert parka["_bridge"] == {"children_skus": PARKA_CHILDREN}
+    assert parka["_bridge"] == {"children_skus": PARKA_CHILDREN, "weight_unit": "kgs",
+                                "weight_unit_source": "store_config"}
     assert map_record("product", parka)["children"] == PARKA_CHILDREN
     assert [call["path"] for call in sandbox.calls()] == ["/rest/default/V1/products/NW-PARKA",
-                                                          "/rest/default/V1/configurable-products/NW-PARKA/children"]
-    assert "_bridge" not in fetch_record(magento, "product", "NW-STOVE")
+                                                          "/rest/default/V1/configurable-products/NW-PARKA/children",
+                                                          "/rest/default/V1/store/storeConfigs"]
+    assert "children_skus" not in fetch_record(magento, "product", "NW-STOVE")["_bridge"]
 
 
 def test_a_stock_item_gets_its_sku(magento, sandbox):
