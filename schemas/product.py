@@ -16,7 +16,7 @@ from schemas.common import Flag, Int, MagentoSchema, Number, Text, Timestamp, op
 from schemas.dates import date_text
 
 PRODUCT_FIELDS: tuple[str, ...] = (
-    "magento_id", "sku", "name", "type", "price", "status", "visibility", "weight", "attribute_set_id",
+    "magento_id", "sku", "name", "type", "price", "status", "visibility", "weight", "weight_kg", "attribute_set_id",
     "category_ids", "attributes", "stock", "children", "created_at", "updated_at",
     "description", "short_description", "cost", "special_price", "special_from_date", "special_to_date",
     "magento_weight_unit", "weight_unit_source", "store_code", "store_name",
@@ -112,7 +112,7 @@ class ProductSchema(MagentoSchema):
         return {
             "magento_id": data["id"], "sku": data["sku"], "name": data["name"], "type": data["type_id"],
             "price": data["price"], "status": data["status"], "visibility": data["visibility"],
-            "weight": kilograms(data["weight"], bridge.get("weight_unit")),
+            "weight": data["weight"], "weight_kg": kilograms(data["weight"], bridge.get("weight_unit")),
             "attribute_set_id": data["attribute_set_id"], "category_ids": _category_ids(extension, attributes),
             "attributes": {code: value for code, value in attributes.items() if code != "category_ids"},
             "stock": extension.get("stock_item"),
@@ -124,10 +124,11 @@ class ProductSchema(MagentoSchema):
 
 
 def kilograms(weight: int | float | None, unit: str | None) -> int | float | None:
-    """Magento's weight in kilograms: pounds converted (to 6 decimals); kilograms or an unknown unit as is."""
-    if weight is None or unit != "lbs":
-        return weight
-    return round(weight * KG_PER_LB, 6)
+    """Magento's weight in kilograms: pounds converted (to 6 decimals), kilograms as they are; None when the
+    unit is unknown (a number of unknown unit is never passed on as kilograms)."""
+    if weight is None or unit not in ("lbs", "kgs"):
+        return None
+    return round(weight * KG_PER_LB, 6) if unit == "lbs" else weight
 
 
 def _attribute_fields(attributes: dict[str, Any]) -> dict[str, Any]:

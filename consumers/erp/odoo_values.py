@@ -131,15 +131,18 @@ def person_name(first: Any, last: Any) -> str:
 def product_vals(doc: dict, categ_id: int | None) -> Vals:
     """product.template values written at every sync (the type only at creation, see product_create_vals).
 
-    ``weight`` is the document's, in kilograms; ``standard_price`` is Magento's ``cost`` (left alone when
+    ``weight`` is the document's ``weight_kg`` (left alone when the store's weight unit is unknown);
+    ``standard_price`` is Magento's ``cost`` (left alone when
     Magento has none); ``description`` the HTML description, ``description_sale`` the short one as text.
     """
     sku = required(doc, "sku")
     vals: Vals = {"name": doc.get("name") or sku, "default_code": sku,
-                  "list_price": money(doc.get("price")), "weight": money(doc.get("weight")),
+                  "list_price": money(doc.get("price")),
                   "sale_ok": doc.get("status", 1) == 1, "active": True,
                   "description": doc.get("description") or False,
                   "description_sale": plain_text(doc.get("short_description")) or False}
+    if doc.get("weight_kg") is not None or doc.get("weight") is None:
+        vals["weight"] = money(doc.get("weight_kg"))
     if doc.get("cost") is not None:
         vals["standard_price"] = money(doc["cost"])
     if categ_id:

@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from core.errors import MagentoNotFound, MagentoRelatedMissing, MalformedMessage
+from core.errors import MagentoAuthError, MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MalformedMessage
 from core.notification import ENTITIES, key_problem
 from consumers.magento.paging import ListEndpoint
 from consumers.magento.store_configs import StoreConfigCache
@@ -136,13 +136,19 @@ def store_configs(client: Any) -> StoreConfigCache:
 
 
 def _load_store_configs(client: Any) -> list[dict[str, Any]]:
+    """The store configs; none (dates in UTC, weight unit unknown) when Magento has no such route or the
+    integration may not read it, which is said once: neither is a reason to refuse every record."""
     try:
         return client.store_configs()
     except MagentoNotFound as error:
         if not error.route_missing:
             raise
         log.warning("magento has no store/storeConfigs route: dates stay in UTC (%s)", error.message)
-        return []
+    except (MagentoAuthError, MagentoForbidden) as error:
+        log.warning("the integration may not read store/storeConfigs (grant it Stores > Settings > All Stores, "
+                    "or set MAGENTO_WEIGHT_UNIT): dates stay in UTC, weights unknown in kilograms (%s)",
+                    error.message)
+    return []
 
 
 def _timezone(client: Any, record: dict[str, Any]) -> str | None:

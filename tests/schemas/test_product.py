@@ -180,16 +180,18 @@ def test_weight_in_pounds_becomes_kilograms(record):
     product = record("product.simple.json")
     product.update(weight="2.5", _bridge={"weight_unit": "lbs", "weight_unit_source": "store_config"})
     document = load(product)
-    assert document["weight"] == 1.133981  # 2.5 lb x 0.45359237
+    assert document["weight_kg"] == 1.133981  # 2.5 lb x 0.45359237
+    assert document["weight"] == 2.5  # Magento's own figure stays as it is (the HTTP contract)
     assert (document["magento_weight_unit"], document["weight_unit_source"]) == ("lbs", "store_config")
 
 
-def test_weight_in_kilograms_or_an_unknown_unit_is_kept(record):
+def test_weight_in_kilograms_is_kept_and_an_unknown_unit_gives_no_kilograms(record):
     product = record("product.simple.json")
     product["_bridge"] = {"weight_unit": "kgs", "weight_unit_source": "setting"}
-    assert load(product)["weight"] == 1.35
+    assert (load(product)["weight"], load(product)["weight_kg"]) == (1.35, 1.35)
     unknown = load(record("product.simple.json"))
-    assert (unknown["weight"], unknown["magento_weight_unit"], unknown["weight_unit_source"]) == (1.35, None, None)
+    assert (unknown["weight"], unknown["weight_kg"], unknown["magento_weight_unit"], unknown["weight_unit_source"]) \
+        == (1.35, None, None, None)
 
 
 def test_an_unknown_weight_unit_from_the_fetcher_is_refused(record):

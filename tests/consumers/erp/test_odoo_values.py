@@ -112,12 +112,14 @@ def test_product_types_in_odoo_18(documents, magento, odoo):
 
 
 def test_product_vals(documents):
-    doc = documents.product("TR-1", price=None, weight=None, status=2)
+    doc = documents.product("TR-1", price=None, weight=None, weight_kg=None, status=2)
 
     assert values.product_vals(doc, 4) == {"name": "Trail TR-1", "default_code": "TR-1", "list_price": 0.0,
                                            "weight": 0.0, "sale_ok": False, "active": True, "categ_id": 4,
                                            "description": False, "description_sale": False}
     assert "categ_id" not in values.product_vals(doc, None)
+    unknown_unit = documents.product("TR-1", weight=2.5, weight_kg=None)
+    assert "weight" not in values.product_vals(unknown_unit, None)  # pounds or kilograms? Odoo's is left alone
 
 
 def test_product_texts_and_cost(documents):

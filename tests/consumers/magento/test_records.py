@@ -6,7 +6,7 @@ import pytest
 from responses import matchers
 
 from consumers.magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint, store_configs
-from core.errors import MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MagentoServerError, \
+from core.errors import MagentoNotFound, MagentoRelatedMissing, MagentoServerError, \
     MagentoUnavailable, MalformedMessage
 from core.notification import ENTITIES
 from tests.consumers.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
@@ -199,7 +199,20 @@ def test_a_store_without_the_store_configs_route_gives_no_time_zone(client, mock
     assert fetch_record(client, "order", "301")["_bridge"] == {"timezone": None, "product_skus": {}}
 
 
-@pytest.mark.parametrize(("status", "error"), [(403, MagentoForbidden), (500, MagentoServerError)])
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_integration_not_allowed_to_read_store_configs_still_syncs_in_utc(client, mocked, rest, status,
+                                                                           caplog) -> None:
+    """Magento answers 401 ("The consumer isn't authorized to access %resources") for an ACL the integration
+    lacks: that is not a reason to dead-letter every order, nor to pause as if the token were refused."""
+    mocked.add("GET", rest("orders/301"), json={"entity_id": 301, "store_id": 1, "items": []})
+    mocked.add("GET", rest("store/storeConfigs"), status=status,
+               json={"message": "The consumer isn't authorized to access %resources.",
+                     "parameters": {"resources": "Magento_Backend::store"}})
+    assert fetch_record(client, "order", "301")["_bridge"]["timezone"] is None
+    assert "may not read store/storeConfigs" in caplog.text
+
+
+@pytest.mark.parametrize(("status", "error"), [(500, MagentoServerError)])
 def test_a_failing_store_configs_call_fails_the_fetch_as_classified(client, mocked, rest, status, error) -> None:
     mocked.add("GET", rest("orders/301"), json={"entity_id": 301, "store_id": 1, "items": []})
     mocked.add("GET", rest("store/storeConfigs"), status=status, json={"message": "No."})
@@ -217,11 +230,10 @@ def test_an_invoice_whose_order_is_gone_is_not_read_as_a_deleted_invoice(client,
     assert not isinstance(caught.value, MagentoNotFound) and not caught.value.retryable
 
 
-def test_a_forbidden_store_config_fails_a_product_unless_the_unit_is_set(make_client, mocked, rest, payload) -> None:
+def test_a_forbidden_store_config_leaves_the_unit_unknown_unless_it_is_set(make_client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
     mocked.add("GET", rest("store/storeConfigs"), status=403,
                json={"message": "The consumer isn't authorized to access %resources."})
-    with pytest.raises(MagentoForbidden):
-        fetch_record(make_client(), "product", "TSHIRT-RED-M")
+    assert fetch_record(make_client(), "product", "TSHIRT-RED-M").get("_bridge", {}).get("weight_unit") is None
     record = fetch_record(make_client(magento_weight_unit="lbs"), "product", "TSHIRT-RED-M")
     assert record["_bridge"] == {"weight_unit": "lbs", "weight_unit_source": "setting"}
