@@ -21,6 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import BaseWSGIServer
 
 from sandbox import magento_admin_faults  # noqa: F401  (registers its routes on the blueprint)
+from sandbox import magento_admin_money  # noqa: F401  (registers its routes on the blueprint)
 from sandbox.magento_admin import admin
 from sandbox.magento_auth import OAuthKeys
 from sandbox.magento_faults import Faults

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox import magento_quantities as q
+from sandbox import magento_booking as booking
+from sandbox import magento_document_money as dm
 from sandbox.magento_http import as_number, document_validation, entity_missing
-from sandbox.magento_order_build import money
+from sandbox.magento_order_build import money, status_history
 from sandbox.magento_store import Store
 
 
@@ -32,11 +34,15 @@ def invoice_order(store: Store, order_id: int, body: dict[str, Any]) -> str:
     messages += _invoice_quantity_messages(order, qtys)
     if messages:
         raise document_validation("Invoice", messages)
-    invoice = _document(store, order, qtys, shipping=_shipping_left(order, "shipping_invoiced"))
+    invoice = _document(store, order, qtys, "invoice", dm.invoice_shipping(order))
+    paid_with = dm.take_paid_with(order, invoice)
+    if paid_with:
+        invoice["extension_attributes"] = paid_with
+        dm.book_paid_with(order, paid_with)
     number_document(store, invoice, "invoice")
     invoice.update(can_void_flag=0, email_sent=int(bool(body.get("notify"))), state=2)
     invoice["comments"] = _comments(store, invoice, body)
-    _book(order, invoice, qtys, "invoiced", ["total_invoiced", "total_paid"])
+    booking.book(order, invoice, qtys, "invoice")
     finish_document(store, order, "invoice", invoice, store.invoices)
     return str(invoice["entity_id"])
 
@@ -67,27 +73,23 @@ def refund_order(store: Store, order_id: int, body: dict[str, Any]) -> str:
     qtys = q.plan(order, q.requested(body.get("items")), q.qty_to_refund)
     arguments = body.get("arguments") if isinstance(body.get("arguments"), dict) else {}
     shipping = arguments.get("shipping_amount")
-    memo = _document(store, order, qtys, shipping=_shipping_left(order, "shipping_refunded")
-                     if shipping is None else as_number(shipping))
-    _adjust(memo, arguments)
+    base_shipping = _shipping_left(order, "shipping_refunded") if shipping is None else as_number(shipping)
+    memo = _document(store, order, qtys, "creditmemo", dm.refund_shipping(order, base_shipping))
+    booking.adjust(memo, arguments)
     messages = _can_refund_messages(order) + _refund_quantity_messages(order, qtys, memo)
     if messages:
         raise document_validation("Creditmemo", messages)
     number_document(store, memo, "creditmemo")
     memo.update(invoice_id=None, state=2, email_sent=int(bool(body.get("notify"))))
     memo["comments"] = _comments(store, memo, body)
-    _book(order, memo, qtys, "refunded", ["total_refunded", "total_offline_refunded"])
-    _book_refunded_amounts(order, qtys)
+    booking.book(order, memo, qtys, "creditmemo")
+    credit_comment = booking.store_credit_refund(order, memo, arguments)
+    if credit_comment:
+        order["status_histories"].insert(0, status_history(store, order["entity_id"], {
+            "comment": credit_comment, "status": order["status"], "entity_name": "creditmemo"}))
     _return_to_stock(store, order, qtys, arguments)
     finish_document(store, order, "creditmemo", memo, store.creditmemos)
     return str(memo["entity_id"])
-
-
-def _book_refunded_amounts(order: dict[str, Any], qtys: dict[int, float]) -> None:
-    for item in order["items"]:
-        if qtys.get(item["item_id"]) and not q.is_dummy(order, item):
-            item["amount_refunded"] = item["base_amount_refunded"] = money(
-                item["amount_refunded"] + item["row_total"] * qtys[item["item_id"]] / item["qty_ordered"])
 
 
 def _can_refund_messages(order: dict[str, Any]) -> list[str]:
@@ -119,76 +121,30 @@ def _refund_quantity_messages(order: dict[str, Any], qtys: dict[int, float], mem
 
 
 def _shipping_left(order: dict[str, Any], booked: str) -> float:
-    """Shipping not yet invoiced (or, for ``shipping_refunded``, invoiced and not yet refunded)."""
-    limit = order["shipping_amount"] if booked == "shipping_invoiced" else order.get("shipping_invoiced", 0)
-    return money(max(float(limit) - float(order.get(booked) or 0), 0))
+    """Base shipping not yet invoiced (or, for ``shipping_refunded``, invoiced and not yet refunded)."""
+    limit = order["base_shipping_amount"] if booked == "shipping_invoiced" else order.get("base_shipping_invoiced", 0)
+    return money(max(float(limit or 0) - float(order.get(f"base_{booked}") or 0), 0))
 
 
-def _document(store: Store, order: dict[str, Any], qtys: dict[int, float], shipping: float) -> dict[str, Any]:
+def _document(store: Store, order: dict[str, Any], qtys: dict[int, float], kind: str,
+              shipping: dict[str, Any]) -> dict[str, Any]:
     """An invoice or credit memo with its rows and totals, not yet numbered nor booked on the order."""
-    rows, subtotal, tax, discount = [], 0.0, 0.0, 0.0
-    for item in order["items"]:
-        qty = qtys.get(item["item_id"], 0)
-        if qty <= 0:
-            continue
-        row = _row(order, item, qty)
-        rows.append(row)
-        subtotal, tax = subtotal + row.get("row_total", 0), tax + row.get("tax_amount", 0)
-        discount += row.get("discount_amount", 0)
+    rows = [dm.document_row(order, item, qtys[item["item_id"]], kind) for item in order["items"]
+            if qtys.get(item["item_id"], 0) > 0]
     now = store.now_text()
-    grand = money(subtotal + tax - discount + shipping)
-    document = {"base_currency_code": order["base_currency_code"], "base_discount_amount": money(-discount),
-                "base_grand_total": grand, "base_shipping_amount": money(shipping), "base_subtotal": money(subtotal),
-                "base_tax_amount": money(tax), "billing_address_id": order["billing_address_id"], "created_at": now,
-                "discount_amount": money(-discount), "entity_id": None,
-                "global_currency_code": order["global_currency_code"], "grand_total": grand, "increment_id": None,
-                "order_currency_code": order["order_currency_code"], "order_id": order["entity_id"],
-                "shipping_address_id": shipping_address_id(order), "shipping_amount": money(shipping),
-                "shipping_incl_tax": money(shipping), "shipping_tax_amount": 0, "store_id": order["store_id"],
-                "subtotal": money(subtotal), "subtotal_incl_tax": money(subtotal + tax), "tax_amount": money(tax),
-                "total_qty": money(sum(row["qty"] for row in rows if "row_total" in row)), "updated_at": now}
-    document.update(_fixed_totals(order, shipping, subtotal + tax))
+    document = {"base_currency_code": order["base_currency_code"], "billing_address_id": order["billing_address_id"],
+                "created_at": now, "entity_id": None, "global_currency_code": order["global_currency_code"],
+                "increment_id": None, "order_currency_code": order["order_currency_code"],
+                "order_id": order["entity_id"], "shipping_address_id": shipping_address_id(order),
+                "store_id": order["store_id"], "store_currency_code": order["store_currency_code"],
+                "total_qty": money(sum(row["qty"] for row in rows if "row_total" in row)), "updated_at": now,
+                "base_to_global_rate": order.get("base_to_global_rate", 1),
+                "base_to_order_rate": order.get("base_to_order_rate", 1),
+                "store_to_base_rate": order.get("store_to_base_rate", 0),
+                "store_to_order_rate": order.get("store_to_order_rate", 0)}
+    document.update(dm.document_totals(rows, shipping))
     document["items"] = rows
     return document
-
-
-def _fixed_totals(order: dict[str, Any], shipping: float, subtotal_incl_tax: float) -> dict[str, Any]:
-    """The columns every invoice and credit memo carries although the sandbox has no use for them: no tax on
-    shipping, no tax compensation, and the order's currency rates (see a real ``GET /V1/invoices/{id}``)."""
-    return {"base_discount_tax_compensation_amount": 0, "base_shipping_incl_tax": money(shipping),
-            "base_shipping_tax_amount": 0, "base_subtotal_incl_tax": money(subtotal_incl_tax),
-            "base_to_global_rate": order.get("base_to_global_rate", 1),
-            "base_to_order_rate": order.get("base_to_order_rate", 1), "discount_tax_compensation_amount": 0,
-            "shipping_discount_tax_compensation_amount": 0, "store_currency_code": order["store_currency_code"],
-            "store_to_base_rate": order.get("store_to_base_rate", 0),
-            "store_to_order_rate": order.get("store_to_order_rate", 0)}
-
-
-def _row(order: dict[str, Any], item: dict[str, Any], qty: float) -> dict[str, Any]:
-    """A document row (its ids come with ``number_document``); dummy rows carry no money, as in Magento."""
-    if q.is_dummy(order, item):
-        return {"base_price": item["base_price"], "entity_id": None, "name": item["name"], "parent_id": None,
-                "price": item["base_price"], "product_id": item["product_id"], "sku": item["sku"],
-                "order_item_id": item["item_id"], "qty": qty}
-    share = qty / item["qty_ordered"]
-    row_total, tax = money(item["row_total"] * share), money(item["tax_amount"] * share)
-    return {"base_discount_tax_compensation_amount": 0, "base_price": item["base_price"],
-            "base_price_incl_tax": item.get("base_price_incl_tax", item["base_price"]), "base_row_total": row_total,
-            "base_row_total_incl_tax": money(row_total + tax), "base_tax_amount": tax,
-            "discount_amount": money(item["discount_amount"] * share), "entity_id": None,
-            "discount_tax_compensation_amount": 0, "name": item["name"], "parent_id": None,
-            "price": item["price"], "price_incl_tax": item.get("price_incl_tax", item["price"]),
-            "product_id": item["product_id"], "row_total": row_total, "row_total_incl_tax": money(row_total + tax),
-            "sku": item["sku"], "tax_amount": tax, "order_item_id": item["item_id"], "qty": qty}
-
-
-def _adjust(memo: dict[str, Any], arguments: dict[str, Any]) -> None:
-    positive = as_number(arguments.get("adjustment_positive") or 0)
-    negative = as_number(arguments.get("adjustment_negative") or 0)
-    grand = money(memo["grand_total"] + positive - negative)
-    memo.update(adjustment=money(positive - negative), adjustment_positive=positive, adjustment_negative=negative,
-                base_adjustment=money(positive - negative), base_adjustment_positive=positive,
-                base_adjustment_negative=negative, grand_total=grand, base_grand_total=grand)
 
 
 def shipping_address_id(order: dict[str, Any]) -> int | None:
@@ -205,35 +161,20 @@ def _comments(store: Store, document: dict[str, Any], body: dict[str, Any]) -> l
              "is_visible_on_front": int(comment.get("is_visible_on_front") or 0), "parent_id": document["entity_id"]}]
 
 
-def _book(order: dict[str, Any], document: dict[str, Any], qtys: dict[int, float], done: str,
-          totals: list[str]) -> None:
-    """Add the document's quantities and money to the order (``qty_invoiced``, ``total_paid``, ...)."""
-    for item in order["items"]:
-        qty = qtys.get(item["item_id"], 0)
-        if qty > 0:
-            item[f"qty_{done}"] = money(item[f"qty_{done}"] + qty)
-            if done == "invoiced" and not q.is_dummy(order, item):
-                share = qty / item["qty_ordered"]
-                for field, source in (("row_invoiced", "row_total"), ("tax_invoiced", "tax_amount"),
-                                      ("discount_invoiced", "discount_amount")):
-                    item[field] = item[f"base_{field}"] = money(item[field] + item[source] * share)
-    for field in totals:
-        order[field] = order[f"base_{field}"] = money(float(order.get(field) or 0) + document["grand_total"])
-    for field, source in (("subtotal", "subtotal"), ("tax", "tax_amount"), ("shipping", "shipping_amount")):
-        key = f"{field}_{done}"
-        order[key] = order[f"base_{key}"] = money(float(order.get(key) or 0) + document[source])
-    order["total_due"] = order["base_total_due"] = money(max(order["grand_total"] - float(order.get("total_paid") or 0), 0))
-
-
 def _return_to_stock(store: Store, order: dict[str, Any], qtys: dict[int, float], arguments: dict[str, Any]) -> None:
+    """``return_to_stock_items``: the refunded quantity goes back to the stock of the product sold (for a
+    configurable or bundle row, the stock of its child rows' products)."""
     extension = arguments.get("extension_attributes") if isinstance(arguments.get("extension_attributes"), dict) else {}
     for item_id in extension.get("return_to_stock_items") or []:
         item = q.items_by_id(order).get(int(item_id))
-        product = store.product_by_id(item["product_id"]) if item else None
-        if product is not None and qtys.get(item["item_id"]):
-            stock = product["extension_attributes"]["stock_item"]
-            stock["qty"] = money(stock["qty"] + qtys[item["item_id"]])
-            store.changed("stock", "save", product["sku"])
+        if item is None or not qtys.get(item["item_id"]):
+            continue
+        for row in q.children_of(order, item) or [item]:
+            product = store.product_by_id(row["product_id"])
+            if product is not None and qtys.get(row["item_id"]):
+                stock = product["extension_attributes"]["stock_item"]
+                stock["qty"] = money(stock["qty"] + qtys[row["item_id"]])
+                store.changed("stock", "save", product["sku"])
 
 
 def number_document(store: Store, document: dict[str, Any], kind: str) -> None:

@@ -1,8 +1,8 @@
 """Build full Magento orders (items, addresses, payment, totals) from compact seed descriptions.
 
-Item rows follow Magento's quote-to-order conversion: a configurable line is a priced parent row (its
-``sku`` is the chosen child's SKU) plus an unpriced simple child row with ``parent_item_id``; a bundle
-line is a parent row whose money is the sum of its priced children. Tax is charged after discount.
+Item rows come from ``sandbox.magento_order_lines`` (configurables, bundles, custom options), their money
+and the order totals from ``sandbox.magento_order_money`` (Magento's tax and discount arithmetic, in the
+base and the order currency). The spec format is documented in docs/sandbox-magento.md.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.magento_shapes import custom_attribute
+from sandbox.magento_order_lines import Context, build_rows
+from sandbox.magento_order_money import applied_taxes, order_totals, price_rows
 from sandbox.magento_store import Store
+from sandbox.magento_tax import Unit, cents, converted, plain
 
 PAYMENT_TITLES = {"checkmo": "Check / Money order", "banktransfer": "Bank Transfer Payment",
                   "purchaseorder": "Purchase Order", "cashondelivery": "Cash On Delivery", "free": "No Payment Information Required"}
@@ -20,43 +22,124 @@ DISCOUNT_RULE_ID = "1"  # the seed's one cart price rule (a percentage off), nam
 
 
 def money(value: float) -> float | int:
-    """Rounded to cents, integral amounts as integers (Magento prints ``5``, not ``5.0``)."""
-    rounded = round(value + 1e-9, 2)
-    return int(rounded) if float(rounded).is_integer() else rounded
+    """Rounded to cents like PHP, integral amounts as integers (Magento prints ``5``, not ``5.0``)."""
+    return cents(value)
 
 
 def build_order(spec: Mapping[str, Any], store: Store) -> dict[str, Any]:
-    """A full order from a seed entry (see ``sandbox/magento_seed/orders.json``)."""
+    """A full order from a seed entry (see ``sandbox/magento_seed/orders.json`` and docs/sandbox-magento.md)."""
     order_id, created = int(spec["entity_id"]), spec["created_at"]
-    items: list[dict[str, Any]] = []
-    for line in spec["lines"]:
-        items += _line_items(line, store, order_id, created, float(spec.get("discount_percent", 0)))
+    percent = float(spec.get("discount_percent", 0))
+    rows = build_rows(spec["lines"], Context(store, order_id, created, percent, int(spec.get("store_id", 1))))
+    rate = float(spec.get("base_to_order_rate", 1))
+    shipping = _shipping_unit(spec["shipping"], percent)
+    shipping_money = price_rows(rows, shipping, bool(spec.get("prices_include_tax")), rate,
+                                spec.get("tax_algorithm") == "ROW_BASE_CALCULATION")
+    items = [row.item for row in rows]
     order = _header(spec, store, order_id)
-    order.update(_totals(items, float(spec["shipping"]["amount"])))
-    if spec.get("discount_percent"):
-        order["applied_rule_ids"] = DISCOUNT_RULE_ID
+    order.update(order_totals(rows, shipping_money, _paid_with(spec), rate))
+    order.update(_counts(items, rate, spec))
+    _discount_fields(spec, order, rows)
     order["items"] = items
-    billing, shipping = _addresses(spec, store, order)
+    billing, shipping_address = _addresses(spec, store, order)
     order["billing_address_id"] = billing["entity_id"]
     order["billing_address"] = billing
     order["payment"] = _payment(spec, order)
     order["status_histories"] = _histories(spec, store, order_id)
-    order["extension_attributes"] = _extension(spec, order, items, shipping)
-    if spec.get("state") == "canceled":
+    order["extension_attributes"] = _extension(spec, order, shipping_address)
+    order["extension_attributes"].update(applied_taxes(rows, shipping_money, shipping.rate if shipping else 0,
+                                                       _tax_codes(spec, order)))
+    order["extension_attributes"].update(paid_with_attributes(spec, order))
+    order["extension_attributes"]["converting_from_quote"] = True
+    if spec.get("state") == "canceled":  # canceled before anything was invoiced
         for item in items:
             item["qty_canceled"] = item["qty_ordered"]
+        order["total_canceled"], order["base_total_canceled"] = order["grand_total"], order["base_grand_total"]
     return order
+
+
+def _shipping_unit(shipping: Mapping[str, Any], percent: float) -> Unit | None:
+    if not float(shipping.get("amount") or 0):
+        return None
+    discount = float(shipping.get("discount_percent", percent if shipping.get("discounted") else 0))
+    return Unit(float(shipping["amount"]), 1, float(shipping.get("tax_percent", 0)), discount)
+
+
+def _paid_with(spec: Mapping[str, Any]) -> dict[str, float]:
+    paid = spec.get("paid_with") or {}
+    return {"reward": float((paid.get("reward") or {}).get("amount") or 0),
+            "gift_cards": sum(float(card["amount"]) for card in paid.get("gift_cards") or ()),
+            "customer_balance": float(paid.get("customer_balance") or 0)}
+
+
+def paid_with_attributes(spec: Mapping[str, Any], order: dict[str, Any]) -> dict[str, Any]:
+    """Adobe Commerce's ``extension_attributes`` for gift cards, store credit and reward points (only on
+    orders that used them): cards are spent in the order given, each up to what is left of the total."""
+    paid = spec.get("paid_with")
+    if not paid:
+        return {}
+    rate, left, base_left = float(order["base_to_order_rate"]), order["gift_cards_amount"], order["base_gift_cards_amount"]
+    cards = []
+    for card in paid.get("gift_cards") or ():
+        base = min(float(card["amount"]), base_left)
+        amount = min(converted(base, rate), left)
+        cards.append({"id": int(card["id"]), "code": card["code"], "amount": money(amount), "base_amount": money(base)})
+        left, base_left = left - amount, base_left - base
+    attributes = {"gift_cards": cards, "reward_points_balance": int((paid.get("reward") or {}).get("points") or 0)}
+    for field in ("gift_cards_amount", "customer_balance_amount", "reward_currency_amount"):
+        attributes[field], attributes[f"base_{field}"] = order.pop(field), order.pop(f"base_{field}")
+    return attributes
+
+
+def _counts(items: list[dict[str, Any]], rate: float, spec: Mapping[str, Any]) -> dict[str, Any]:
+    top = [item for item in items if "parent_item_id" not in item]
+    counts = {"total_item_count": len(top), "total_qty_ordered": money(sum(item["qty_ordered"] for item in top)),
+              "weight": money(sum(item["row_weight"] for item in top)), "base_to_global_rate": 1,
+              "base_to_order_rate": plain(rate), "store_to_base_rate": 0, "store_to_order_rate": 0}
+    if rate != 1:
+        counts.update(store_to_base_rate=1, store_to_order_rate=plain(rate))
+    return counts
+
+
+def _discount_fields(spec: Mapping[str, Any], order: dict[str, Any], rows: list[Any]) -> None:
+    """``applied_rule_ids`` on a discounted order and its discounted rows; the coupon and its description."""
+    discounted = [row.item for row in rows if row.item["discount_amount"]]
+    if not discounted and not order["shipping_discount_amount"]:
+        return
+    order["applied_rule_ids"] = DISCOUNT_RULE_ID
+    for item in discounted:
+        item["applied_rule_ids"] = DISCOUNT_RULE_ID
+    if spec.get("coupon_code"):
+        order["coupon_code"] = spec["coupon_code"]
+        order["discount_description"] = spec.get("discount_description", spec["coupon_code"])
+
+
+def _tax_codes(spec: Mapping[str, Any], order: dict[str, Any]) -> dict[float, str]:
+    """The tax rate code of each percent: ``tax_codes`` of the spec, else ``<currency>-*-Rate <percent>%``."""
+    given = {float(rate): code for rate, code in (spec.get("tax_codes") or {}).items()}
+    return _DefaultCodes(given, order["order_currency_code"])
+
+
+class _DefaultCodes(dict):
+    def __init__(self, given: dict[float, str], currency: str) -> None:
+        super().__init__(given)
+        self.currency = currency
+
+    def __missing__(self, rate: float) -> str:
+        return f"{self.currency}-*-Rate {rate:g}%"
 
 
 def _header(spec: Mapping[str, Any], store: Store, order_id: int) -> dict[str, Any]:
     currency = spec.get("currency", "USD")
-    header: dict[str, Any] = {"base_currency_code": currency, "created_at": spec["created_at"],
-                              "customer_note_notify": 1, "entity_id": order_id, "global_currency_code": currency,
+    base = spec.get("base_currency", currency)
+    header: dict[str, Any] = {"base_currency_code": base, "created_at": spec["created_at"],
+                              "customer_note_notify": 1, "entity_id": order_id, "global_currency_code": base,
                               "increment_id": spec["increment_id"], "is_virtual": 0, "order_currency_code": currency,
                               "protect_code": spec.get("protect_code", f"{order_id:032x}"),
                               "quote_id": spec.get("quote_id", order_id), "state": spec.get("state", "new"),
-                              "status": spec.get("status", "pending"), "store_currency_code": currency,
-                              "store_id": 1, "store_name": STORE_NAME, "updated_at": spec["updated_at"]}
+                              "status": spec.get("status", "pending"), "store_currency_code": base,
+                              "store_id": int(spec.get("store_id", 1)),
+                              "store_name": spec.get("store_name", STORE_NAME), "updated_at": spec["updated_at"]}
     header.update(_customer_fields(spec, store))
     header["shipping_description"] = spec["shipping"]["description"]
     if "edited_from" in spec:
@@ -77,102 +160,6 @@ def _customer_fields(spec: Mapping[str, Any], store: Store) -> dict[str, Any]:
     if customer.get("dob"):
         fields["customer_dob"] = f"{customer['dob']} 00:00:00"
     return fields
-
-
-def _line_items(line: Mapping[str, Any], store: Store, order_id: int, created: str,
-                discount: float) -> list[dict[str, Any]]:
-    product = store.product(line["sku"])
-    qty, tax = float(line["qty"]), float(line.get("tax_percent", 0))
-    if "child" in line:
-        child = store.product(line["child"])
-        parent = _item(store, product, order_id, created, qty, float(line["price"]), tax, discount)
-        parent.update(sku=child["sku"], product_option=_configurable_option(product, child))
-        if child.get("weight") is not None:  # the parent row weighs what the chosen child weighs
-            parent.update(weight=child["weight"], row_weight=money(float(child["weight"]) * qty))
-        row = _item(store, child, order_id, created, qty, float(line["price"]), 0, 0, priced=False)
-        row["parent_item_id"] = parent["item_id"]
-        return [parent, row]
-    if "children" in line:
-        return _bundle_items(line, product, store, order_id, created, tax, discount)
-    return [_item(store, product, order_id, created, qty, float(line["price"]), tax, discount)]
-
-
-def _bundle_items(line: Mapping[str, Any], product: dict[str, Any], store: Store, order_id: int, created: str,
-                  tax: float, discount: float) -> list[dict[str, Any]]:
-    qty = float(line["qty"])
-    parent = _item(store, product, order_id, created, qty, 0, 0, 0)
-    children = []
-    for spec in line["children"]:
-        child = _item(store, store.product(spec["sku"]), order_id, created, qty * float(spec["qty"]),
-                      float(spec["price"]), tax, discount)
-        child["parent_item_id"] = parent["item_id"]
-        children.append(child)
-    for key in ("row_total", "base_row_total", "tax_amount", "base_tax_amount", "discount_amount",
-                "base_discount_amount", "row_total_incl_tax", "base_row_total_incl_tax", "row_weight"):
-        parent[key] = money(sum(child[key] for child in children))
-    parent["price"] = parent["base_price"] = parent["original_price"] = money(parent["row_total"] / qty)
-    parent["sku"] = "-".join([product["sku"]] + [child["sku"] for child in children])
-    parent["tax_percent"] = tax
-    return [parent] + children
-
-
-def _item(store: Store, product: dict[str, Any], order_id: int, created: str, qty: float, price: float,
-          tax_percent: float, discount_percent: float, *, priced: bool = True) -> dict[str, Any]:
-    row = money(price * qty) if priced else 0
-    discount = money(row * discount_percent / 100)
-    tax = money((row - discount) * tax_percent / 100)
-    base_price = money(price) if priced else 0
-    item = {"amount_refunded": 0, "base_amount_refunded": 0, "base_discount_amount": discount,
-            "base_discount_invoiced": 0, "base_discount_tax_compensation_amount": 0, "base_original_price": base_price,
-            "base_price": base_price, "base_price_incl_tax": money(base_price * (1 + tax_percent / 100)),
-            "base_row_invoiced": 0, "base_row_total": row, "base_row_total_incl_tax": money(row + tax),
-            "base_tax_amount": tax, "base_tax_invoiced": 0, "created_at": created, "discount_amount": discount,
-            "discount_invoiced": 0, "discount_percent": discount_percent, "free_shipping": 0,
-            "discount_tax_compensation_amount": 0, "is_qty_decimal": 0,
-            "is_virtual": int(product["type_id"] in ("virtual", "downloadable")), "item_id": store.next_id("order_item"),
-            "name": product["name"], "no_discount": 0, "order_id": order_id, "original_price": base_price,
-            "price": money(price), "price_incl_tax": money(base_price * (1 + tax_percent / 100)),
-            "product_id": product["id"], "product_type": product["type_id"], "qty_canceled": 0, "qty_invoiced": 0,
-            "qty_ordered": money(qty), "qty_refunded": 0, "qty_shipped": 0, "quote_item_id": store.next_id("quote_item"),
-            "row_invoiced": 0, "row_total": row, "row_total_incl_tax": money(row + tax),
-            "row_weight": money(float(product.get("weight") or 0) * qty) if priced else 0, "sku": product["sku"],
-            "store_id": 1, "tax_amount": tax, "tax_invoiced": 0, "tax_percent": tax_percent, "updated_at": created}
-    if product.get("weight") is not None:
-        item["weight"] = product["weight"]
-    if priced and discount_percent:  # a discount comes from a cart price rule, which Magento names
-        item["applied_rule_ids"] = DISCOUNT_RULE_ID
-    return item
-
-
-def _configurable_option(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    codes = {"93": "color", "144": "size"}
-    options = []
-    for option in parent["extension_attributes"].get("configurable_product_options", []):
-        value = custom_attribute(child, codes.get(option["attribute_id"], option["label"].lower()))
-        options.append({"option_id": option["attribute_id"], "option_value": int(value) if value else None})
-    return {"extension_attributes": {"configurable_item_options": options}}
-
-
-def _totals(items: list[dict[str, Any]], shipping: float) -> dict[str, Any]:
-    top = [item for item in items if "parent_item_id" not in item]
-    subtotal = money(sum(item["row_total"] for item in top))
-    tax = money(sum(item["tax_amount"] for item in top))
-    discount = money(sum(item["discount_amount"] for item in top))
-    grand = money(subtotal + tax - discount + shipping)
-    totals = {"subtotal": subtotal, "subtotal_incl_tax": money(subtotal + tax), "tax_amount": tax,
-              "discount_amount": money(-discount), "shipping_amount": money(shipping),
-              "shipping_incl_tax": money(shipping), "shipping_tax_amount": 0, "shipping_discount_amount": 0,
-              "shipping_discount_tax_compensation_amount": 0, "discount_tax_compensation_amount": 0,
-              "grand_total": grand, "total_due": grand, "total_item_count": len(top),
-              "total_qty_ordered": money(sum(item["qty_ordered"] for item in top)),
-              "weight": money(sum(item["row_weight"] for item in top)), "base_to_global_rate": 1,
-              "base_to_order_rate": 1, "store_to_base_rate": 0, "store_to_order_rate": 0}
-    for key in ("subtotal", "subtotal_incl_tax", "tax_amount", "discount_amount", "shipping_amount",
-                "shipping_incl_tax", "shipping_tax_amount", "shipping_discount_amount", "grand_total", "total_due",
-                "discount_tax_compensation_amount"):
-        totals[f"base_{key}"] = totals[key]
-    totals["base_shipping_discount_tax_compensation_amnt"] = 0
-    return totals
 
 
 def _addresses(spec: Mapping[str, Any], store: Store, order: dict[str, Any]) -> tuple[dict, dict | None]:
@@ -234,8 +221,7 @@ def status_history(store: Store, order_id: int, entry: Mapping[str, Any]) -> dic
             "status": entry.get("status")}
 
 
-def _extension(spec: Mapping[str, Any], order: dict[str, Any], items: list[dict[str, Any]],
-               shipping: dict[str, Any] | None) -> dict[str, Any]:
+def _extension(spec: Mapping[str, Any], order: dict[str, Any], shipping: dict[str, Any] | None) -> dict[str, Any]:
     method = spec.get("payment", "checkmo")
     extension: dict[str, Any] = {}
     if shipping is not None:
@@ -247,20 +233,4 @@ def _extension(spec: Mapping[str, Any], order: dict[str, Any], items: list[dict[
         extension["shipping_assignments"] = [{"shipping": {"address": shipping, "method": spec["shipping"]["method"],
                                                            "total": total}}]
     extension["payment_additional_info"] = [{"key": "method_title", "value": PAYMENT_TITLES.get(method, method)}]
-    extension.update(_applied_taxes(order, items))
-    extension["converting_from_quote"] = True
     return extension
-
-
-def _applied_taxes(order: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    taxed = [item for item in items if item["tax_amount"] and item["tax_percent"]]
-    if not taxed:
-        return {"applied_taxes": [], "item_applied_taxes": []}
-    percent = taxed[0]["tax_percent"]
-    code = f"{order['order_currency_code']}-*-Rate {percent:g}%"
-    rate = {"code": code, "title": code, "percent": percent}
-    per_item = [{"type": "product", "item_id": item["item_id"],
-                 "applied_taxes": [{**rate, "amount": item["tax_amount"], "base_amount": item["tax_amount"]}]}
-                for item in taxed if "parent_item_id" not in item]
-    return {"applied_taxes": [{**rate, "amount": order["tax_amount"], "base_amount": order["tax_amount"]}],
-            "item_applied_taxes": per_item}

@@ -1,7 +1,8 @@
 """Order item quantities as Magento's ``Sales\\Model\\Order\\Item`` computes them, and the order state after a document.
 
 A "dummy" row carries no quantity of its own: for invoices and credit memos the child of a configurable
-(the parent row is priced) and the parent of a bundle (the children are priced); for shipments every
+(the parent row is priced), the parent of a dynamic bundle (the children are priced) and the children of a
+fixed-price bundle (the parent is priced); for shipments every
 child row (configurable children and bundle children shipped together follow their parent).
 """
 
@@ -30,13 +31,21 @@ def children_of(order: Mapping[str, Any], item: Item) -> list[Item]:
     return [child for child in order["items"] if child.get("parent_item_id") == item["item_id"]]
 
 
+def children_calculated(order: Mapping[str, Any], bundle: Item) -> bool:
+    """A dynamic bundle (its children are priced) as opposed to a fixed one (the parent row is priced)."""
+    return any(float(child.get("base_price") or 0) > 0 for child in children_of(order, bundle))
+
+
 def is_dummy(order: Mapping[str, Any], item: Item, shipment: bool = False) -> bool:
+    """``Order\\Item::isDummy``: the row's money (or, for shipments, its quantity) is carried by another row."""
     parent = parent_of(order, item)
     if shipment:
         return parent is not None
     if item["product_type"] == "bundle" and children_of(order, item):
-        return True
-    return parent is not None and parent["product_type"] != "bundle"
+        return children_calculated(order, item)
+    if parent is None:
+        return False
+    return parent["product_type"] != "bundle" or not children_calculated(order, parent)
 
 
 def qty_to_invoice(order: Mapping[str, Any], item: Item) -> float:

@@ -15,10 +15,12 @@ from sandbox import magento_catalog as catalog
 from sandbox import magento_categories as categories
 from sandbox import magento_customers as customers
 from sandbox import magento_sales as sales
+from sandbox.magento_cancel import cancel as cancel_order
+from sandbox.magento_store_config import list_store_configs
 from sandbox.magento_http import Call
 
 MODULES = ("Magento_Catalog", "Magento_ConfigurableProduct", "Magento_Customer", "Magento_Sales",
-           "Magento_CatalogInventory")
+           "Magento_CatalogInventory", "Magento_Store")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +75,7 @@ ROUTES: tuple[Route, ...] = (
     R("GET", "/V1/orders/:id", sales.get_order, "Magento_Sales::actions_view", SALES),
     R("POST", "/V1/orders", sales.save_order, "Magento_Sales::create", SALES),
     R("POST", "/V1/orders/:id/comments", sales.add_comment, "Magento_Sales::comment", SALES),
+    R("POST", "/V1/orders/:id/cancel", cancel_order, "Magento_Sales::cancel", SALES),
     R("PUT", "/V1/orders/:parent_id", sales.save_order_address, "Magento_Sales::actions_edit", SALES),
     R("GET", "/V1/invoices", sales.list_invoices, "Magento_Sales::sales_invoice", SALES),
     R("GET", "/V1/invoices/:id", sales.get_invoice, "Magento_Sales::sales_invoice", SALES),
@@ -84,6 +87,7 @@ ROUTES: tuple[Route, ...] = (
     R("GET", "/V1/creditmemos", sales.list_creditmemos, "Magento_Sales::sales_creditmemo", SALES),
     R("GET", "/V1/creditmemo/:id", sales.get_creditmemo, "Magento_Sales::sales_creditmemo", SALES),
     R("POST", "/V1/order/:id/refund", sales.create_creditmemo, "Magento_Sales::sales_creditmemo", SALES),
+    R("GET", "/V1/store/storeConfigs", list_store_configs, "Magento_Backend::store", "Magento_Store"),
     R("GET", "/V1/stockItems/:sku", catalog.get_stock_item, "Magento_CatalogInventory::cataloginventory",
       "Magento_CatalogInventory"),
     R("PUT", "/V1/products/:sku/stockItems/:itemId", catalog.update_stock_item,

@@ -23,6 +23,7 @@ from sandbox.magento_order_build import build_order
 from sandbox.magento_shapes import expand_category, expand_product
 from sandbox.magento_shipping import ship_order
 from sandbox.magento_store import Store
+from sandbox.magento_store_config import default_configs
 
 SEED_DIR = Path(__file__).resolve().parent / "magento_seed"
 SEEDS = ("demo", "empty")
@@ -39,6 +40,7 @@ def load(store: Store, seed: str) -> None:
         raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
     with store.lock:
         store.attribute_sets = _read("attribute_sets")
+        store.store_configs = default_configs()
         categories = _read("categories")
         _load_categories(store, categories if seed == "demo" else categories[:2])
         if seed == "demo":

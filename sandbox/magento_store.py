@@ -79,6 +79,8 @@ class Store:
         self.shipments: dict[int, dict[str, Any]] = {}
         self.creditmemos: dict[int, dict[str, Any]] = {}
         self.attribute_sets: list[dict[str, Any]] = []
+        self.store_configs: list[dict[str, Any]] = []
+        self.scenarios: dict[str, Any] = {}  # what sandbox.magento_scenarios added, by scenario set
         self._sequences: dict[str, int] = {}
         self._changes: list[Change] = []
 

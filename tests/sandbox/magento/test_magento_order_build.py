@@ -33,12 +33,15 @@ def test_money_rounds_to_cents_and_prints_integers_plainly():
     assert (money(2.675), money(5.0), money(0.1 + 0.2)) == (2.68, 5, 0.3)
 
 
-def test_bundle_parent_sums_its_children(store):
+def test_dynamic_bundle_parent_sums_its_children_and_leaves_tax_on_them(store):
     order = build_order(spec(), store)
     bundle, stove, fuel = order["items"][:3]
     assert (stove["qty_ordered"], fuel["qty_ordered"]) == (2, 4)
-    assert bundle["row_total"] == stove["row_total"] + fuel["row_total"] == 120
-    assert bundle["tax_amount"] == 12 and bundle["sku"] == "NW-COOK-KIT-NW-STOVE-NW-FUEL-230"
+    assert bundle["row_total"] == stove["row_total"] + fuel["row_total"] == 120 and bundle["price"] == 60
+    assert bundle["tax_amount"] == 0 and stove["tax_amount"] + fuel["tax_amount"] == 12
+    assert bundle["sku"] == "NW-COOK-KIT-NW-STOVE-NW-FUEL-230"
+    selections = bundle["product_option"]["extension_attributes"]["bundle_options"]
+    assert [(entry["option_id"], entry["option_qty"]) for entry in selections] == [(1, 1), (2, 2)]
 
 
 def test_totals_count_each_sold_line_once(store):

@@ -19,14 +19,22 @@ def item(item_id: int, kind: str, qty: float, parent: int | None = None, **done:
 def order() -> dict:
     return {"state": "new", "status": "pending", "grand_total": 100, "items": [
         item(1, "configurable", 2), item(2, "simple", 2, parent=1),
-        item(3, "bundle", 1), item(4, "simple", 1, parent=3), item(5, "simple", 2, parent=3),
-        item(6, "simple", 1)]}
+        item(3, "bundle", 1), {**item(4, "simple", 1, parent=3), "base_price": 5},
+        {**item(5, "simple", 2, parent=3), "base_price": 7}, item(6, "simple", 1)]}
 
 
 def test_dummy_rows_for_invoices_and_shipments(order):
     rows = q.items_by_id(order)
     assert [q.is_dummy(order, rows[i]) for i in range(1, 7)] == [False, True, True, False, False, False]
     assert [q.is_dummy(order, rows[i], shipment=True) for i in range(1, 7)] == [False, True, False, True, True, False]
+
+
+def test_a_fixed_price_bundle_is_priced_on_its_parent_row(order):
+    for child in order["items"][3:5]:
+        child["base_price"] = 0  # the children of a fixed-price bundle carry no money
+    rows = q.items_by_id(order)
+    assert [q.is_dummy(order, rows[i]) for i in (3, 4, 5)] == [False, True, True]
+    assert q.qty_to_invoice(order, rows[3]) == 1 and q.qty_to_invoice(order, rows[4]) == 0
 
 
 def test_remaining_quantities(order):
