@@ -100,6 +100,11 @@ class MagentoBadResponse(MagentoError, PermanentError):
     """A 2xx whose body is not the JSON the endpoint documents."""
 
 
+class MagentoRelatedMissing(MagentoError, PermanentError):
+    """404 on a record another one needs (an invoice's order): unlike MagentoNotFound, not a deletion of the
+    record being synced, so nothing is deleted in the ERP."""
+
+
 # ERP
 class ErpError(BridgeError):
     source = "erp"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
@@ -196,3 +197,21 @@ def _join(prefix: str, name: Any) -> str:
     if name == "_schema":
         return prefix
     return f"{prefix}.{name}" if prefix else str(name)
+
+
+def decimal(value: int | float | None) -> Decimal:
+    """A Magento number as an exact Decimal (``74.7`` is ``Decimal("74.7")``, not its binary neighbour); None is 0."""
+    return Decimal(0) if value is None else Decimal(str(value))
+
+
+def plain_number(value: Decimal) -> int | float:
+    """A Decimal back as a JSON number: an int when whole, else the float that prints as the same digits."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def money_sum(values: list[int | float | None]) -> int | float | None:
+    """The exact sum of Magento numbers as a JSON number; None when every value is None."""
+    present = [value for value in values if value is not None]
+    return plain_number(sum((decimal(value) for value in present), Decimal(0))) if present else None

@@ -7,39 +7,31 @@ order's ``subtotal`` exactly as Magento's own subtotal collector counts them (to
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load
+from marshmallow import fields, post_load
 
-from schemas.common import (AddressSchema, Flag, Int, MagentoSchema, Number, Text, Timestamp, optional, required,
-                            zero_is_none)
+from schemas.common import AddressSchema, Flag, Int, MagentoSchema, Number, Text, Timestamp, optional, required, \
+    zero_is_none
+from schemas.header import HEADER_FIELDS, AppliedTaxSchema, GiftCardSchema, HeaderSchema, ItemAppliedTaxesSchema, \
+    ShippingTotalSchema, header_fields, item_taxes_by_item, shipping_taxes
+from schemas.order_lines import ORDER_LINE_FIELDS, OrderItemSchema, catalogue_sku, fold_lines
+
+__all__ = ["ORDER_FIELDS", "ORDER_LINE_FIELDS", "ORDER_CUSTOMER_FIELDS", "OrderSchema", "OrderItemSchema",
+           "catalogue_sku", "fold_lines"]
 
 ORDER_FIELDS: tuple[str, ...] = (
     "magento_id", "increment_id", "state", "status", "currency", "grand_total", "subtotal", "tax_amount",
     "shipping_amount", "discount_amount", "payment_method", "shipping_method", "customer", "billing_address",
     "shipping_address", "lines", "relation_parent_id", "store_id", "created_at", "updated_at",
-)
-ORDER_LINE_FIELDS: tuple[str, ...] = (
-    "magento_item_id", "sku", "product_sku", "name", "product_type", "product_id", "qty", "price", "row_total",
-    "tax_amount", "discount_amount", "components",
+) + HEADER_FIELDS + (
+    "base_subtotal", "base_tax_amount", "base_shipping_amount", "base_discount_amount", "coupon_code",
+    "discount_description", "total_canceled", "applied_taxes", "gift_cards", "reward_points_balance",
 )
 ORDER_CUSTOMER_FIELDS: tuple[str, ...] = ("magento_id", "email", "firstname", "lastname", "is_guest", "group_id")
-
-
-class OrderItemSchema(MagentoSchema):
-    item_id = required(Int)
-    parent_item_id = optional(Int)
-    sku = required(Text)
-    name = optional(Text)
-    product_type = optional(Text)
-    product_id = optional(Int)
-    qty_ordered = required(Number)
-    price = optional(Number)
-    row_total = optional(Number)
-    tax_amount = optional(Number)
-    discount_amount = optional(Number)
-    parent_item = fields.Raw(load_default=None, allow_none=True)  # a copy of the parent row, read only if needed
+_COPIED: tuple[str, ...] = (
+    "base_subtotal", "base_tax_amount", "base_shipping_amount", "base_discount_amount", "coupon_code",
+    "discount_description", "total_canceled")
 
 
 class _Payment(MagentoSchema):
@@ -49,6 +41,7 @@ class _Payment(MagentoSchema):
 class _Shipping(MagentoSchema):
     address = fields.Nested(AddressSchema, load_default=None, allow_none=True)
     method = optional(Text)
+    total = fields.Nested(ShippingTotalSchema, load_default=None, allow_none=True)
 
 
 class _ShippingAssignment(MagentoSchema):
@@ -57,9 +50,16 @@ class _ShippingAssignment(MagentoSchema):
 
 class _Extension(MagentoSchema):
     shipping_assignments = fields.List(fields.Nested(_ShippingAssignment), load_default=list, allow_none=True)
+    applied_taxes = fields.List(fields.Nested(AppliedTaxSchema), load_default=list, allow_none=True)
+    item_applied_taxes = fields.List(fields.Nested(ItemAppliedTaxesSchema), load_default=list, allow_none=True)
+    gift_cards = fields.List(fields.Nested(GiftCardSchema), load_default=list, allow_none=True)
+    gift_cards_amount = optional(Number)
+    customer_balance_amount = optional(Number)
+    reward_currency_amount = optional(Number)
+    reward_points_balance = optional(Number)
 
 
-class OrderSchema(MagentoSchema):
+class OrderSchema(HeaderSchema):
     entity_id = required(Int)
     increment_id = required(Text)
     state = required(Text)
@@ -80,6 +80,13 @@ class OrderSchema(MagentoSchema):
     store_id = optional(Int)
     created_at = optional(Timestamp)
     updated_at = optional(Timestamp)
+    base_subtotal = optional(Number)
+    base_tax_amount = optional(Number)
+    base_shipping_amount = optional(Number)
+    base_discount_amount = optional(Number)
+    coupon_code = optional(Text)
+    discount_description = optional(Text)
+    total_canceled = optional(Number)
     items = fields.List(fields.Nested(OrderItemSchema), required=True)
     billing_address = fields.Nested(AddressSchema, load_default=None, allow_none=True)
     payment = fields.Nested(_Payment, load_default=None, allow_none=True)
@@ -87,7 +94,11 @@ class OrderSchema(MagentoSchema):
 
     @post_load
     def _document(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        shipping = _first_shipping(data["extension_attributes"])
+        extension = data["extension_attributes"] or {}
+        shipping = _first_shipping(extension)
+        entries = extension.get("item_applied_taxes") or []
+        bridge = data["bridge"] or {}
+        lines = fold_lines(data["items"], item_taxes_by_item(entries), bridge.get("product_skus"))
         return {
             "magento_id": data["entity_id"], "increment_id": data["increment_id"], "state": data["state"],
             "status": data["status"], "currency": data["order_currency_code"], "grand_total": data["grand_total"],
@@ -95,15 +106,25 @@ class OrderSchema(MagentoSchema):
             "shipping_amount": data["shipping_amount"], "discount_amount": data["discount_amount"],
             "payment_method": (data["payment"] or {}).get("method"), "shipping_method": shipping.get("method"),
             "customer": _customer(data), "billing_address": data["billing_address"],
-            "shipping_address": shipping.get("address"), "lines": fold_lines(data["items"]),
+            "shipping_address": shipping.get("address"), "lines": lines,
             "relation_parent_id": zero_is_none(data["relation_parent_id"]), "store_id": data["store_id"],
             "created_at": data["created_at"], "updated_at": data["updated_at"],
+            **header_fields(data, extension,
+                            method=shipping.get("method"), shipping_total=shipping.get("total"),
+                            shipping_taxes=shipping_taxes(entries)),
+            **{name: data[name] for name in _COPIED},
+            "applied_taxes": extension.get("applied_taxes") or [], "gift_cards": extension.get("gift_cards") or [],
+            "reward_points_balance": _adobe(data, extension, "reward_points_balance"),
         }
 
 
-def _first_shipping(extension: dict[str, Any] | None) -> dict[str, Any]:
+def _adobe(data: dict[str, Any], extension: dict[str, Any], name: str) -> Any:
+    return extension.get(name) if extension.get(name) is not None else data[name]
+
+
+def _first_shipping(extension: dict[str, Any]) -> dict[str, Any]:
     """``shipping_assignments[0].shipping``; empty for virtual orders, which have no assignment."""
-    assignments = (extension or {}).get("shipping_assignments") or []
+    assignments = extension.get("shipping_assignments") or []
     if not assignments:
         return {}
     return assignments[0].get("shipping") or {}
@@ -119,62 +140,3 @@ def _customer(data: dict[str, Any]) -> dict[str, Any]:
         "lastname": data["customer_lastname"] or (billing.get("lastname") if is_guest else None),
         "is_guest": bool(is_guest), "group_id": data["customer_group_id"],
     }
-
-
-def fold_lines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One line per top-level row, its child rows folded in (see module docstring and docs/mapping.md)."""
-    rows = {item["item_id"]: item for item in items}
-    parents: list[dict[str, Any]] = []
-    children: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for index, item in enumerate(items):
-        parent_id = zero_is_none(item["parent_item_id"])
-        if parent_id is None:
-            parents.append(item)
-            continue
-        if parent_id not in rows:
-            rows[parent_id] = _embedded_parent(item, parent_id, index)
-            parents.append(rows[parent_id])
-        children[parent_id].append(item)
-    nested = sorted(set(children) - {parent["item_id"] for parent in parents})
-    if nested:  # Magento nests one level only; refuse rather than drop rows
-        raise ValidationError([f"Rows under item {item_id} cannot be folded: it is itself a child row."
-                               for item_id in nested], field_name="items")
-    return [_line(parent, children[parent["item_id"]]) for parent in parents]
-
-
-def _embedded_parent(item: dict[str, Any], parent_id: int, index: int) -> dict[str, Any]:
-    """A child whose parent row is missing from ``items`` may still carry it as ``parent_item``."""
-    raw = item["parent_item"]
-    if not isinstance(raw, dict) or str(raw.get("item_id")).strip() != str(parent_id):
-        raise ValidationError({index: {"parent_item_id": [f"Refers to item {parent_id}, which the order does "
-                                                           "not list."]}}, field_name="items")
-    try:
-        embedded = OrderItemSchema().load(raw)
-    except ValidationError as exc:
-        raise ValidationError({index: {"parent_item": exc.messages}}, field_name="items") from None
-    return {**embedded, "parent_item_id": None}
-
-
-def _line(parent: dict[str, Any], children: list[dict[str, Any]]) -> dict[str, Any]:
-    """A configurable sells its child (child's SKU, name, product); a bundle keeps its own and lists components."""
-    configurable = parent["product_type"] == "configurable" and len(children) == 1
-    sold = children[0] if configurable else parent
-    components = [] if configurable else [child["sku"] for child in children]
-    return {
-        "magento_item_id": parent["item_id"], "sku": sold["sku"],
-        "product_sku": catalogue_sku(sold["sku"], components), "name": sold["name"],
-        "product_type": parent["product_type"], "product_id": sold["product_id"], "qty": parent["qty_ordered"],
-        "price": parent["price"], "row_total": parent["row_total"], "tax_amount": parent["tax_amount"],
-        "discount_amount": parent["discount_amount"],
-        "components": components,
-    }
-
-
-def catalogue_sku(sku: str, components: list[str]) -> str:
-    """The product's own SKU: a dynamic-SKU bundle row's SKU is its SKU followed by "-<component SKU>" each."""
-    own = sku
-    for component in reversed(components):
-        if not own.endswith(f"-{component}"):
-            return sku
-        own = own[:-len(component) - 1]
-    return own or sku

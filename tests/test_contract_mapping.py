@@ -7,7 +7,9 @@ tests/samples.py for the whole picture. Skipped when the folder is absent.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from core.errors import MappingError
 from schemas.category import flatten_category_tree
 from schemas.common import Int
 from schemas.mapping import document_version, map_record, record_key
+from schemas.totals import totals_identity, totals_parts
 from tests.samples import Checks, close, mapped
 
 CHECKS = Checks()
@@ -120,6 +123,13 @@ def _customer_group(sample: Callable[[str], Any]) -> None:
 
 def assert_lines_add_up(document: dict[str, Any]) -> None:
     assert close(sum(line["row_total"] for line in document["lines"]), document["subtotal"])
+    assert_totals(document)
+
+
+def assert_totals(document: dict[str, Any]) -> None:
+    """Issue #9: the document carries everything needed to rebuild Magento's grand_total (to 0.01)."""
+    check = totals_identity(document)
+    assert check.ok, check.detail
 
 
 @check("order.json")
@@ -134,6 +144,18 @@ def _order(sample: Callable[[str], Any]) -> None:
     assert (hoodie["qty"], hoodie["price"], hoodie["row_total"], hoodie["tax_amount"]) == (2, 69, 138, 11.39)
     assert document["shipping_address"]["magento_id"] == 17 and document["billing_address"]["magento_id"] == 18
     assert document["customer"]["magento_id"] == 1 and document["customer"]["is_guest"] is False
+    parts = totals_parts(document)  # 396.87 = 362 + 5 + 29.87
+    assert (parts["lines"], parts["shipping"], parts["tax"]) == (362, 5, Decimal("29.87"))
+    assert [(line["tax_percent"], line["price_incl_tax"], line["row_total_incl_tax"]) for line in document["lines"]] == [
+        (8.25, 74.7, 149.39), (8.25, 242.48, 242.48)]
+    assert document["applied_taxes"][0]["code"] == "US-MI-*-Rate 1" and document["lines"][0]["applied_taxes"] == [
+        {"code": "US-MI-*-Rate 1", "title": "US-MI-*-Rate 1", "percent": 8.25, "amount": 11.39}]
+    assert document["shipping"] == {"method": "tablerate_bestway", "description": "Best Way - Table Rate",
+                                    "amount": 5, "tax_amount": 0, "incl_tax": 5, "discount_amount": 0,
+                                    "discount_tax_compensation_amount": 0, "tax_percent": 0}
+    assert (document["base_currency"], document["base_grand_total"], document["base_to_order_rate"]) == ("USD", 396.87, 1)
+    berlin = mapped("order", {**record, "_bridge": {"timezone": "Europe/Berlin"}})
+    assert (berlin["created_at_local"], berlin["local_date"]) == ("2020-04-24 17:50:17", "2020-04-24")
 
 
 @check("order.guest.json")
@@ -191,6 +213,15 @@ def _invoice(sample: Callable[[str], Any]) -> None:
     assert close(sum(line["row_total"] for line in lines.values() if line["row_total"] is not None),
                  document["subtotal"])
     assert (document["state"], document["currency"], document["grand_total"]) == (2, "USD", 165)
+    assert_totals(document)  # 165 = 22 + 18 + 68 (the bundle, from its children) + 52 + 5 shipping
+    sold = {line["order_item_id"]: line for line in document["sold_lines"]}
+    assert sorted(sold) == [3, 4, 5, 10]
+    kit = sold[5]  # the dynamic bundle: ONE line of ONE unit, its children's money once
+    assert (kit["qty"], kit["row_total"], kit["price_type"], kit["product_sku"]) == (1, 68, "dynamic", "24-WG080")
+    assert kit["components"] == ["24-WG082-blue", "24-WG084", "24-WG086", "24-WG088"]
+    hoodie = sold[10]  # the configurable: ONE line of ONE unit, the child product
+    assert (hoodie["qty"], hoodie["row_total"], hoodie["sku"], hoodie["product_id"]) == (1, 52, "MH01-S-Gray", 56)
+    assert sum(line["qty"] for line in sold.values()) == 4
 
 
 # Stock --------------------------------------------------------------------------------------------------
@@ -209,3 +240,17 @@ def _stock_item(sample: Callable[[str], Any]) -> None:
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_sample(samples_dir: Path, name: str) -> None:
     CHECKS.run(samples_dir, name)
+
+
+def test_every_sales_record_sample_rebuilds_its_grand_total(samples_dir: Path) -> None:
+    """Every order, invoice and credit memo record in the folder (not the request bodies or partial answers)."""
+    checked = []
+    for path in sorted(samples_dir.glob("*.json")):
+        entity = path.name.split(".")[0]
+        if entity not in ("order", "invoice", "creditmemo") or any(
+                part in path.name for part in ("request", "response")):
+            continue
+        document = map_record(entity, json.loads(path.read_text()))
+        assert totals_identity(document).ok, f"{path.name}: {totals_identity(document).detail}"
+        checked.append(path.name)
+    assert "order.json" in checked and "invoice.json" in checked

@@ -69,7 +69,8 @@ def _shipment_request(sample: Callable[[str], Any]) -> None:
     shipped = {Int().deserialize(item["order_item_id"]) for item in request["items"]}
     assert shipped <= {line["order_item_id"] for line in invoice["lines"]}  # same tutorial order 3
     assert [TrackSchema().load(track) for track in request["tracks"]] == [
-        {"number": "1Y-9876543210", "carrier_code": "ups", "title": "United Parcel Service"}]
+        {"number": "1Y-9876543210", "carrier_code": "ups", "title": "United Parcel Service", "description": None,
+         "created_at": None, "magento_id": None}]  # a request has no track id or date yet
 
 
 @check("shipment.create.request.oca.json")
@@ -83,8 +84,9 @@ def _shipment_request_oca(sample: Callable[[str], Any]) -> None:
 @check("shipment_track.create.request.json", "shipment_track.create.response.json")
 def _shipment_track(sample: Callable[[str], Any]) -> None:
     sent, stored = sample("shipment_track.create.request.json")["entity"], sample("shipment_track.create.response.json")
-    assert TrackSchema().load(sent) == TrackSchema().load(stored) == {
-        "number": "XYZ", "carrier_code": "tablerate", "title": "Your shipment"}
+    common = {"number": "XYZ", "carrier_code": "tablerate", "title": "Your shipment", "description": "WH/OUT/00082"}
+    assert TrackSchema().load(sent) == {**common, "created_at": None, "magento_id": None}
+    assert TrackSchema().load(stored) == {**common, "created_at": "2020-05-01 15:50:52", "magento_id": 3}
     assert (Int().deserialize(sent["order_id"]), Int().deserialize(sent["parent_id"])) == (
         stored["order_id"], stored["parent_id"])  # "12"/"3" sent, 12/3 stored
 

@@ -47,8 +47,25 @@ class Endpoints:
     def configurable_children(self, sku: str) -> list[JsonObject]:
         return self.request("GET", path("configurable-products", sku, "children")).objects()
 
+    def product_skus(self, product_ids: list[int], chunk: int = 100) -> dict[str, str]:
+        """``{"<product id>": sku}`` of the given products: one search per ``chunk`` ids (``entity_id in``), ids and
+        SKUs only; a product Magento no longer has is simply absent."""
+        ids, skus = sorted(set(product_ids)), {}
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            criteria = SearchCriteria().where("entity_id", part, "in").page(len(part)).project(
+                "items[id,sku],total_count")
+            skus.update({str(item["id"]): item["sku"] for item in self.list_products(criteria).items
+                         if item.get("id") is not None and isinstance(item.get("sku"), str)})
+        return skus
+
     def list_attribute_sets(self, criteria: SearchCriteria | None = None) -> SearchResult:
         return self.search("products/attribute-sets/sets/list", criteria)
+
+    # Stores
+    def store_configs(self) -> list[JsonObject]:
+        """GET /V1/store/storeConfigs: each store view's locale, time zone, currencies and weight unit."""
+        return self.request("GET", "store/storeConfigs").objects()
 
     # Customers
     def search_customers(self, criteria: SearchCriteria | None = None) -> SearchResult:

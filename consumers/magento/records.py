@@ -1,18 +1,28 @@
 """What the consumer fetches for each notification, and how the backfill and reconcile list each entity.
 
 ``fetch_record(client, entity, key)`` returns the full Magento record, with the ``_bridge`` extras of
-docs/erp-documents.md: ``children_skus`` for a configurable product, ``sku`` for a stock item.
+docs/erp-documents.md: ``children_skus`` for a configurable product, ``sku`` for a stock item; for sales
+documents the store's ``timezone``, the order's rows (``order_items``, invoices, credit memos, shipments) and
+``product_skus`` (``{product id: SKU}`` of their rows' products). A failing extra call raises like any Magento
+call, except that a 404 on a related record is ``MagentoRelatedMissing`` (never read as "this record was
+deleted"), and a store without the storeConfigs route gives no time zone.
 ``list_endpoint(entity)`` says which list to page, by which unique key, and which field is ``updated_at``.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from core.errors import MalformedMessage
+from core.errors import MagentoNotFound, MagentoRelatedMissing, MalformedMessage
 from core.notification import ENTITIES, key_problem
 from consumers.magento.paging import ListEndpoint
+from consumers.magento.store_configs import StoreConfigCache
+
+log = logging.getLogger(__name__)
 
 ATTRIBUTE_SETS = ListEndpoint("products/attribute-sets/sets/list", sort_field="attribute_set_id",
                               item_key="attribute_set_id", updated_field=None, record_key="attribute_set_id")
@@ -64,13 +74,83 @@ def _stock(client: Any, sku: str) -> dict[str, Any]:
     return record
 
 
+_STORE_CONFIGS: weakref.WeakKeyDictionary[Any, StoreConfigCache] = weakref.WeakKeyDictionary()
+_STORE_CONFIGS_LOCK = threading.Lock()
+
+
+def store_configs(client: Any) -> StoreConfigCache:
+    """The client's store configurations, fetched once per client (one client per consumer process)."""
+    with _STORE_CONFIGS_LOCK:
+        cache = _STORE_CONFIGS.get(client)
+        if cache is None:
+            held = weakref.ref(client)  # the cache must not keep its own key alive
+            cache = _STORE_CONFIGS[client] = StoreConfigCache(lambda: _load_store_configs(held()))
+        return cache
+
+
+def _load_store_configs(client: Any) -> list[dict[str, Any]]:
+    try:
+        return client.store_configs()
+    except MagentoNotFound as error:
+        if not error.route_missing:
+            raise
+        log.warning("magento has no store/storeConfigs route: dates stay in UTC (%s)", error.message)
+        return []
+
+
+def _timezone(client: Any, record: dict[str, Any]) -> str | None:
+    entry = store_configs(client).entry(record.get("store_id"))
+    return (entry or {}).get("timezone") or None
+
+
+def _product_skus(client: Any, rows: list[dict[str, Any]]) -> dict[str, str]:
+    ids = sorted({row["product_id"] for row in rows if isinstance(row.get("product_id"), int)})
+    return client.product_skus(ids) if ids else {}
+
+
+def _order(client: Any, key: str) -> dict[str, Any]:
+    record = client.get_order(key)
+    rows = [row for row in record.get("items") or [] if isinstance(row, dict)]
+    record["_bridge"] = {"timezone": _timezone(client, record), "product_skus": _product_skus(client, rows)}
+    return record
+
+
+def _order_rows(client: Any, entity: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the order a sales document belongs to (without their embedded ``parent_item`` copies)."""
+    order_id = record.get("order_id")
+    try:
+        order = client.get_order(order_id)
+    except MagentoNotFound as error:
+        if error.route_missing:
+            raise
+        raise MagentoRelatedMissing(f"{entity} {record.get('entity_id')}'s order {order_id} is not in Magento: "
+                                    f"{error.message}", status=error.status, body=error.body,
+                                    details=error.details) from None
+    return [{name: value for name, value in row.items() if name != "parent_item"}
+            for row in order.get("items") or [] if isinstance(row, dict)]
+
+
+def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, dated: bool = True
+                    ) -> Callable[[Any, str], dict[str, Any]]:
+    """A fetcher of an invoice, credit memo or shipment with its order's rows, product SKUs and time zone."""
+    def fetch(client: Any, key: str) -> dict[str, Any]:
+        record = get(client, key)
+        rows = _order_rows(client, entity, record) if record.get("order_id") is not None else None
+        bridge: dict[str, Any] = {"order_items": rows, "product_skus": _product_skus(client, rows or [])}
+        if dated:
+            bridge["timezone"] = _timezone(client, record)
+        record["_bridge"] = bridge
+        return record
+    return fetch
+
+
 _FETCHERS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
     "product": _product,
     "customer": lambda client, key: client.get_customer(key),
     "category": lambda client, key: client.get_category(key),
-    "order": lambda client, key: client.get_order(key),
-    "invoice": lambda client, key: client.get_invoice(key),
-    "shipment": lambda client, key: client.get_shipment(key),
-    "creditmemo": lambda client, key: client.get_creditmemo(key),
+    "order": _order,
+    "invoice": _sales_document("invoice", lambda client, key: client.get_invoice(key)),
+    "shipment": _sales_document("shipment", lambda client, key: client.get_shipment(key), dated=False),
+    "creditmemo": _sales_document("creditmemo", lambda client, key: client.get_creditmemo(key)),
     "stock": _stock,
 }

@@ -54,6 +54,8 @@ class FakeMagento:
     def get_shipment(self, key): return self._get("shipment", key)
     def get_creditmemo(self, key): return self._get("creditmemo", key)
     def get_stock_item(self, sku): return self._get("stock", sku)
+    def store_configs(self): return [{"id": 1, "timezone": "UTC"}]
+    def product_skus(self, product_ids): return {}
 
     def list_products(self, criteria: SearchCriteria) -> SearchResult:
         """Products by ``entity_id eq <id>`` (the only search the pipeline makes), projected to id and sku."""

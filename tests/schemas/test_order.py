@@ -39,7 +39,13 @@ def test_configurable_parent_and_child_are_one_line(record):
     assert parka == {
         "magento_item_id": 701, "sku": "FJ-PARKA-M-Red", "product_sku": "FJ-PARKA-M-Red", "name": "Fjord Parka-M-Red",
         "product_type": "configurable", "product_id": 412, "qty": 2, "price": 189.5, "row_total": 379,
-        "tax_amount": 28.14, "discount_amount": 37.9, "components": []}
+        "tax_amount": 28.14, "discount_amount": 37.9, "components": [],
+        "tax_percent": 8.25, "price_incl_tax": None, "row_total_incl_tax": None,
+        "discount_tax_compensation_amount": None, "discount_percent": 0, "qty_ordered": 2, "qty_canceled": 0,
+        "qty_invoiced": 0, "qty_shipped": 0, "qty_refunded": 0, "applied_taxes": [],
+        "options": [{"kind": "configurable", "option_id": "93", "value": "58", "label": None},
+                    {"kind": "configurable", "option_id": "141", "value": "172", "label": None}],
+        "description": "Fjord Parka-M-Red\n58\n172", "component_lines": [], "price_type": None}
     assert (gloves["magento_item_id"], gloves["sku"], gloves["qty"], gloves["row_total"]) == (703, "FJ-GLOVE", 3, 74.97)
 
 

@@ -50,7 +50,8 @@ def test_shipment_lines_keep_null_price_and_tracks_are_renamed(record):
     assert all(set(line) == set(SHIPPED_LINE_FIELDS) for line in document["lines"])
     assert [(line["order_item_id"], line["price"], line["qty"]) for line in document["lines"]] == [
         (701, 189.5, 2), (702, None, 2), (703, None, 3)]
-    assert document["tracks"] == [{"number": "HF-20250212-0007", "carrier_code": "custom", "title": "Harbor Freight"}]
+    assert document["tracks"] == [{"number": "HF-20250212-0007", "carrier_code": "custom", "title": "Harbor Freight",
+                                   "description": None, "created_at": "2025-02-12 13:00:05", "magento_id": 12}]
 
 
 def test_shipment_without_tracks(record):

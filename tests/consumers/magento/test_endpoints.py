@@ -30,6 +30,8 @@ CASES: list[tuple[Callable[[Any], Any], str, str, str, Any, Any, Any]] = [
      {"product": {"price": 9.5, "sku": "24-MB 01"}}, {"id": 1, "sku": "24-MB 01"}, {"id": 1, "sku": "24-MB 01"}),
     (lambda c: c.configurable_children("TSHIRT"), GET, "default", "configurable-products/TSHIRT/children", None,
      [{"sku": "TSHIRT-RED-M"}, {"sku": "TSHIRT-RED-L"}], [{"sku": "TSHIRT-RED-M"}, {"sku": "TSHIRT-RED-L"}]),
+    (lambda c: c.store_configs(), GET, "default", "store/storeConfigs", None,
+     [{"id": 1, "code": "default", "timezone": "Europe/Berlin"}], [{"id": 1, "code": "default", "timezone": "Europe/Berlin"}]),
     (lambda c: c.get_customer(7), GET, "default", "customers/7", None, CUSTOMER, CUSTOMER),
     (lambda c: c.create_customer({"email": "ann@example.test"}, password="S3cret-pass"), POST, "all", "customers",
      {"customer": {"email": "ann@example.test"}, "password": "S3cret-pass"}, CUSTOMER, CUSTOMER),
@@ -144,3 +146,13 @@ def test_saving_an_order_without_its_id_is_not_resent_after_a_timeout(client, mo
     with pytest.raises(MagentoUnavailable):
         client.save_order({"entity_id": 12, "state": "canceled"})
     assert len(mocked.calls) == 5 and sleeps == [1, 2, 4]
+
+
+def test_product_skus_asks_by_id_in_chunks_and_keeps_what_magento_has(client, mocked, rest) -> None:
+    answers = iter([{"items": [{"id": 1, "sku": "A"}, {"id": 2, "sku": "B"}], "total_count": 2},
+                    {"items": [{"id": 5, "sku": "E"}], "total_count": 1}])  # product 7 is gone
+    mocked.add_callback(GET, rest("products"), callback=lambda request: (200, {}, json.dumps(next(answers))))
+    assert client.product_skus([5, 2, 1, 7, 2], chunk=2) == {"1": "A", "2": "B", "5": "E"}
+    values = [call.request.params["searchCriteria[filter_groups][0][filters][0][value]"] for call in mocked.calls]
+    assert values == ["1,2", "5,7"]
+    assert client.product_skus([]) == {} and len(mocked.calls) == 2

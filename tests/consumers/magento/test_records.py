@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from responses import matchers
 
-from consumers.magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint
-from core.errors import MagentoNotFound, MalformedMessage
+from consumers.magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint, store_configs
+from core.errors import MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MagentoServerError, \
+    MalformedMessage
 from core.notification import ENTITIES
 from tests.consumers.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
 
 
-@pytest.mark.parametrize(("entity", "key", "path"), [
-    ("customer", "7", "customers/7"), ("category", "15", "categories/15"), ("order", "12", "orders/12"),
-    ("invoice", "4", "invoices/4"), ("shipment", "3", "shipment/3"), ("creditmemo", "2", "creditmemo/2"),
-])
+@pytest.mark.parametrize(("entity", "key", "path"), [("customer", "7", "customers/7"), ("category", "15", "categories/15")])
 def test_records_keyed_by_id_are_fetched_from_their_get_route(client, mocked, rest, entity, key, path) -> None:
     record = {"entity_id": int(key), "updated_at": "2024-03-02 09:30:00"}
     mocked.add("GET", rest(path), json=record)
@@ -84,3 +83,82 @@ def test_every_entity_has_a_list_endpoint_with_a_unique_sort_key() -> None:
 def test_an_unknown_entity_has_no_list_endpoint() -> None:
     with pytest.raises(ValueError, match="unknown entity"):
         list_endpoint("wishlist")
+
+
+# Sales documents: the store's time zone, the order's rows, the products' SKUs --------------------------------
+
+STORE_CONFIGS = [{"id": 1, "code": "default", "timezone": "America/Chicago", "weight_unit": "lbs"},
+                 {"id": 3, "code": "no_nb", "timezone": "Europe/Oslo", "weight_unit": "kgs"}]
+ORDER_ROWS = [
+    {"item_id": 701, "sku": "PARKA-M", "product_id": 410, "product_type": "configurable", "qty_ordered": 1},
+    {"item_id": 702, "sku": "PARKA-M", "product_id": 412, "product_type": "simple", "qty_ordered": 1,
+     "parent_item_id": 701, "parent_item": {"item_id": 701, "sku": "PARKA-M"}},
+]
+PRODUCTS_BY_ID = {"items": [{"id": 410, "sku": "PARKA"}, {"id": 412, "sku": "PARKA-M"}], "total_count": 2}
+SKU_SEARCH = {"searchCriteria[filter_groups][0][filters][0][field]": "entity_id",
+              "searchCriteria[filter_groups][0][filters][0][value]": "410,412",
+              "searchCriteria[filter_groups][0][filters][0][condition_type]": "in",
+              "searchCriteria[pageSize]": "2", "searchCriteria[currentPage]": "1",
+              "fields": "items[id,sku],total_count"}
+
+
+def _sales_mocks(mocked, rest, path, record) -> None:
+    mocked.add("GET", rest(path), json=record)
+    mocked.add("GET", rest("orders/301"), json={"entity_id": 301, "store_id": 3, "items": ORDER_ROWS})
+    mocked.add("GET", rest("store/storeConfigs"), json=STORE_CONFIGS)
+    mocked.add("GET", rest("products"), json=PRODUCTS_BY_ID, match=[matchers.query_param_matcher(SKU_SEARCH)])
+
+
+def test_an_order_carries_its_store_time_zone_and_product_skus(client, mocked, rest) -> None:
+    order = {"entity_id": 301, "store_id": 3, "items": ORDER_ROWS}
+    mocked.add("GET", rest("orders/301"), json=order)
+    mocked.add("GET", rest("store/storeConfigs"), json=STORE_CONFIGS)
+    mocked.add("GET", rest("products"), json=PRODUCTS_BY_ID, match=[matchers.query_param_matcher(SKU_SEARCH)])
+    record = fetch_record(client, "order", "301")
+    assert record["_bridge"] == {"timezone": "Europe/Oslo", "product_skus": {"410": "PARKA", "412": "PARKA-M"}}
+
+
+@pytest.mark.parametrize(("entity", "path", "dated"), [
+    ("invoice", "invoices/81", True), ("creditmemo", "creditmemo/81", True), ("shipment", "shipment/81", False)])
+def test_a_sales_document_carries_its_order_rows(client, mocked, rest, entity, path, dated) -> None:
+    _sales_mocks(mocked, rest, path, {"entity_id": 81, "order_id": 301, "store_id": 1, "items": []})
+    bridge = fetch_record(client, entity, "81")["_bridge"]
+    assert [row["item_id"] for row in bridge["order_items"]] == [701, 702]
+    assert "parent_item" not in bridge["order_items"][1]  # the embedded copy of row 701 is not carried twice
+    assert bridge["product_skus"] == {"410": "PARKA", "412": "PARKA-M"}
+    assert bridge.get("timezone") == ("America/Chicago" if dated else None)
+
+
+def test_store_configs_are_read_once_per_client(client, make_client, mocked, rest) -> None:
+    for key in ("81", "82"):
+        _sales_mocks(mocked, rest, f"invoices/{key}", {"entity_id": int(key), "order_id": 301, "store_id": 9,
+                                                       "items": []})
+    assert fetch_record(client, "invoice", "81")["_bridge"]["timezone"] == "America/Chicago"  # unknown store: first
+    fetch_record(client, "invoice", "82")
+    assert sum(call.request.url.endswith("/store/storeConfigs") for call in mocked.calls) == 1
+    assert store_configs(make_client()) is not store_configs(client)
+
+
+def test_a_store_without_the_store_configs_route_gives_no_time_zone(client, mocked, rest) -> None:
+    mocked.add("GET", rest("orders/301"), json={"entity_id": 301, "store_id": 1, "items": []})
+    mocked.add("GET", rest("store/storeConfigs"), status=404,
+               json={"message": "Request does not match any route."})
+    assert fetch_record(client, "order", "301")["_bridge"] == {"timezone": None, "product_skus": {}}
+
+
+@pytest.mark.parametrize(("status", "error"), [(403, MagentoForbidden), (500, MagentoServerError)])
+def test_a_failing_store_configs_call_fails_the_fetch_as_classified(client, mocked, rest, status, error) -> None:
+    mocked.add("GET", rest("orders/301"), json={"entity_id": 301, "store_id": 1, "items": []})
+    mocked.add("GET", rest("store/storeConfigs"), status=status, json={"message": "No."})
+    with pytest.raises(error):
+        fetch_record(client, "order", "301")
+    mocked.replace("GET", rest("store/storeConfigs"), json=STORE_CONFIGS)  # a failure is not cached
+    assert fetch_record(client, "order", "301")["_bridge"]["timezone"] == "America/Chicago"
+
+
+def test_an_invoice_whose_order_is_gone_is_not_read_as_a_deleted_invoice(client, mocked, rest) -> None:
+    mocked.add("GET", rest("invoices/81"), json={"entity_id": 81, "order_id": 301, "items": []})
+    mocked.add("GET", rest("orders/301"), status=404, json={"message": "The entity that was requested doesn't exist."})
+    with pytest.raises(MagentoRelatedMissing, match="invoice 81's order 301 is not in Magento") as caught:
+        fetch_record(client, "invoice", "81")
+    assert not isinstance(caught.value, MagentoNotFound) and not caught.value.retryable

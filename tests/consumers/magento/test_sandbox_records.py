@@ -29,7 +29,22 @@ def expected_record(sandbox, entity: str, key: str) -> dict:
         links = record["extension_attributes"]["configurable_product_links"]
         record["_bridge"] = {"children_skus": [sku for sku in sandbox.keys("product")
                                                if sandbox.record("product", sku)["id"] in links]}
+    if entity in ("order", "invoice", "shipment", "creditmemo"):
+        record["_bridge"] = sales_extras(sandbox, entity, record)
     return record
+
+
+def sales_extras(sandbox, entity: str, record: dict) -> dict:
+    """The order's rows (sales documents), their products' SKUs and the store's time zone (this stand-in has
+    no storeConfigs route: no zone)."""
+    rows = record["items"] if entity == "order" else [
+        {name: value for name, value in row.items() if name != "parent_item"}
+        for row in sandbox.record("order", str(record["order_id"]))["items"]]
+    ids = {row["product_id"] for row in rows}
+    skus = {str(product["id"]): product["sku"] for product in map(lambda sku: sandbox.record("product", sku),
+                                                                   sandbox.keys("product")) if product["id"] in ids}
+    extras = {"product_skus": skus} if entity == "order" else {"order_items": rows, "product_skus": skus}
+    return extras if entity == "shipment" else {**extras, "timezone": None}
 
 
 def test_the_seed_has_records_of_every_entity(sandbox):
