@@ -9,6 +9,7 @@ Processes build ``Settings.from_env(os.environ)`` once at start-up and pass the 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -45,6 +46,20 @@ def _secrets(raw: str) -> tuple[str, ...]:
     for secret in secrets:
         parsing.webhook_secret_key(secret)
     return secrets
+
+
+def _tax_map(raw: str) -> dict[str, int]:
+    """ODOO_TAX_MAP: a JSON object, Magento tax code or rate ("8.25") -> Odoo account.tax id."""
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise ValueError('must be a JSON object such as {"US-CA-*-Rate 1": 12, "8.25": 12}') from None
+    if not isinstance(parsed, dict) or not all(
+            isinstance(value, int) and not isinstance(value, bool) and value > 0 for value in parsed.values()):
+        raise ValueError("must map tax codes or rates to positive account.tax ids")
+    return {str(key).strip(): value for key, value in parsed.items()}
 
 
 V = Variable
@@ -97,6 +112,18 @@ VARIABLES: tuple[Variable, ...] = (
     V("ODOO_PASSWORD", str, "", "Odoo password or API key.", secret=True),
     V("ODOO_BINDING_MODULE", parsing.identifier, "magento",
       "Module name of the ir.model.data external ids binding Magento ids to Odoo ids."),
+    V("ODOO_TAX_MAP", _tax_map, "",
+      'JSON object mapping Magento tax codes or rates ("8.25") to Odoo account.tax ids; others found by rate.'),
+    V("ODOO_CREATE_PRICELISTS", parsing.boolean, "true",
+      "Create a pricelist for an order currency Odoo has none in (false: such orders are refused)."),
+    V("ODOO_GIFT_CARD_PRODUCT", str, "Gift card (Magento)", "Name of the service product of gift card lines."),
+    V("ODOO_STORE_CREDIT_PRODUCT", str, "Store credit (Magento)",
+      "Name of the service product of store credit lines."),
+    V("ODOO_REWARD_PRODUCT", str, "Reward points (Magento)", "Name of the service product of reward point lines."),
+    V("ODOO_ADJUSTMENT_PRODUCT", str, "Refund adjustment (Magento)",
+      "Name of the service product of credit memo adjustment lines."),
+    V("ODOO_ROUNDING_PRODUCT", str, "Rounding (Magento)",
+      "Name of the service product of the line absorbing per-line tax rounding (a cent per line at most)."),
     V("ERP_HTTP_URL", parsing.http_url_or_empty, "", "Base URL of the HTTP ERP: PUT {url}/{entity}/{key}."),
     V("ERP_HTTP_TOKEN", str, "", "Bearer token sent to the HTTP ERP.", secret=True),
     V("ERP_TIMEOUT", parsing.positive_float, "10", "Seconds before an ERP call times out."),

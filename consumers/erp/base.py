@@ -37,5 +37,9 @@ class ErpBackend(abc.ABC):
         """How many records of ``entity`` the ERP holds from Magento (for summaries); -1 when unknown."""
         return -1
 
+    def preflight(self) -> None:
+        """Check at start-up what the backend depends on (credentials, modules, configuration); raise
+        ``ErpAuthError`` or a permanent ``ErpRejected`` (one line per problem) when it cannot work."""
+
     def close(self) -> None:
         """Release connections."""

@@ -11,11 +11,17 @@ from consumers.erp import odoo_values as values
 from consumers.erp.base import Document, ErpBackend
 from consumers.erp.odoo_bindings import Bindings, KeyLocks, Writer
 from consumers.erp.odoo_catalog import Catalog
+from consumers.erp.odoo_currencies import Currencies
 from consumers.erp.odoo_moves import Moves
 from consumers.erp.odoo_partners import Partners
+from consumers.erp.odoo_preflight import preflight
 from consumers.erp.odoo_reference import Reference
 from consumers.erp.odoo_rpc import OdooRpc
 from consumers.erp.odoo_sales import Sales
+from consumers.erp.odoo_services import Services, names_from_settings
+from consumers.erp.odoo_shipments import Shipments
+from consumers.erp.odoo_taxes import Taxes
+from consumers.erp.odoo_version import Dialect, Server
 from core.errors import ErpRejected
 from core.notification import ENTITIES, SKU_KEYED
 
@@ -26,21 +32,36 @@ class OdooBackend(ErpBackend):
 
     name = "odoo"
 
-    def __init__(self, rpc: OdooRpc, module: str = "magento") -> None:
+    def __init__(self, rpc: OdooRpc, module: str = "magento", *, tax_map: dict[str, int] | None = None,
+                 create_pricelists: bool = True, service_names: dict[str, str] | None = None,
+                 dialect: Dialect | None = None, currencies: tuple[str, ...] = ()) -> None:
         self.rpc = rpc
+        self.server = Server(rpc, dialect)
         self.bindings = Bindings(rpc, module)
         self.writer = Writer(rpc, self.bindings)
         self.reference = Reference(rpc)
         self.locks = KeyLocks()
+        self.currencies = currencies
         self.catalog = Catalog(rpc, self.bindings, self.writer, self.reference)
         self.partners = Partners(self.bindings, self.writer, self.reference, self.locks)
-        self.sales = Sales(rpc, self.bindings, self.writer, self.reference, self.catalog, self.partners)
-        self.moves = Moves(rpc, self.bindings, self.writer, self.reference, self.catalog, self.sales)
+        money = (Taxes(rpc, self.server, tax_map), Currencies(rpc, self.writer, create_pricelists),
+                 Services(rpc, self.writer, self.server, service_names))
+        self.sales = Sales(rpc, self.bindings, self.writer, self.server, self.catalog, self.partners, money)
+        self.moves = Moves(rpc, self.bindings, self.writer, self.server, self.sales)
+        self.shipments = Shipments(rpc, self.bindings, self.writer, self.server, self.catalog, self.sales)
 
     @classmethod
     def from_settings(cls, settings: Any, **rpc_options: Any) -> OdooBackend:
-        """From ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD, ODOO_BINDING_MODULE and ERP_TIMEOUT."""
-        return cls(OdooRpc.from_settings(settings, **rpc_options), settings.odoo_binding_module)
+        """From ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD, ODOO_BINDING_MODULE, ERP_TIMEOUT and the
+        money settings (ODOO_TAX_MAP, ODOO_CREATE_PRICELISTS, ODOO_*_PRODUCT)."""
+        return cls(OdooRpc.from_settings(settings, **rpc_options), settings.odoo_binding_module,
+                   tax_map=settings.odoo_tax_map, create_pricelists=settings.odoo_create_pricelists,
+                   service_names=names_from_settings(settings))
+
+    def preflight(self, currencies: tuple[str, ...] = ()) -> None:
+        """Authenticate, and check the Odoo apps, the currencies (the company's, ``currencies`` and those
+        given at construction) and their pricelists; OdooSetupError naming what to install or activate."""
+        preflight(self.rpc, self.server, self.sales.currencies, tuple(self.currencies) + tuple(currencies))
 
     def upsert(self, entity: str, key: str, document: Document) -> str | None:
         _check_entity(entity)
@@ -48,7 +69,7 @@ class OdooBackend(ErpBackend):
             writers = {
                 "product": self.catalog.upsert_product, "category": self.catalog.upsert_category,
                 "customer": self.partners.upsert_customer, "order": self.sales.upsert_order,
-                "shipment": self.sales.upsert_shipment,
+                "shipment": self.shipments.upsert,
                 "invoice": lambda k, d: self.moves.upsert("invoice", k, d),
                 "creditmemo": lambda k, d: self.moves.upsert("creditmemo", k, d),
                 "stock": lambda k, d: self.catalog.set_stock(k, values.money(d.get("qty"))),
@@ -68,7 +89,7 @@ class OdooBackend(ErpBackend):
             removers = {
                 "product": self.catalog.delete_product, "category": self.catalog.delete_category,
                 "customer": self.partners.delete_customer, "order": self.sales.delete_order,
-                "shipment": self.sales.delete_shipment,
+                "shipment": self.shipments.delete,
                 "invoice": lambda k: self.moves.delete("invoice", k),
                 "creditmemo": lambda k: self.moves.delete("creditmemo", k),
             }

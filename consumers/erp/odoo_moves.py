@@ -1,41 +1,48 @@
 """Invoices (``out_invoice``) and credit memos (``out_refund``) as ``account.move``, linked to the order's
-lines so Odoo's invoiced quantities follow; posted unless Magento cancelled them."""
+lines so Odoo's invoiced quantities follow, priced like orders (odoo_pricing, from ``sold_lines``); posted
+unless Magento cancelled them."""
 
 from __future__ import annotations
 
 import logging
 
+from consumers.erp import odoo_pricing as pricing
 from consumers.erp import odoo_sales_values as sales_values
 from consumers.erp import odoo_values as values
 from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
-from consumers.erp.odoo_catalog import Catalog
-from consumers.erp.odoo_reference import Reference
 from consumers.erp.odoo_rpc import OdooRpc
 from consumers.erp.odoo_sales import Sales
+from consumers.erp.odoo_version import Server
 
 log = logging.getLogger(__name__)
 MOVE, LINE = "account.move", "sale.order.line"
 
 
 class Moves:
-    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference,
-                 catalog: Catalog, sales: Sales) -> None:
-        self.rpc, self.bindings, self.writer, self.reference = rpc, bindings, writer, reference
-        self.catalog, self.sales = catalog, sales
+    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, server: Server, sales: Sales) -> None:
+        self.rpc, self.bindings, self.writer, self.server, self.sales = rpc, bindings, writer, server, sales
 
     def upsert(self, entity: str, key: str, doc: dict) -> int:
         """account.move bound as ``invoice_<id>``/``creditmemo_<id>``. A draft move is rewritten at each
-        sync; a posted one is never edited (Odoo's accounting rules), only cancelled when Magento cancels."""
+        sync; a posted one is never edited (Odoo's accounting rules), only cancelled when Magento cancels.
+        Totals, taxes and currency are checked before a move is written."""
         move_type = sales_values.MOVE_TYPES[entity]
         order = self.sales.order_of(doc, entity, key)
         order_row = self.rpc.execute_kw("sale.order", "read", [[order]], {"fields": ["name", "partner_invoice_id"]})[0]
-        header = sales_values.move_vals(doc, move_type=move_type, partner_id=order_row["partner_invoice_id"][0],
-                                        origin=order_row["name"],
-                                        currency_id=self.reference.currency_id(doc.get("currency")))
         name = values.binding_name(entity, key)
         current = self._current(name, [("move_type", "=", move_type), ("ref", "=", doc["increment_id"]),
                                        ("invoice_origin", "=", order_row["name"])])
-        lines = [(0, 0, vals) for vals in self._lines(doc)]
+        if current is not None and current["state"] != "draft":
+            self._follow_state(current["id"], current["state"], doc, entity)
+            return current["id"]
+        priced = pricing.price_move(doc, self.sales.taxes.lookup, entity)
+        currency = self.sales.currencies.active(doc.get("currency"))
+        header = sales_values.move_vals(doc, move_type=move_type, partner_id=order_row["partner_invoice_id"][0],
+                                        origin=order_row["name"], currency_id=currency.id)
+        narration = sales_values.move_narration(doc)
+        if narration and self.server.has_field(MOVE, "narration"):
+            header["narration"] = narration
+        lines = [(0, 0, vals) for vals in self._lines(doc, priced)]
         if current is None:
             move, state = self.writer.create(MOVE, name, {**header, "invoice_line_ids": lines}), "draft"
         else:
@@ -65,16 +72,13 @@ class Moves:
             return None
         return self.rpc.execute_kw(MOVE, "read", [[adopted]], {"fields": ["state"]})[0]
 
-    def _lines(self, doc: dict) -> list[dict]:
-        lines = doc.get("lines") or []
-        variants = self.catalog.variant_ids([line["sku"] for line in lines if line.get("sku")])
-        names = [values.line_name(values.required(line, "order_item_id")) for line in lines]
-        shipping = values.shipping_line_name(str(doc["order_id"]))
-        bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, names + [shipping]).items()}
-        wanted = [sales_values.move_line_vals(line, variants.get(line.get("sku")), bound.get(name))
-                  for line, name in zip(lines, names)]
-        shipping_product = self.catalog.shipping_product() if values.money(doc.get("shipping_amount")) else None
-        return wanted + sales_values.move_extra_lines(doc, shipping_product, bound.get(shipping))
+    def _lines(self, doc: dict, priced: pricing.Priced) -> list[dict]:
+        order_key = str(values.required(doc, "order_id"))
+        products, services = self.sales.row_products(priced.rows, doc, strict=False)
+        names = [values.line_name(row.item_id) if row.item_id is not None and not row.service
+                 else sales_values.row_name(row, order_key) for row in priced.rows]
+        bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, names).items()}
+        return sales_values.move_lines(priced, products, services, bound, order_key)
 
     def _follow_state(self, move: int, state: str, doc: dict, entity: str) -> None:
         target = sales_values.move_target_state(doc.get("state"))

@@ -2,12 +2,15 @@
 
 Every failure leaves this module as one of the bridge's ERP errors:
 - ``ErpUnavailable`` (retryable): timeouts, connection errors, HTTP 429 and 5xx, a body that is not JSON-RPC,
-  and database-level errors Odoo passes through (``psycopg2.*``: serialisation failures, lost connections).
+  and database-level errors Odoo passes through (``psycopg2.*``: serialisation failures, lost connections;
+  any error whose message says "could not serialize access" or "concurrent update").
 - ``ErpAuthError``: ``authenticate`` answering ``false``, ``AccessDenied`` twice (a re-authentication in
   between), HTTP 401/403, or a database that does not exist.
 - ``ErpRejected``: every other Odoo exception (ValidationError, UserError, MissingError, AccessError,
   ValueError for a bad field or domain, ...) with Odoo's exception name and full message.
 HTTP failures are classified by status code; transport failures by requests' own exception types.
+A JSON-RPC answer without ``result`` (and without ``error``) is a method that returned None: real Odoo
+leaves the key out (``{"jsonrpc": "2.0", "id": 405}``), so the call answers None.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ AUTH_EXCEPTIONS = frozenset({ACCESS_DENIED, "odoo.http.SessionExpiredException"}
 RETRYABLE_EXCEPTIONS = frozenset({"odoo.exceptions.ConcurrencyError", "odoo.exceptions.CacheMiss"})
 READ_METHODS = frozenset({"search", "search_read", "read", "search_count", "fields_get", "name_search"})
 SNIPPET = 300
+SERIALIZATION_SIGNS = ("serializationfailure", "could not serialize access", "concurrent update")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,9 +63,15 @@ def rpc_error(error: Any, what: str) -> ErpError:
     if name == "psycopg2.OperationalError" and "does not exist" in message:
         return ErpAuthError(f"Odoo has no such database ({what}): {message.strip()} (check ODOO_DB)",
                             details=details, body=debug)
-    if name in RETRYABLE_EXCEPTIONS or name.startswith("psycopg2."):
+    if name in RETRYABLE_EXCEPTIONS or name.startswith("psycopg2.") or _serialization_failure(name, message):
         return ErpUnavailable(f"Odoo failed {what}: {short}: {message}", details=details, body=debug)
     return ErpRejected(f"Odoo refused {what}: {short}: {message}", details=details, body=debug)
+
+
+def _serialization_failure(name: str, message: str) -> bool:
+    """PostgreSQL refused a concurrent write (Odoo retries some itself; the rest reach the client)."""
+    text = f"{name} {message}".lower()
+    return any(sign in text for sign in SERIALIZATION_SIGNS)
 
 
 def http_error(status: int, text: str, retry_after: str | None, what: str) -> ErpError:
@@ -195,13 +205,13 @@ class OdooRpc:
             body = response.json()
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not ("result" in body or "error" in body):
+        if not _json_rpc_answer(body):
             snippet = " ".join(response.text.split())[:SNIPPET]
             raise ErpUnavailable(f"Odoo answered {what} with a body that is not JSON-RPC: {snippet or 'empty'}",
                                  details={"call": what})
         if "error" in body:
             raise rpc_error(body["error"], what)
-        return body["result"]
+        return body.get("result")
 
     def _post(self, payload: dict, what: str) -> requests.Response:
         try:
@@ -214,6 +224,13 @@ class OdooRpc:
                                  details={"call": what}) from None
         except requests.RequestException as exc:
             raise ErpRejected(f"cannot send {what} to Odoo at {self.url}: {exc}", details={"call": what}) from None
+
+
+def _json_rpc_answer(body: Any) -> bool:
+    """A JSON-RPC 2.0 answer: ``result`` or ``error``, or neither when the method returned None."""
+    if not isinstance(body, dict):
+        return False
+    return "result" in body or "error" in body or (body.get("jsonrpc") == "2.0" and "id" in body)
 
 
 def _session(pool_size: int) -> requests.Session:

@@ -1,41 +1,50 @@
 """Orders as ``sale.order`` (``client_order_ref`` = increment id, lines bound one by one so a second sync
-never duplicates them) and shipments as the tracking reference of the order's delivery picking."""
+never duplicates them), priced so that Odoo's totals are Magento's (odoo_pricing), in the order's currency."""
 
 from __future__ import annotations
 
 import logging
 
+from consumers.erp import odoo_pricing as pricing
 from consumers.erp import odoo_sales_values as sales_values
 from consumers.erp import odoo_values as values
 from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
 from consumers.erp.odoo_catalog import Catalog
+from consumers.erp.odoo_currencies import Currencies
 from consumers.erp.odoo_partners import Partners
-from consumers.erp.odoo_reference import Reference
 from consumers.erp.odoo_rpc import OdooRpc
-from core.errors import ErpRejected, ErpUnavailable
+from consumers.erp.odoo_services import Services
+from consumers.erp.odoo_taxes import Taxes
+from consumers.erp.odoo_version import Server
+from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
-ORDER, LINE, PICKING = "sale.order", "sale.order.line", "stock.picking"
+ORDER, LINE = "sale.order", "sale.order.line"
 NO_CANCEL_WIZARD = {"context": {"disable_cancel_warning": True}}
 
 
 class Sales:
-    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference,
-                 catalog: Catalog, partners: Partners) -> None:
-        self.rpc, self.bindings, self.writer, self.reference = rpc, bindings, writer, reference
+    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, server: Server, catalog: Catalog,
+                 partners: Partners, money: tuple[Taxes, Currencies, Services]) -> None:
+        self.rpc, self.bindings, self.writer, self.server = rpc, bindings, writer, server
         self.catalog, self.partners = catalog, partners
+        self.taxes, self.currencies, self.services = money
 
     # ---- orders
     def upsert_order(self, key: str, doc: dict) -> int:
-        """sale.order bound as ``order_<id>``; confirmed or cancelled to follow Magento's state."""
+        """sale.order bound as ``order_<id>``; confirmed or cancelled to follow Magento's state. Totals,
+        taxes, products and currency are checked before anything is written."""
+        priced = pricing.price_order(doc, self.taxes.lookup)
+        currency = self.currencies.active(doc.get("currency"))
         partner = self.partners.order_partner(key, doc)
         invoice, delivery = self.partners.order_addresses(key, partner, doc)
-        header = sales_values.order_vals(doc, partner_id=partner, invoice_id=invoice, shipping_id=delivery)
-        wanted = sales_values.order_lines(doc, self._variants(doc), self._shipping(doc))
+        products, services = self.row_products(priced.rows, doc, strict=True)
         name = values.binding_name("order", key)
         current = self._bound_order(name, doc)
+        pricelist = self.currencies.pricelist(currency) if current is None else None
+        header = sales_values.order_vals(doc, partner_id=partner, invoice_id=invoice, shipping_id=delivery)
+        wanted = sales_values.order_lines(doc, priced, products, services, self.server.dialect)
         if current is None:
-            pricelist = self.reference.pricelist_id(self.reference.currency_id(doc.get("currency")))
             order = self.writer.create(ORDER, name, {**header, **({"pricelist_id": pricelist} if pricelist else {}),
                                                      "order_line": [(0, 0, vals) for _, vals in wanted]})
             self._bind_new_lines(order, wanted, set())
@@ -44,6 +53,7 @@ class Sales:
             order, state = current["id"], current["state"]
             self._update_order(current, header, wanted)
         self._follow_state(order, state, doc)
+        log.debug("order %s: Odoo total %s = Magento %s", key, priced.computed.total, priced.expected)
         return order
 
     def delete_order(self, key: str) -> None:
@@ -53,17 +63,16 @@ class Sales:
             self.rpc.execute_kw(ORDER, "action_cancel", [[rows[0]["id"]]], NO_CANCEL_WIZARD)
             log.info("cancelled sale.order %s (Magento order %s deleted)", rows[0]["id"], key)
 
-    def _variants(self, doc: dict) -> dict[str, int]:
-        skus = [values.catalogue_sku(line) or values.required(line, "sku") for line in doc.get("lines") or []]
+    def row_products(self, rows: list[pricing.Row], doc: dict, strict: bool) -> tuple[dict[str, int], dict[str, int]]:
+        """product.product ids of the rows' catalogue SKUs (all required when ``strict``) and services."""
+        skus = [row.product for row in rows if row.product]
         found = self.catalog.variant_ids(skus)
         missing = sorted({sku for sku in skus if sku not in found})
-        if missing:
+        if missing and strict:
             raise ErpRejected(f"order {doc.get('increment_id')}: products not in Odoo: {', '.join(missing)} "
                               "(they must be imported first)")
-        return found
-
-    def _shipping(self, doc: dict) -> int | None:
-        return self.catalog.shipping_product() if values.money(doc.get("shipping_amount")) else None
+        services = {row.service: self.services.product(row.service) for row in rows if row.service}
+        return found, services
 
     def _bound_order(self, name: str, doc: dict) -> dict | None:
         """The bound order's state and lines; an unbound order with the same increment id is adopted."""
@@ -118,34 +127,6 @@ class Sales:
             self.rpc.execute_kw(ORDER, "action_cancel", [[order]], NO_CANCEL_WIZARD)
             log.info("cancelled sale.order %s (Magento order %s is canceled)", order, doc.get("increment_id"))
 
-    # ---- shipments
-    def upsert_shipment(self, key: str, doc: dict) -> int:
-        """The order's delivery picking gets the shipment's tracking numbers; the shipment is bound to it."""
-        order = self.order_of(doc, "shipment", key)
-        name = values.binding_name("shipment", key)
-        pickings = self.rpc.execute_kw(PICKING, "search_read", [[
-            ("sale_id", "=", order), ("picking_type_code", "=", "outgoing")]],
-            {"fields": ["state", "carrier_tracking_ref"], "order": "id", **ALL_RECORDS})
-        binding = self.bindings.find(PICKING, name)
-        picking = _choose_picking(pickings, binding.res_id if binding else None)
-        if picking is None:  # e.g. the order is being confirmed by another consumer right now: try again later
-            raise ErpUnavailable(f"shipment {doc.get('increment_id')}: Odoo order {order} has no delivery yet to "
-                                 "carry its tracking (the order must be confirmed, with goods to deliver)")
-        reference = sales_values.tracking_reference(picking["carrier_tracking_ref"], doc.get("tracks") or [])
-        if reference and reference != picking["carrier_tracking_ref"]:
-            self.rpc.execute_kw(PICKING, "write", [[picking["id"]], {"carrier_tracking_ref": reference}])
-        if binding is None or binding.res_id != picking["id"]:
-            if binding is not None:
-                self.bindings.drop(binding)
-            self.writer.bind(PICKING, name, picking["id"], {})
-        return picking["id"]
-
-    def delete_shipment(self, key: str) -> None:
-        """Forget the binding; the picking and its tracking reference stay (warehouse records are kept)."""
-        binding = self.bindings.find(PICKING, values.binding_name("shipment", key))
-        if binding is not None:
-            self.bindings.drop(binding)
-
     def order_of(self, doc: dict, entity: str, key: str) -> int:
         order = self.writer.find(ORDER, values.binding_name("order", str(doc.get("order_id"))))
         if order is None:
@@ -153,14 +134,3 @@ class Sales:
                               "Odoo (it must be imported first)")
         return order
 
-
-def _choose_picking(pickings: list[dict], bound: int | None) -> dict | None:
-    """The picking bound to the shipment, else the first open delivery, else the first done one."""
-    by_id = {picking["id"]: picking for picking in pickings}
-    if bound in by_id:
-        return by_id[bound]
-    for states in (("draft", "waiting", "confirmed", "assigned"), ("done",)):
-        for picking in pickings:
-            if picking["state"] in states:
-                return picking
-    return None

@@ -1,14 +1,18 @@
-"""Pure mapping of the sales documents (orders, invoices, credit memos, shipments) to Odoo 17 values.
+"""Pure mapping of the sales documents (orders, invoices, credit memos, shipments) to Odoo 17/18 values.
 
 Nothing here talks to Odoo: the backend resolves ids (partners, products, bound lines) and passes them in.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any
 
-from consumers.erp.odoo_values import NO_TAXES, Vals, catalogue_sku, line_name, money, required, shipping_line_name
+from consumers.erp.odoo_amounts import round2
+from consumers.erp.odoo_pricing import Priced, Row
+from consumers.erp.odoo_values import Vals, line_name, required, shipping_line_name
+from consumers.erp.odoo_version import Dialect
 
 CONFIRMED_STATES = frozenset({"processing", "complete", "closed"})
 CANCELED_STATES = frozenset({"canceled"})
@@ -36,32 +40,35 @@ def order_vals(doc: dict, *, partner_id: int, invoice_id: int, shipping_id: int)
     return vals
 
 
-def discount_percent(line: dict) -> float:
-    gross = money(line.get("price")) * money(line.get("qty"))
-    discount = abs(money(line.get("discount_amount")))
-    return round(discount / gross * 100, 6) if gross and discount else 0.0
+def row_name(row: Row, order_key: str) -> str:
+    """The binding of an order's Odoo line: the Magento item's, or the order's shipping/service line."""
+    if row.key:
+        return row.key
+    if row.service == "shipping":
+        return shipping_line_name(order_key)
+    return f"{row.service}_order_{order_key}"
 
 
-def line_label(line: dict) -> str:
-    label = f"[{line.get('sku')}] {line.get('name') or line.get('sku')}"
-    components = line.get("components") or []
-    return label + "".join(f"\n- {sku}" for sku in components)
+def _money_vals(row: Row) -> Vals:
+    """The exact values the totals check computed with (2-digit price and discount)."""
+    line = row.line
+    return {"name": row.label, "price_unit": float(round2(line.price_unit)), "discount": float(round2(line.discount))}
 
 
-def order_lines(doc: dict, variants: dict[str, int], shipping_product: int | None) -> list[tuple[str, Vals]]:
-    """(binding name, sale.order.line values) for each line, then shipping as a service line."""
+def _product(row: Row, products: dict[str, int], services: dict[str, int]) -> int | None:
+    return services.get(row.service) if row.service else products.get(row.product or "")
+
+
+def order_lines(doc: dict, priced: Priced, products: dict[str, int], services: dict[str, int],
+                dialect: Dialect) -> list[tuple[str, Vals]]:
+    """(binding name, sale.order.line values) for each priced row, in Magento's order."""
+    order_key = str(required(doc, "magento_id"))
     wanted = []
-    for index, line in enumerate(doc.get("lines") or [], start=1):
-        wanted.append((line_name(required(line, "magento_item_id")), {
-            "product_id": variants[catalogue_sku(line) or required(line, "sku")], "name": line_label(line),
-            "sequence": index * 10,
-            "product_uom_qty": money(line.get("qty")), "price_unit": money(line.get("price")),
-            "discount": discount_percent(line), "tax_id": NO_TAXES}))
-    if shipping_product and money(doc.get("shipping_amount")):
-        wanted.append((shipping_line_name(str(required(doc, "magento_id"))), {
-            "product_id": shipping_product, "name": "Shipping", "sequence": (len(wanted) + 1) * 10,
-            "product_uom_qty": 1.0, "price_unit": money(doc.get("shipping_amount")), "discount": 0.0,
-            "tax_id": NO_TAXES}))
+    for index, row in enumerate(priced.rows, start=1):
+        wanted.append((row_name(row, order_key), {
+            "product_id": _product(row, products, services), "sequence": index * 10, **_money_vals(row),
+            "product_uom_qty": float(row.line.quantity),
+            dialect.sale_line_taxes: [(6, 0, [tax.id for tax in row.line.taxes])]}))
     return wanted
 
 
@@ -105,33 +112,31 @@ def move_vals(doc: dict, *, move_type: str, partner_id: int, origin: str | None,
     return vals
 
 
-def move_line_vals(line: dict, product_id: int | None, sale_line_id: int | None) -> Vals:
-    vals: Vals = {"name": line_label(line), "quantity": money(line.get("qty")),
-                  "price_unit": money(line.get("price")), "tax_ids": NO_TAXES}
-    if product_id:
-        vals["product_id"] = product_id
-    if sale_line_id:
-        vals["sale_line_ids"] = [(6, 0, [sale_line_id])]
-    return vals
+def move_lines(priced: Priced, products: dict[str, int], services: dict[str, int], sale_lines: dict[str, int],
+               order_key: str) -> list[Vals]:
+    """invoice_line_ids values: each priced row, linked to its order line (``sale_line_ids``) when bound."""
+    lines = []
+    for row in priced.rows:
+        vals: Vals = {**_money_vals(row), "quantity": float(row.line.quantity),
+                      "tax_ids": [(6, 0, [tax.id for tax in row.line.taxes])]}
+        product = _product(row, products, services)
+        if product:
+            vals["product_id"] = product
+        bound = sale_lines.get(line_name(row.item_id) if row.item_id is not None and not row.service
+                               else row_name(row, order_key))
+        if bound:
+            vals["sale_line_ids"] = [(6, 0, [bound])]
+        lines.append(vals)
+    return lines
 
 
-def move_extra_lines(doc: dict, shipping_product: int | None, shipping_sale_line: int | None) -> list[Vals]:
-    """Shipping, discount and (credit memos) adjustment lines, so Odoo's untaxed total is Magento's."""
-    extra: list[Vals] = []
-    if money(doc.get("shipping_amount")):
-        shipping = {"name": "Shipping", "quantity": 1.0, "price_unit": money(doc["shipping_amount"]),
-                    "tax_ids": NO_TAXES}
-        if shipping_product:
-            shipping["product_id"] = shipping_product
-        if shipping_sale_line:
-            shipping["sale_line_ids"] = [(6, 0, [shipping_sale_line])]
-        extra.append(shipping)
-    for label, amount in (("Discount", -abs(money(doc.get("discount_amount")))),
-                          ("Adjustment refund", abs(money(doc.get("adjustment_positive")))),
-                          ("Adjustment fee", -abs(money(doc.get("adjustment_negative"))))):
-        if amount:
-            extra.append({"name": label, "quantity": 1.0, "price_unit": amount, "tax_ids": NO_TAXES})
-    return extra
+def move_narration(doc: dict) -> str | None:
+    """A credit memo refunded to store credit says so (Magento's amount when it gives one)."""
+    if not doc.get("refund_to_store_credit"):
+        return None
+    amount = doc.get("customer_balance_refunded")
+    return "Refunded to store credit in Magento" + (f": {amount} {doc.get('currency') or ''}".rstrip()
+                                                    if amount is not None else "")
 
 
 # ---- shipments
@@ -141,3 +146,56 @@ def tracking_reference(existing: Any, tracks: Iterable[dict]) -> str | None:
     numbers = [str(track["number"]).strip() for track in tracks if track.get("number")]
     merged = list(dict.fromkeys(current + numbers))
     return ",".join(merged) or None
+
+
+def track_line(track: dict) -> str:
+    """One track as the picking's note shows it: ``Tracking 1Z-81: United Parcel Service (ups)``."""
+    carrier = " ".join(part for part in (str(track.get("title") or "").strip(),
+                                         f"({track['carrier_code']})" if track.get("carrier_code") else "") if part)
+    return f"Tracking {str(track.get('number') or '').strip()}: {carrier or 'carrier unknown'}"
+
+
+def tracking_note(existing: Any, tracks: Iterable[dict]) -> str | None:
+    """The picking's note with a paragraph per track not in it yet; None when nothing is to be added."""
+    text = existing if isinstance(existing, str) else ""
+    added = [track_line(track) for track in tracks if track.get("number") and track_line(track) not in text]
+    if not added:
+        return None
+    return text + "".join(f"<p>{html.escape(line)}</p>" for line in dict.fromkeys(added))
+
+
+def shipped_quantities(moves: list[dict], shipped: list[dict], sale_lines: dict[Any, int],
+                       variants: dict[str, int]) -> dict[int, float]:
+    """The quantity of each stock.move of the picking to validate: what the shipment shipped of its order
+    line (or, unlinked, of its product; a bundle's components by their own quantities); 0 for the rest."""
+    wanted: dict[int, float] = {move["id"]: 0.0 for move in moves}
+    for item in shipped:
+        quantity = float(item.get("qty") or 0)
+        parts = [(item, quantity)]
+        if _find_move(moves, item, sale_lines, variants, wanted) is None:  # a bundle written as its components
+            parts = [(child, quantity * float(child.get("qty") or 0)) for child in item.get("component_lines") or []]
+        for part, part_quantity in parts:
+            move = _find_move(moves, part, sale_lines, variants, wanted)
+            if move is not None:
+                wanted[move] += part_quantity
+    return wanted
+
+
+def _find_move(moves: list[dict], part: dict, sale_lines: dict[Any, int], variants: dict[str, int],
+               taken: dict[int, float]) -> int | None:
+    return _move_of(moves, sale_lines.get(part.get("order_item_id") or part.get("magento_item_id")),
+                    variants.get(part.get("product_sku") or part.get("sku") or ""), taken)
+
+
+def _move_of(moves: list[dict], sale_line: int | None, product: int | None, taken: dict[int, float]) -> int | None:
+    for move in moves:
+        if sale_line and _id(move.get("sale_line_id")) == sale_line:
+            return move["id"]
+    for move in moves:
+        if product and _id(move.get("product_id")) == product and not taken[move["id"]]:
+            return move["id"]
+    return None
+
+
+def _id(value: Any) -> int | None:
+    return value[0] if isinstance(value, list) and value else (value or None)

@@ -29,6 +29,7 @@ PRODUCT_TYPES = {"simple": "product", "virtual": "service", "downloadable": "ser
 ROLES = ("invoice", "delivery")
 NO_TAXES = [(6, 0, [])]
 _PLAIN_KEY = re.compile(r"[a-z0-9_-]{1,64}")
+_DIGEST_LIKE = re.compile(r"(?:.*_)?[0-9a-f]{10}")
 
 
 def binding_name(prefix: str, key: str) -> str:
@@ -36,10 +37,13 @@ def binding_name(prefix: str, key: str) -> str:
 
     Keys are lower-cased (Magento SKUs are unique regardless of case); a key with other characters than
     letters, digits, ``_`` and ``-`` (or longer than 64) becomes a readable slug plus a digest of the key,
-    so every key maps to exactly one valid name without spaces.
+    so every key maps to exactly one valid name without spaces. A plain key that itself looks like that
+    digest form (ending in ``_`` and 10 hex digits, or being 10 hex digits) gets the digest form too, so a
+    plain name never equals another key's digest name (``a/b`` → ``a_b_3ec69c85a4``, while the key
+    ``a_b_3ec69c85a4`` → ``a_b_3ec69c85a4_<its digest>``): one name per key.
     """
     lowered = str(key).lower()
-    if _PLAIN_KEY.fullmatch(lowered):
+    if _PLAIN_KEY.fullmatch(lowered) and not _DIGEST_LIKE.fullmatch(lowered):
         return f"{prefix}_{lowered}"
     slug = re.sub(r"[^a-z0-9]+", "_", lowered).strip("_")[:40]
     digest = hashlib.sha1(lowered.encode("utf-8")).hexdigest()[:10]
@@ -70,7 +74,7 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
         customer = document.get("customer") or {}
         found = [] if customer.get("is_guest") or not customer.get("magento_id") else [
             ("customer", str(customer["magento_id"]))]
-        skus = [catalogue_sku(line) for line in document.get("lines") or [] if catalogue_sku(line)]
+        skus = [sku for line in document.get("lines") or [] for sku in _line_products(line)]
         return found + [("product", sku) for sku in dict.fromkeys(skus)]
     if entity in ("invoice", "shipment", "creditmemo"):
         return [("order", str(document["order_id"]))] if document.get("order_id") else []
@@ -81,6 +85,15 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
     if entity == "stock":
         return [("product", document["sku"])] if document.get("sku") else []
     return []
+
+
+def _line_products(line: dict) -> list[str]:
+    """The catalogue SKUs an order line is written with: its product's, or its components' when a dynamic
+    bundle's children are taxed at different rates (see odoo_pricing.uses_components)."""
+    children = line.get("component_lines") or []
+    if children and line.get("price_type") == "dynamic" and line.get("tax_percent") is None:
+        return [child["sku"] for child in children if child.get("sku")]
+    return [catalogue_sku(line)] if catalogue_sku(line) else []
 
 
 def catalogue_sku(line: dict) -> str | None:

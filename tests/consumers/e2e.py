@@ -105,3 +105,26 @@ def dead_letters(amqp_url: str, entity: str) -> list[tuple[dict, bytes]]:
 def pipeline_factory(settings: Any) -> tuple[Any, Any, Any]:
     """The real pipeline (what ``python -m consumers`` runs)."""
     return build_handler(settings)
+
+
+# The sale taxes an Odoo accountant sets up for the Magento sandbox's rates, excluded and included in price.
+ODOO_SALE_RATES = (5.0, 7.0, 8.25, 8.5, 10.0, 19.0, 20.0, 21.0)
+
+
+def odoo_sandbox_app(**options: Any) -> Any:
+    """The Odoo sandbox as the operator prepares it for the Magento sandbox: EUR active besides USD, and a
+    sale tax per Magento rate (price excluded and included), as docs/odoo.md asks."""
+    from sandbox.odoo import create_app as create_odoo_app  # noqa: PLC0415 (only the Odoo end-to-end tests)
+
+    app = create_odoo_app(db="bridge", login="admin", password="admin", currencies=("EUR",), **options)
+    client = app.test_client()
+    for rate in ODOO_SALE_RATES:
+        for included in (False, True):
+            body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+                "service": "object", "method": "execute_kw", "args": [
+                    "bridge", 2, "admin", "account.tax", "create",
+                    [{"name": f"Sales {rate:g}%{' incl.' if included else ''}", "amount": rate,
+                      "amount_type": "percent", "type_tax_use": "sale", "price_include": included}], {}]}}
+            answer = client.post("/jsonrpc", json=body).get_json()
+            assert "result" in answer, answer
+    return app

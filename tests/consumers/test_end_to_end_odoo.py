@@ -7,16 +7,16 @@ import pytest
 from consumers.erp.odoo import OdooBackend
 from core.notification import ENTITIES
 from core.settings import Settings
-from sandbox.odoo import ServerThread, create_app
+from sandbox.odoo import ServerThread
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
-                                 notes_for, pipeline_factory, publish)
+                                 notes_for, odoo_sandbox_app, pipeline_factory, publish)
 
 ODOO = {"ODOO_DB": "bridge", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "admin"}
 
 
 @pytest.fixture
 def odoo():
-    server = ServerThread(create_app(db="bridge", login="admin", password="admin")).start()
+    server = ServerThread(odoo_sandbox_app()).start()
     yield server
     server.stop()
 

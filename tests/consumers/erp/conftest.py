@@ -46,8 +46,12 @@ class OdooSandbox:
 
 
 @pytest.fixture
-def odoo_sandbox() -> Iterator[OdooSandbox]:
-    server = ServerThread(create_app(db="bridge", login="admin", password="admin"), port=free_port()).start()
+def odoo_sandbox(request: pytest.FixtureRequest) -> Iterator[OdooSandbox]:
+    """A fresh sandbox like a fresh Odoo 17 (USD only, no pricelist, no stock_delivery); parametrize it
+    indirectly with create_app's options, e.g. ``{"version": 18, "modules": ("stock_delivery",)}``."""
+    options = getattr(request, "param", None) or {}
+    server = ServerThread(create_app(db="bridge", login="admin", password="admin", **options),
+                          port=free_port()).start()
     try:
         yield OdooSandbox(server.url)
     finally:

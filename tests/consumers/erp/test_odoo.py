@@ -123,3 +123,14 @@ def test_concurrent_workers_never_duplicate_records(odoo_sandbox, catalog_ready,
     assert len(odoo_sandbox.records("sale.order.line")) == 3 + 4 * 2
     assert len([p for p in odoo_sandbox.records("res.partner", "email") if p["email"] == "crowd@example.org"]) == 1
     assert len(odoo_sandbox.records("product.template", "default_code")) == 4  # TR-1, TR-2, TR-3, shipping
+
+
+def test_a_serialization_failure_inside_odoo_is_retryable_and_the_retry_writes(odoo_sandbox, catalog_ready, documents):
+    odoo_sandbox.faults(serialization_failures={"stock.quant": 1})
+
+    with pytest.raises(ErpUnavailable, match="SerializationFailure"):
+        catalog_ready.upsert("stock", "TR-1", documents.stock("TR-1", 5))
+    catalog_ready.upsert("stock", "TR-1", documents.stock("TR-1", 5))  # real Odoo answers None: no result key
+
+    assert [row["quantity"] for row in odoo_sandbox.records("stock.quant", "quantity", "location_id")
+            if row["location_id"][1] == "WH/Stock"] == [5.0]

@@ -23,12 +23,13 @@ def test_countries_and_states(odoo_sandbox, reference):
     assert reference.state_id(us, "ZZ", "Atlantis") is None
 
 
-def test_currencies_include_inactive_ones_and_pricelists_follow_currency(reference):
+def test_currencies_include_inactive_ones_and_pricelists_follow_currency(odoo_sandbox, reference):
     usd, gbp = reference.currency_id("USD"), reference.currency_id("gbp")
 
     assert gbp and gbp != usd
-    assert reference.pricelist_id(usd)
-    assert reference.pricelist_id(gbp) is None
+    assert reference.pricelist_id(usd) is None  # a fresh database has no pricelist
+    odoo_sandbox.execute("product.pricelist", "create", [{"name": "USD", "currency_id": usd}])
+    assert reference.pricelist_id(usd) and reference.pricelist_id(gbp) is None
 
 
 def test_stock_location_and_default_category(odoo_sandbox, reference):

@@ -31,6 +31,28 @@ def test_odd_and_plain_keys_never_collide():
     assert values.binding_name("product", "a b") != values.binding_name("product", "a_b")
 
 
+def test_a_plain_key_shaped_like_a_digest_name_gets_a_digest_of_its_own():
+    odd = values.binding_name("product", "a/b")
+    plain_lookalike = odd.removeprefix("product_")  # SKU "a_b_3ec69c85a4"
+
+    assert odd == "product_a_b_3ec69c85a4"
+    assert values.binding_name("product", plain_lookalike) != odd
+    assert values.binding_name("product", plain_lookalike).startswith(f"product_{plain_lookalike}_")
+    assert values.binding_name("product", "///") != values.binding_name(
+        "product", values.binding_name("product", "///").removeprefix("product_"))  # a bare digest too
+
+
+def test_binding_names_are_one_to_one_over_tricky_keys():
+    odd = ["a/b", "A/B", "a b", "a.b", "///", "é", "x" * 70, "a/b/c", "ä_b", "a-b/", "24-MB01 engraved"]
+    keys = odd + [values.binding_name("product", key).removeprefix("product_") for key in odd] + [
+        "a_b", "a-b", "3ec69c85a4", "mh09-xs-blue", "a_b_3ec69c85a4_0", "sku_deadbeef00"]
+    names = {}
+    for key in keys:
+        names.setdefault(values.binding_name("product", key), set()).add(key.lower())
+
+    assert {name: found for name, found in names.items() if len(found) > 1} == {}
+
+
 def test_child_and_guest_names():
     assert values.address_name("customer", "7", "invoice") == "address_customer_7_invoice"
     assert values.guest_name(" Ana@Example.com", "5") == values.guest_name("ana@example.com", "6")
@@ -44,6 +66,18 @@ def test_order_dependencies_are_its_customer_and_products_once_each(documents):
     assert values.dependencies("order", order) == [("customer", "501"), ("product", "A"), ("product", "B")]
     assert values.dependencies("order", {**order, "customer": documents.guest("x@y.test")}) == [
         ("product", "A"), ("product", "B")]
+
+
+def test_order_dependencies_name_the_product_sold_not_the_row_sku(documents):
+    children = [{"magento_item_id": 11, "sku": "CH-A", "qty": 1}, {"magento_item_id": 12, "sku": "CH-B", "qty": 1}]
+    rows = [documents.line(1, "24-MB01-engraved", product_sku="24-MB01"),
+            documents.line(2, "BDL-CH-B-CH-A", product_sku="BDL", price_type="dynamic", tax_percent=8.25,
+                           component_lines=children),
+            documents.line(3, "BDL2-CH-A-CH-B", product_sku="BDL2", price_type="dynamic", tax_percent=None,
+                           component_lines=children)]
+
+    assert values.dependencies("order", documents.order(lines=rows))[1:] == [
+        ("product", "24-MB01"), ("product", "BDL"), ("product", "CH-A"), ("product", "CH-B")]
 
 
 @pytest.mark.parametrize(("entity", "document", "expected"), [
