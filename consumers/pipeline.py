@@ -63,7 +63,7 @@ class Pipeline:
                 log.info("skipped stock of product %s: Magento no longer has the product", first.key)
                 return Outcome(SKIPPED, stock_keys.unmatched(first))
             with self._lease(resolved.entity, resolved.key) as lease:
-                outcome = self.sync(resolved.entity, resolved.key, lease=lease)
+                outcome = self.sync(resolved.entity, resolved.key, lease=lease, store_code=_store_code(notifications))
         except (MagentoUnavailable, MagentoNotFound) as error:
             if first.entity in self.noncritical and _endpoint_unavailable(error):
                 log.warning("skipped %s %r: its Magento endpoint is unavailable (%s)", *first.record, error.message)
@@ -71,10 +71,12 @@ class Pipeline:
             raise
         return outcome if resolved is first else dataclasses.replace(outcome, key=resolved.key)
 
-    def sync(self, entity: str, key: str, *, lease: Lease, depth: int = 0, force: bool = False) -> Outcome:
-        """Bring the ERP's copy of (entity, key) to Magento's current state under the record's ``lease``."""
+    def sync(self, entity: str, key: str, *, lease: Lease, depth: int = 0, force: bool = False,
+             store_code: str | None = None) -> Outcome:
+        """Bring the ERP's copy of (entity, key) to Magento's current state under the record's ``lease``
+        (``store_code``: the store view the notification named, for a product's store-view name)."""
         try:
-            record = fetch_record(self.client, entity, key)
+            record = fetch_record(self.client, entity, key, store_code=store_code)
         except MagentoNotFound as error:
             if error.route_missing:
                 raise
@@ -89,7 +91,7 @@ class Pipeline:
         erp_id = self.backend.upsert(entity, key, document)
         lease.remember_and_release(version=version, doc_hash=digest, erp_id=erp_id)
         log.debug("synced %s %r (ERP id %s)", entity, key, erp_id)
-        return Outcome(SYNCED)
+        return Outcome(SYNCED, _note(entity, document))
 
     def _delete(self, entity: str, key: str, lease: Lease) -> Outcome:
         self.backend.delete(entity, key)
@@ -139,6 +141,18 @@ class Pipeline:
             log.warning("took over the lease of %s %r from %s, a process on this host that is gone",
                         entity, key, holder)
         return taken
+
+
+def _note(entity: str, document: dict[str, Any]) -> str | None:
+    """What the sync report says beside "synced": an unmanaged stock item sets no ERP quantity."""
+    if entity == "stock" and document.get("manage_stock") is False:
+        return "unmanaged stock: Magento does not count this item (manage_stock false), no ERP quantity set"
+    return None
+
+
+def _store_code(notifications: list[Notification]) -> str | None:
+    """The store view the latest notification naming one named (one fetch serves the whole batch)."""
+    return next((n.store_code for n in reversed(notifications) if n.store_code), None)
 
 
 def _endpoint_unavailable(error: Exception) -> bool:

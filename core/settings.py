@@ -102,6 +102,8 @@ VARIABLES: tuple[Variable, ...] = (
       "First retry delay; each further retry doubles it (1, 2, 4 s)."),
     V("MAGENTO_RETRY_AFTER_CAP", parsing.non_negative_float, "60",
       "Longest Retry-After (seconds) honoured in-process; longer waits go back to the broker."),
+    V("MAGENTO_WEIGHT_UNIT", parsing.choice("", "lbs", "kgs"), "",
+      "Unit of Magento's product weights: lbs or kgs; empty reads it from the store config (kgs if unknown)."),
     V("BATCH_SIZE", parsing.positive_int, "100", "Records per page when paging Magento lists."),
     V("BATCH_DELAY", parsing.non_negative_float, "0", "Seconds to wait between pages."),
     # ERP

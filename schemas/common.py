@@ -142,7 +142,7 @@ def zero_is_none(value: int | None) -> int | None:
 
 ADDRESS_FIELDS: tuple[str, ...] = (
     "magento_id", "customer_address_id", "firstname", "lastname", "company", "street", "city", "region",
-    "region_code", "postcode", "country_id", "telephone", "email", "default_billing", "default_shipping",
+    "region_code", "postcode", "country_id", "telephone", "email", "default_billing", "default_shipping", "vat_id",
 )
 
 
@@ -163,6 +163,7 @@ class AddressSchema(MagentoSchema):
     country_id = optional(Text)
     telephone = optional(Text)
     email = optional(Text)
+    vat_id = optional(Text)
     default_billing = Flag(load_default=False, allow_none=True)
     default_shipping = Flag(load_default=False, allow_none=True)
 
@@ -177,7 +178,13 @@ class AddressSchema(MagentoSchema):
             "region_code": data["region_code"] or region["region_code"], "postcode": data["postcode"],
             "country_id": data["country_id"], "telephone": data["telephone"], "email": data["email"],
             "default_billing": bool(data["default_billing"]), "default_shipping": bool(data["default_shipping"]),
+            "vat_id": blank_is_none(data["vat_id"]),
         }
+
+
+def blank_is_none(text: str | None) -> str | None:
+    """Text without surrounding spaces; Magento's empty text for "not given" is None."""
+    return text.strip() or None if text is not None else None
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

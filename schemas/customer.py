@@ -1,4 +1,8 @@
-"""Customer: a Magento customer (``GET /V1/customers/{id}``) as the ERP ``customer`` document."""
+"""Customer: a Magento customer (``GET /V1/customers/{id}``) as the ERP ``customer`` document.
+
+Every address of the customer is carried (not only the default two), each with its ``vat_id``; the
+customer's own ``taxvat``, ``dob``, ``gender`` and ``group_id`` are kept as Magento has them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from typing import Any
 
 from marshmallow import fields, post_load
 
-from schemas.common import AddressSchema, Int, MagentoSchema, Text, Timestamp, optional, required
+from schemas.common import AddressSchema, Int, MagentoSchema, Text, Timestamp, blank_is_none, optional, required
+from schemas.dates import Date
 
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "magento_id", "email", "firstname", "lastname", "group_id", "website_id", "store_id", "created_at",
-    "updated_at", "addresses",
+    "updated_at", "addresses", "taxvat", "dob", "gender",
 )
 
 
@@ -26,6 +31,9 @@ class CustomerSchema(MagentoSchema):
     default_shipping = optional(Int)
     created_at = optional(Timestamp)
     updated_at = optional(Timestamp)
+    taxvat = optional(Text)
+    dob = optional(Date)
+    gender = optional(Int)
     addresses = fields.List(fields.Nested(AddressSchema), load_default=list, allow_none=True)
 
     @post_load
@@ -36,7 +44,8 @@ class CustomerSchema(MagentoSchema):
             "magento_id": data["id"], "email": data["email"], "firstname": data["firstname"],
             "lastname": data["lastname"], "group_id": data["group_id"], "website_id": data["website_id"],
             "store_id": data["store_id"], "created_at": data["created_at"], "updated_at": data["updated_at"],
-            "addresses": addresses,
+            "addresses": addresses, "taxvat": blank_is_none(data["taxvat"]), "dob": data["dob"],
+            "gender": data["gender"],
         }
 
 

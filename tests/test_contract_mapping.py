@@ -38,6 +38,11 @@ def _product_simple(sample: Callable[[str], Any]) -> None:
     assert document["attributes"]["color"] == "5477" and "category_ids" not in document["attributes"]
     assert record_key("product", record) == "MH09-L-Blue"
     assert document_version("product", document) == "2020-03-27 16:06:41"
+    assert document["description"].startswith("<p>It took CoolTech&trade; weather apparel")
+    assert (document["short_description"], document["cost"], document["special_price"]) == (None, None, None)
+    assert (document["weight"], document["weight_unit_source"]) == (1, None)  # unit unknown: as Magento sent it
+    in_pounds = mapped("product", {**record, "_bridge": {"weight_unit": "lbs", "weight_unit_source": "setting"}})
+    assert in_pounds["weight"] == 0.453592 and in_pounds["magento_weight_unit"] == "lbs"
 
 
 @check("product.configurable.json")
@@ -45,6 +50,7 @@ def _product_configurable(sample: Callable[[str], Any]) -> None:
     record = sample("product.configurable.json")
     document = mapped("product", record)
     assert document["children"] is None  # the fetcher did not add _bridge.children_skus: unknown
+    assert record["product_links"] and document["store_code"] is None  # related/crosssell links: not children
     assert document["attributes"]["climate"] == "5628,5630,5631,5634,5636"  # multi-select as Magento sends it
     assert document["category_ids"] == [15, 36, 2] and document["weight"] is None
     with_children = mapped("product", {**record, "_bridge": {"children_skus": ["MH01-XS-Black", "MH01-S-Gray"]}})
@@ -98,6 +104,8 @@ def _customer_two_addresses(sample: Callable[[str], Any]) -> None:
     assert (billing["magento_id"], billing["default_billing"], billing["default_shipping"]) == (4, True, False)
     assert (shipping["magento_id"], shipping["default_billing"], shipping["default_shipping"]) == (5, False, True)
     assert billing["company"] == "Clay Company" and (billing["region"], billing["region_code"]) == (None, None)
+    assert (document["taxvat"], document["dob"], document["gender"], document["group_id"]) == (None, None, 0, 1)
+    assert (billing["vat_id"], shipping["vat_id"]) == (None, None)
 
 
 @check("customer.create.response.json", "customer.create.request.json")
@@ -233,7 +241,8 @@ def _stock_item(sample: Callable[[str], Any]) -> None:
     with pytest.raises(MappingError, match="_bridge.sku"):
         map_record("stock", record)
     document = mapped("stock", {**record, "_bridge": {"sku": "MH09-L-Blue"}})
-    assert document == {"sku": "MH09-L-Blue", "item_id": 190, "product_id": 190, "qty": 30, "is_in_stock": True}
+    assert document == {"sku": "MH09-L-Blue", "item_id": 190, "product_id": 190, "qty": 30, "is_in_stock": True,
+                        "manage_stock": True, "is_qty_decimal": False, "backorders": 0}
     assert document_version("stock", document) is None
 
 

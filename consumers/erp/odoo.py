@@ -42,7 +42,7 @@ class OdooBackend(ErpBackend):
         self.reference = Reference(rpc)
         self.locks = KeyLocks()
         self.currencies = currencies
-        self.catalog = Catalog(rpc, self.bindings, self.writer, self.reference)
+        self.catalog = Catalog(rpc, self.bindings, self.writer, self.reference, self.server)
         self.partners = Partners(self.bindings, self.writer, self.reference, self.locks)
         money = (Taxes(rpc, self.server, tax_map), Currencies(rpc, self.writer, create_pricelists),
                  Services(rpc, self.writer, self.server, service_names))
@@ -72,7 +72,7 @@ class OdooBackend(ErpBackend):
                 "shipment": self.shipments.upsert,
                 "invoice": lambda k, d: self.moves.upsert("invoice", k, d),
                 "creditmemo": lambda k, d: self.moves.upsert("creditmemo", k, d),
-                "stock": lambda k, d: self.catalog.set_stock(k, values.money(d.get("qty"))),
+                "stock": self.catalog.upsert_stock,
             }
             odoo_id = writers[entity](key, document)
         return str(odoo_id) if odoo_id is not None else None

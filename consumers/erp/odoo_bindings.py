@@ -51,6 +51,12 @@ class Bindings:
             {"fields": ["name", "res_id"]})
         return {row["name"]: Binding(row["id"], row["res_id"]) for row in rows}
 
+    def find_prefixed(self, model: str, prefix: str) -> dict[str, Binding]:
+        """Every binding of ``model`` whose name is ``prefix`` followed by ``_`` and more."""
+        rows = self.rpc.execute_kw("ir.model.data", "search_read", [self._prefixed(model, prefix)],
+                                   {"fields": ["name", "res_id"]})
+        return {row["name"]: Binding(row["id"], row["res_id"]) for row in rows}
+
     def bind(self, model: str, name: str, res_id: int) -> None:
         self.bind_many(model, [(name, res_id)])
 

@@ -1,5 +1,9 @@
 """Products (product.template + its product.product variant), categories (product.category, hierarchy
-kept) and stock (quantities of the main stock location) in Odoo."""
+kept) and stock (quantities of the main stock location) in Odoo 17 or 18.
+
+The server's version picks the type fields (``Server.dialect``), and optional fields a database lacks
+(``description``, ``description_sale``, ``standard_price``; ``Server.fields``) are left out, said in the log.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +13,30 @@ from consumers.erp import odoo_values as values
 from consumers.erp.odoo_bindings import ALL_RECORDS, Bindings, Writer
 from consumers.erp.odoo_reference import Reference
 from consumers.erp.odoo_rpc import OdooRpc
+from consumers.erp.odoo_version import Server
 from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 TEMPLATE, VARIANT, CATEGORY = "product.template", "product.product", "product.category"
 INVENTORY_MODE = {"context": {"inventory_mode": True}}
+QUANTITY_PRECISION = "Product Unit of Measure"
+DEFAULT_QUANTITY_DIGITS = 2  # Odoo's own default for that decimal precision
 
 
 class Catalog:
-    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference) -> None:
+    def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, reference: Reference,
+                 server: Server | None = None) -> None:
         self.rpc, self.bindings, self.writer, self.reference = rpc, bindings, writer, reference
-        self._shipping: int | None = None
+        self.server = server or Server(rpc)
+        self._quantity_digits: int | None = None
 
     # ---- products
     def upsert_product(self, key: str, doc: dict) -> int:
         """product.template bound as ``product_<sku>``; an unbound product with the same SKU is adopted."""
-        vals = values.product_vals(doc, self._category_for(doc.get("category_ids") or []))
+        vals = self._known(values.product_vals(doc, self._category_for(doc.get("category_ids") or [])))
         template, outcome = self.writer.upsert(
-            TEMPLATE, values.binding_name("product", key), vals, create_vals=values.product_create_vals(doc),
+            TEMPLATE, values.binding_name("product", key), vals,
+            create_vals=values.product_create_vals(doc, self.server.dialect),
             adopt=[("default_code", "=", doc["sku"])])
         if outcome != "updated":
             self._bind_variant(key, template)
@@ -47,16 +57,13 @@ class Catalog:
             found.update(self._variants_of_templates(missing))
         return found
 
-    def shipping_product(self) -> int:
-        """The service product of shipping lines (product.product), created on first use."""
-        if self._shipping is None:
-            template, _ = self.writer.upsert(TEMPLATE, values.SHIPPING_PRODUCT, {"active": True},
-                                             create_vals=values.shipping_product_vals())
-            rows = self.rpc.execute_kw(TEMPLATE, "read", [[template]], {"fields": ["product_variant_id"], **ALL_RECORDS})
-            if not rows or not rows[0]["product_variant_id"]:
-                raise ErpRejected(f"the shipping product (product.template {template}) has no variant in Odoo")
-            self._shipping = rows[0]["product_variant_id"][0]
-        return self._shipping
+    def _known(self, vals: dict) -> dict:
+        """``vals`` without the optional fields this Odoo's product.template lacks (logged at debug level)."""
+        fields = self.server.fields(TEMPLATE)
+        missing = [name for name in values.OPTIONAL_PRODUCT_FIELDS if name in vals and name not in fields]
+        if missing:
+            log.debug("Odoo's product.template has no %s; those Magento values are not written", ", ".join(missing))
+        return {name: value for name, value in vals.items() if name not in missing}
 
     def _variants_of_templates(self, skus: list[str]) -> dict[str, int]:
         names = {values.binding_name("product", sku): sku for sku in skus}
@@ -123,14 +130,36 @@ class Catalog:
         self.bindings.drop(binding)
 
     # ---- stock
+    def upsert_stock(self, key: str, doc: dict) -> int | None:
+        """Set the SKU's quantity from a stock document; an item Magento does not manage (``manage_stock``
+        false) never sets Odoo's quantity, and a quantity Odoo would round is refused (both figures given)."""
+        if doc.get("manage_stock") is False:
+            log.info("stock of SKU %s not set: Magento does not manage its stock (manage_stock false)", key)
+            return None
+        return self.set_stock(key, values.stock_quantity(doc, self.quantity_digits()))
+
+    def quantity_digits(self) -> int:
+        """Decimals Odoo keeps in quantities (decimal precision "Product Unit of Measure"), read once."""
+        if self._quantity_digits is None:
+            try:
+                rows = self.rpc.execute_kw("decimal.precision", "search_read", [[("name", "=", QUANTITY_PRECISION)]],
+                                           {"fields": ["digits"], "limit": 1})
+            except ErpRejected as error:
+                log.info("Odoo's quantity precision is unreadable (%s); taking Odoo's default of %d decimals",
+                         error.message, DEFAULT_QUANTITY_DIGITS)
+                rows = []
+            self._quantity_digits = rows[0]["digits"] if rows else DEFAULT_QUANTITY_DIGITS
+        return self._quantity_digits
+
     def set_stock(self, key: str, quantity: float) -> int | None:
         """Set the on-hand quantity of the SKU in the main stock location, as an Odoo inventory adjustment
         (``stock.quant`` in inventory mode, then ``action_apply_inventory``); None for non-storable products."""
         variant = self.variant_ids([key]).get(key)
         if variant is None:
             raise ErpRejected(f"stock of SKU {key!r}: the product is not in Odoo (it must be imported first)")
-        kind = self.rpc.execute_kw(VARIANT, "read", [[variant]], {"fields": ["type"], **ALL_RECORDS})
-        if not kind or kind[0]["type"] != "product":
+        dialect = self.server.dialect
+        kind = self.rpc.execute_kw(VARIANT, "read", [[variant]], {"fields": dialect.storable_fields, **ALL_RECORDS})
+        if not kind or not dialect.is_storable(kind[0]):
             log.info("stock of SKU %s not set: Odoo product %s is not storable (type %s)", key, variant,
                      kind[0]["type"] if kind else "unknown")
             return None

@@ -7,11 +7,13 @@ Nothing here talks to Odoo: the backend resolves ids (partners, countries, produ
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from core.errors import MappingError
+from consumers.erp.odoo_version import Dialect
+from core.errors import ErpRejected, MappingError
 
 Vals = dict[str, Any]
 
@@ -24,8 +26,11 @@ ENTITY_MODELS: dict[str, tuple[str, str]] = {
 }
 VARIANT_PREFIX = "variant"
 SHIPPING_PRODUCT = "service_shipping"
-PRODUCT_TYPES = {"simple": "product", "virtual": "service", "downloadable": "service",
-                 "configurable": "consu", "bundle": "consu", "grouped": "consu"}
+# What Odoo counts of a Magento product type: simple products are storable, containers consumables.
+PRODUCT_KINDS = {"simple": "storable", "virtual": "service", "downloadable": "service",
+                 "configurable": "consumable", "bundle": "consumable", "grouped": "consumable"}
+# Written only when Odoo's product.template has them (the Catalog asks fields_get once).
+OPTIONAL_PRODUCT_FIELDS = ("description", "description_sale", "standard_price")
 ROLES = ("invoice", "delivery")
 NO_TAXES = [(6, 0, [])]
 _PLAIN_KEY = re.compile(r"[a-z0-9_-]{1,64}")
@@ -124,23 +129,47 @@ def person_name(first: Any, last: Any) -> str:
 
 # ---- catalogue
 def product_vals(doc: dict, categ_id: int | None) -> Vals:
-    """product.template values written at every sync (the type only at creation, see product_create_vals)."""
+    """product.template values written at every sync (the type only at creation, see product_create_vals).
+
+    ``weight`` is the document's, in kilograms; ``standard_price`` is Magento's ``cost`` (left alone when
+    Magento has none); ``description`` the HTML description, ``description_sale`` the short one as text.
+    """
     sku = required(doc, "sku")
     vals: Vals = {"name": doc.get("name") or sku, "default_code": sku,
                   "list_price": money(doc.get("price")), "weight": money(doc.get("weight")),
-                  "sale_ok": doc.get("status", 1) == 1, "active": True}
+                  "sale_ok": doc.get("status", 1) == 1, "active": True,
+                  "description": doc.get("description") or False,
+                  "description_sale": plain_text(doc.get("short_description")) or False}
+    if doc.get("cost") is not None:
+        vals["standard_price"] = money(doc["cost"])
     if categ_id:
         vals["categ_id"] = categ_id
     return vals
 
 
-def product_create_vals(doc: dict) -> Vals:
-    return {"detailed_type": PRODUCT_TYPES.get(doc.get("type") or "", "consu")}
+def product_create_vals(doc: dict, dialect: Dialect) -> Vals:
+    """The type fields, set when the product is created, in the server version's names."""
+    return dialect.product_type_vals(PRODUCT_KINDS.get(doc.get("type") or "", "consumable"))
 
 
-def shipping_product_vals() -> Vals:
-    return {"name": "Shipping (Magento)", "default_code": "MAGENTO-SHIPPING", "detailed_type": "service",
-            "list_price": 0.0, "sale_ok": True, "taxes_id": NO_TAXES}
+def plain_text(markup: Any) -> str:
+    """Magento's HTML text (``<p>Warm &amp; dry.</p>``) as plain text (``Warm & dry.``), paragraphs kept."""
+    if not isinstance(markup, str):
+        return ""
+    text = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", "\n", markup)
+    text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def stock_quantity(doc: dict, digits: int) -> float:
+    """The quantity to set in Odoo, which keeps ``digits`` decimals: a quantity Odoo would round is refused
+    (decimal quantities, ``is_qty_decimal``, are kept as they are, never truncated)."""
+    quantity = money(doc.get("qty"))
+    if abs(round(quantity, digits) - quantity) > 1e-9:
+        raise ErpRejected(f"stock of SKU {doc.get('sku')!r}: Magento's quantity {quantity!r} has more decimals "
+                           f"than Odoo keeps ({digits}): Magento {quantity!r}, Odoo would get {round(quantity, digits)!r}")
+    return quantity
 
 
 def category_vals(doc: dict, parent_id: int | None, parent_known: bool) -> Vals:
@@ -171,7 +200,7 @@ def location_vals(address: dict, country_id: int | None, state_id: int | None) -
 
 def address_vals(address: dict, *, role: str, parent_id: int, country_id: int | None, state_id: int | None,
                  email: str | None = None) -> Vals:
-    """A child contact of type ``invoice`` or ``delivery`` holding one Magento address."""
+    """A child contact of type ``invoice``, ``delivery`` or ``other`` holding one Magento address."""
     return {"type": role, "parent_id": parent_id, "is_company": False, "active": True,
             "name": person_name(address.get("firstname"), address.get("lastname")) or False,
             "company_name": address.get("company") or False, "email": address.get("email") or email or False,
@@ -183,11 +212,63 @@ def default_address(doc: dict, role: str) -> dict | None:
     return next((address for address in doc.get("addresses") or [] if address.get(flag)), None)
 
 
-def customer_vals(doc: dict, billing: dict | None, country_id: int | None, state_id: int | None) -> Vals:
-    """The customer's main contact; it carries the default billing address too, for the contact card."""
+def address_type(address: dict) -> str:
+    """The contact type of a customer address: the default billing one ``invoice``, the default shipping one
+    ``delivery`` (an address that is both: ``invoice``; the customer's own contact is at the same place),
+    every other one ``other``."""
+    if address.get("default_billing"):
+        return "invoice"
+    return "delivery" if address.get("default_shipping") else "other"
+
+
+def customer_address_name(key: str, address: dict) -> str:
+    """Binding of a customer's address contact, by Magento's address id: ``address_customer_7_12``."""
+    address_id = address.get("magento_id")
+    if address_id is None:
+        raise MappingError(f"customer {key}: an address has no id, so it cannot be kept apart from the others")
+    return address_name("customer", key, str(address_id))
+
+
+def company_name(billing: dict | None) -> str | None:
+    """The company of the default billing address, which makes the customer a business (B2B)."""
+    name = (billing or {}).get("company")
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def customer_vat(doc: dict, billing: dict | None, *, business: bool) -> str | None:
+    """The tax id: a business's is its billing address's ``vat_id`` (else the customer's ``taxvat``), a
+    person's is the customer's ``taxvat`` (else the billing address's ``vat_id``)."""
+    on_address, on_customer = (billing or {}).get("vat_id"), doc.get("taxvat")
+    return (on_address or on_customer) if business else (on_customer or on_address)
+
+
+def company_binding(key: str, vat: str | None) -> str:
+    """A company with a tax id is shared by every customer buying for it (``company_vat_nl123...``); one
+    without is the customer's own (``company_customer_7``)."""
+    if vat:
+        return binding_name("company_vat", re.sub(r"[\s.\-]", "", vat).upper())
+    return binding_name("company_customer", key)
+
+
+def company_vals(billing: dict, vat: str | None, country_id: int | None, state_id: int | None) -> Vals:
+    """The company partner of a business customer, at its billing address."""
+    return {"name": company_name(billing), "is_company": True, "type": "contact", "active": True,
+            "vat": vat or False, **location_vals(billing, country_id, state_id)}
+
+
+def customer_vals(doc: dict, billing: dict | None, country_id: int | None, state_id: int | None, *,
+                  company_id: int | None = None, vat: str | None = None) -> Vals:
+    """The customer's main contact; it carries the default billing address too, for the contact card.
+
+    A business customer's contact is a person under its company (``parent_id``), whose tax id Odoo keeps
+    on the company; anyone else's contact has no parent and carries the tax id itself.
+    """
     vals: Vals = {"name": person_name(doc.get("firstname"), doc.get("lastname")) or doc.get("email")
                   or f"Magento customer {doc['magento_id']}",
-                  "email": doc.get("email") or False, "type": "contact", "is_company": False, "active": True}
+                  "email": doc.get("email") or False, "type": "contact", "is_company": False, "active": True,
+                  "parent_id": company_id or False}
+    if company_id is None:
+        vals["vat"] = vat or False
     if billing:
         vals.update(location_vals(billing, country_id, state_id))
     return vals
@@ -199,5 +280,8 @@ def guest_vals(doc: dict) -> Vals:
     name = (person_name(customer.get("firstname"), customer.get("lastname"))
             or person_name(billing.get("firstname"), billing.get("lastname")) or customer.get("email")
             or f"Guest of order {doc.get('increment_id')}")
-    return {"name": name, "email": customer.get("email") or billing.get("email") or False, "type": "contact",
-            "is_company": False, "active": True}
+    vals: Vals = {"name": name, "email": customer.get("email") or billing.get("email") or False,
+                  "type": "contact", "is_company": False, "active": True}
+    if billing.get("vat_id"):
+        vals["vat"] = billing["vat_id"]  # a guest's tax id is on the order's billing address
+    return vals

@@ -33,8 +33,9 @@ class Endpoints:
     def list_products(self, criteria: SearchCriteria | None = None) -> SearchResult:
         return self.search("products", criteria)
 
-    def get_product(self, sku: str) -> JsonObject:
-        return self.request("GET", path("products", sku)).object()
+    def get_product(self, sku: str, store: str | None = None) -> JsonObject:
+        """The product as the read store view (MAGENTO_STORE_CODE) or ``store`` shows it."""
+        return self.request("GET", path("products", sku), store=store).object()
 
     def create_product(self, product: JsonObject) -> JsonObject:
         """POST /V1/products; Magento saves by SKU, so a resend updates rather than duplicates."""

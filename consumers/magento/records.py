@@ -1,11 +1,13 @@
 """What the consumer fetches for each notification, and how the backfill and reconcile list each entity.
 
 ``fetch_record(client, entity, key)`` returns the full Magento record, with the ``_bridge`` extras of
-docs/erp-documents.md: ``children_skus`` for a configurable product, ``sku`` for a stock item; for sales
+docs/erp-documents.md: for a product ``children_skus`` (configurables), ``weight_unit`` and
+``weight_unit_source`` (MAGENTO_WEIGHT_UNIT, else the store config), and ``store_code``/``store_name`` when the
+notification named a store view (``fetch_record(..., store_code=...)``); ``sku`` for a stock item; for sales
 documents the store's ``timezone``, the order's rows (``order_items``, invoices, credit memos, shipments) and
 ``product_skus`` (``{product id: SKU}`` of their rows' products). A failing extra call raises like any Magento
 call, except that a 404 on a related record is ``MagentoRelatedMissing`` (never read as "this record was
-deleted"), and a store without the storeConfigs route gives no time zone.
+deleted"), and a store without the storeConfigs route gives no time zone and no weight unit.
 ``list_endpoint(entity)`` says which list to page, by which unique key, and which field is ``updated_at``.
 """
 
@@ -23,6 +25,8 @@ from consumers.magento.paging import ListEndpoint
 from consumers.magento.store_configs import StoreConfigCache
 
 log = logging.getLogger(__name__)
+WEIGHT_UNITS = ("lbs", "kgs")
+ALL_STORE_VIEWS = frozenset({"all", "admin"})  # not a store view: the default values are the main fetch's
 
 ATTRIBUTE_SETS = ListEndpoint("products/attribute-sets/sets/list", sort_field="attribute_set_id",
                               item_key="attribute_set_id", updated_field=None, record_key="attribute_set_id")
@@ -50,22 +54,65 @@ def list_endpoint(entity: str) -> ListEndpoint:
         raise ValueError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}") from None
 
 
-def fetch_record(client: Any, entity: str, key: str) -> dict[str, Any]:
-    """The full Magento record of ``entity`` ``key`` (SKU for product and stock, numeric id otherwise)."""
+def fetch_record(client: Any, entity: str, key: str, *, store_code: str | None = None) -> dict[str, Any]:
+    """The full Magento record of ``entity`` ``key`` (SKU for product and stock, numeric id otherwise);
+    ``store_code``: the store view a notification named (used for products' store-view names)."""
     if entity not in _FETCHERS:
         raise MalformedMessage(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
     problem = key_problem(entity, key)
     if problem:
         raise MalformedMessage(f"{entity} key {key!r} {problem}")
+    if entity == "product":
+        return _product(client, str(key), store_code)
     return _FETCHERS[entity](client, str(key))
 
 
-def _product(client: Any, sku: str) -> dict[str, Any]:
+def _product(client: Any, sku: str, store_code: str | None = None) -> dict[str, Any]:
     record = client.get_product(sku)
+    bridge: dict[str, Any] = {}
     if record.get("type_id") == "configurable":
         children = client.configurable_children(sku)
-        record["_bridge"] = {"children_skus": [child["sku"] for child in children if child.get("sku")]}
+        bridge["children_skus"] = [child["sku"] for child in children if child.get("sku")]
+    bridge.update(weight_unit(client))
+    bridge.update(_store_view_name(client, sku, store_code, record))
+    if bridge:
+        record["_bridge"] = bridge
     return record
+
+
+def weight_unit(client: Any) -> dict[str, str | None]:
+    """``{weight_unit, weight_unit_source}``: MAGENTO_WEIGHT_UNIT when set, else the read store view's config
+    (``lbs``/``kgs``); ``{}`` when neither says (the weight is then passed on as Magento has it)."""
+    configured = client.settings.magento_weight_unit
+    if configured:
+        return {"weight_unit": configured, "weight_unit_source": "setting"}
+    unit = _read_store_view_config(client).get("weight_unit")
+    if unit in WEIGHT_UNITS:
+        return {"weight_unit": unit, "weight_unit_source": "store_config"}
+    if unit is not None:
+        log.warning("Magento's store config has weight unit %r (expected lbs or kgs); weights passed on as is", unit)
+    return {}
+
+
+def _read_store_view_config(client: Any) -> dict[str, Any]:
+    """The store config of the read store view (MAGENTO_STORE_CODE), else the first; ``{}`` when none."""
+    cache = store_configs(client)
+    code = client.settings.magento_store_code
+    return next((entry for entry in cache.configs() if entry.get("code") == code), None) or cache.entry(None) or {}
+
+
+def _store_view_name(client: Any, sku: str, store_code: str | None, record: dict[str, Any]) -> dict[str, Any]:
+    """``{store_code, store_name}``: the product's name in the store view a notification named, if any."""
+    if not store_code or store_code in ALL_STORE_VIEWS:
+        return {}
+    if store_code == client.settings.magento_store_code:
+        return {"store_code": store_code, "store_name": record.get("name")}
+    try:
+        name = client.get_product(sku, store=store_code).get("name")
+    except MagentoNotFound as error:
+        log.warning("product %s: no name in store view %r (%s)", sku, store_code, error.message)
+        name = None
+    return {"store_code": store_code, "store_name": name}
 
 
 def _stock(client: Any, sku: str) -> dict[str, Any]:
@@ -145,7 +192,7 @@ def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, d
 
 
 _FETCHERS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
-    "product": _product,
+    "product": lambda client, key: _product(client, key),
     "customer": lambda client, key: client.get_customer(key),
     "category": lambda client, key: client.get_category(key),
     "order": _order,

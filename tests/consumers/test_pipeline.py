@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ class FakeMagento:
         self.down: dict[str, Exception] = {}
         self.calls: list[tuple[str, str]] = []
         self.searches: list[SearchCriteria] = []
+        self.settings = types.SimpleNamespace(magento_weight_unit="kgs", magento_store_code="default")
 
     def _get(self, entity: str, key: str) -> dict:
         self.calls.append((entity, key))
@@ -45,7 +47,10 @@ class FakeMagento:
                                   status=404)
         return dict(self.records[(entity, key)])
 
-    def get_product(self, sku): return self._get("product", sku)
+    def get_product(self, sku, store=None):
+        record = self._get("product", sku)
+        return record if store is None else {**record, "name": f"{record['name']} ({store})"}
+
     def configurable_children(self, sku): return []
     def get_customer(self, key): return self._get("customer", key)
     def get_category(self, key): return self._get("category", key)
@@ -137,6 +142,26 @@ def test_a_new_record_is_written_then_an_unchanged_one_is_not(pipeline, magento,
     assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SYNCED)
     assert pipeline.handle(note("product", "MH-TEST")) == Outcome(SKIPPED, "unchanged")
     assert erp.writes == [("product", "MH-TEST")] and erp.held[("product", "MH-TEST")]["sku"] == "MH-TEST"
+
+
+def test_a_product_notification_naming_a_store_view_carries_that_views_name(pipeline, magento, erp):
+    magento.records[("product", "MH-TEST")] = product(name="Parka")
+    batch = [Notification("evt-1", "product", "save", "MH-TEST", store_code="fr"),
+             Notification("evt-2", "product", "save", "MH-TEST", store_code="nb_no"),
+             Notification("evt-3", "product", "save", "MH-TEST")]
+    assert pipeline.handle(batch) == Outcome(SYNCED)
+    document = erp.held[("product", "MH-TEST")]
+    assert (document["name"], document["store_code"], document["store_name"]) == ("Parka", "nb_no", "Parka (nb_no)")
+
+
+def test_an_unmanaged_stock_item_is_reported_as_such(pipeline, magento, erp):
+    magento.records[("product", "MH-TEST")] = product()
+    stock = read_fixture("stock_item.json")
+    stock.update(manage_stock=False, _bridge={"sku": "MH-TEST"})
+    magento.records[("stock", "MH-TEST")] = stock
+    outcome = pipeline.handle(note("stock", "MH-TEST"))
+    assert outcome.status == SYNCED and "manage_stock false" in outcome.detail
+    assert erp.held[("stock", "MH-TEST")]["manage_stock"] is False
 
 
 def test_a_newer_version_is_written_and_an_older_one_is_skipped(pipeline, magento, erp):

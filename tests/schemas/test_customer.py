@@ -72,3 +72,40 @@ def test_bad_address_is_named_by_position(record):
     with pytest.raises(ValidationError) as caught:
         load(customer)
     assert "street" in caught.value.messages["addresses"][1]
+
+
+def test_tax_numbers_birth_date_and_gender_are_kept(record):
+    customer = record("customer.json")
+    customer.update(taxvat=" NL123456789B01 ", dob="1984-02-29", gender=2)
+    customer["addresses"][0]["vat_id"] = "NO987654321MVA"
+    document = load(customer)
+    assert (document["taxvat"], document["dob"], document["gender"], document["group_id"]) == (
+        "NL123456789B01", "1984-02-29", 2, 2)
+    assert document["addresses"][0]["vat_id"] == "NO987654321MVA"
+    assert [a["vat_id"] for a in document["addresses"][1:]] == [None] * (len(document["addresses"]) - 1)
+
+
+@pytest.mark.parametrize("dob", ["1984-02-29 00:00:00", "1984-02-29T00:00:00"])
+def test_birth_date_with_a_midnight_time_is_the_date(record, dob):
+    assert load({**record("customer.json"), "dob": dob})["dob"] == "1984-02-29"
+
+
+def test_a_birth_date_that_is_not_a_date_is_refused(record):
+    with pytest.raises(ValidationError) as caught:
+        load({**record("customer.json"), "dob": "29/02/1984"})
+    assert "dob" in caught.value.messages
+
+
+def test_empty_tax_numbers_are_none(record):
+    customer = record("customer.json")
+    customer["taxvat"] = ""
+    customer["addresses"][0]["vat_id"] = "  "
+    document = load(customer)
+    assert document["taxvat"] is None and document["addresses"][0]["vat_id"] is None
+
+
+def test_every_address_is_carried_not_only_the_defaults(record):
+    customer = record("customer.json")
+    document = load(customer)
+    assert [a["magento_id"] for a in document["addresses"]] == [a["id"] for a in customer["addresses"]]
+    assert any(not a["default_billing"] and not a["default_shipping"] for a in document["addresses"])

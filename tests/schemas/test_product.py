@@ -126,3 +126,83 @@ def test_a_bad_custom_attribute_names_its_position_and_field(record, attributes,
     with pytest.raises(ValidationError) as caught:
         load(product)
     assert caught.value.messages == messages
+
+
+def _with_attributes(product, **values):
+    product["custom_attributes"] = [item for item in product["custom_attributes"]
+                                    if item["attribute_code"] not in values]
+    product["custom_attributes"] += [{"attribute_code": code, "value": value} for code, value in values.items()]
+    return product
+
+
+def test_texts_cost_and_special_price_with_its_dates(record):
+    product = _with_attributes(record("product.simple.json"), short_description="<p>Warm.</p>", cost="74.2500",
+                               special_price="149.00", special_from_date="2025-11-28 00:00:00",
+                               special_to_date="2025-12-01")
+    document = load(product)
+    assert (document["description"], document["short_description"]) == (
+        "<p>Wind-proof parka for coastal winters.</p>", "<p>Warm.</p>")
+    assert (document["cost"], document["special_price"]) == (74.25, 149)
+    assert (document["special_from_date"], document["special_to_date"]) == ("2025-11-28", "2025-12-01")
+
+
+def test_absent_or_empty_price_attributes_are_null(record):
+    document = load(_with_attributes(record("product.simple.json"), cost=""))
+    assert (document["cost"], document["special_price"], document["special_from_date"]) == (None, None, None)
+    assert document["short_description"] is None
+
+
+def test_a_cost_that_is_not_a_number_names_the_attribute(record):
+    with pytest.raises(ValidationError) as caught:
+        load(_with_attributes(record("product.simple.json"), cost="cheap"))
+    assert "cost" in caught.value.messages["custom_attributes"][0]
+
+
+def test_grouped_children_are_its_associated_products_in_order(record):
+    product = record("product.simple.json")
+    product["type_id"] = "grouped"
+    product["product_links"] = [
+        {"sku": "FJ-SET", "link_type": "associated", "linked_product_sku": "FJ-HAT", "position": 1},
+        {"sku": "FJ-SET", "link_type": "related", "linked_product_sku": "FJ-BOOT", "position": 2},
+        {"sku": "FJ-SET", "link_type": "associated", "linked_product_sku": "FJ-GLOVE", "position": 3,
+         "extension_attributes": {"qty": 2}},
+        {"sku": "FJ-SET", "link_type": "associated", "linked_product_sku": "FJ-HAT", "position": 4}]
+    assert load(product)["children"] == ["FJ-HAT", "FJ-GLOVE"]
+
+
+def test_related_links_are_not_children_of_a_simple_product(record):
+    product = record("product.simple.json")
+    product["product_links"] = [{"sku": "x", "link_type": "associated", "linked_product_sku": "FJ-HAT"}]
+    assert load(product)["children"] == []
+
+
+def test_weight_in_pounds_becomes_kilograms(record):
+    product = record("product.simple.json")
+    product.update(weight="2.5", _bridge={"weight_unit": "lbs", "weight_unit_source": "store_config"})
+    document = load(product)
+    assert document["weight"] == 1.133981  # 2.5 lb x 0.45359237
+    assert (document["magento_weight_unit"], document["weight_unit_source"]) == ("lbs", "store_config")
+
+
+def test_weight_in_kilograms_or_an_unknown_unit_is_kept(record):
+    product = record("product.simple.json")
+    product["_bridge"] = {"weight_unit": "kgs", "weight_unit_source": "setting"}
+    assert load(product)["weight"] == 1.35
+    unknown = load(record("product.simple.json"))
+    assert (unknown["weight"], unknown["magento_weight_unit"], unknown["weight_unit_source"]) == (1.35, None, None)
+
+
+def test_an_unknown_weight_unit_from_the_fetcher_is_refused(record):
+    product = record("product.simple.json")
+    product["_bridge"] = {"weight_unit": "stone"}
+    with pytest.raises(ValidationError) as caught:
+        load(product)
+    assert "weight_unit" in caught.value.messages["_bridge"]
+
+
+def test_store_view_name_is_carried_beside_the_default_name(record):
+    product = record("product.simple.json")
+    product["_bridge"] = {"store_code": "nb_no", "store_name": "Fjordparkas-M-Rød"}
+    document = load(product)
+    assert (document["name"], document["store_code"], document["store_name"]) == (
+        "Fjord Parka-M-Red", "nb_no", "Fjordparkas-M-Rød")

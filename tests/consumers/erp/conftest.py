@@ -107,7 +107,16 @@ class Documents:
         return {"magento_id": magento_id, "email": "lena.marsh@example.net", "firstname": "Lena",
                 "lastname": "Marsh", "group_id": 1, "website_id": 1, "store_id": 1,
                 "created_at": "2024-01-04 10:00:00", "updated_at": "2024-01-04 10:00:00",
-                "addresses": [self.address(), shipping], **over}
+                "addresses": [self.address(company=None), shipping], **over}  # a person; B2B: business()
+
+    def business(self, magento_id: int = 502, vat_id: str | None = "NL859012345B01", **over: Any) -> dict:
+        """A B2B customer: its default billing address names a company (with a tax id by default)."""
+        billing = self.address(magento_id=41, company="Marsh & Co", vat_id=vat_id)
+        other = self.address(magento_id=43, street=["1 Warehouse Row"], city="Eugene", company=None,
+                             default_billing=False, default_shipping=False)
+        shipping = self.address(magento_id=42, street=["9 Depot Road"], city="Salem", company="Marsh & Co",
+                                default_billing=False, default_shipping=True)
+        return self.customer(magento_id, **{"addresses": [billing, shipping, other], "taxvat": None, **over})
 
     def line(self, item_id: int, sku: str, qty: float = 1, price: float = 34.0, **over: Any) -> dict:
         return {"magento_item_id": item_id, "sku": sku, "name": f"Trail {sku}", "product_type": "simple",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ErpRejected
+from schemas.mapping import map_record
+from tests.schemas.conftest import read_fixture
 
 
 def _bindings(odoo_sandbox, model):
@@ -129,3 +131,65 @@ def test_stock_of_an_unknown_product_is_rejected(backend, documents):
     with pytest.raises(ErpRejected, match="stock of SKU 'NOPE': the product is not in Odoo"):
         backend.upsert("stock", "NOPE", documents.stock("NOPE", 5))
     backend.delete("stock", "NOPE")  # absent is fine
+
+
+def test_cost_short_description_and_weight_in_kilograms_are_written(odoo_sandbox, backend, documents):
+    product = map_record("product", {**read_fixture("product.simple.json"), "weight": 2.5,
+                                     "_bridge": {"weight_unit": "lbs", "weight_unit_source": "setting"}})
+    product.update(cost=81.4, short_description="<p>Storm-proof &amp; warm.</p>")
+    backend.upsert("product", product["sku"], product)
+
+    row = odoo_sandbox.records("product.template", "weight", "standard_price", "description_sale")[0]
+    assert (row["weight"], row["standard_price"], row["description_sale"]) == (1.133981, 81.4, "Storm-proof & warm.")
+
+
+def test_a_product_without_a_cost_keeps_the_cost_odoo_has(odoo_sandbox, backend, documents):
+    backend.upsert("product", "TR-1", documents.product("TR-1", cost=12.0))
+    backend.upsert("product", "TR-1", documents.product("TR-1", cost=None))
+
+    assert odoo_sandbox.records("product.template", "standard_price")[0]["standard_price"] == 12.0
+
+
+def test_an_unmanaged_stock_item_never_sets_the_quantity(odoo_sandbox, backend, documents):
+    backend.upsert("product", "TR-1", documents.product("TR-1"))
+    backend.upsert("stock", "TR-1", documents.stock("TR-1", 14))
+
+    assert backend.upsert("stock", "TR-1", documents.stock("TR-1", 0, manage_stock=False, backorders=1)) is None
+    assert odoo_sandbox.records("product.product", "qty_available")[0]["qty_available"] == 14.0
+    assert len(odoo_sandbox.records("stock.move")) == 1  # only the first adjustment
+
+
+def test_a_decimal_quantity_is_set_exactly(odoo_sandbox, backend, documents):
+    backend.upsert("product", "TR-1", documents.product("TR-1"))
+
+    backend.upsert("stock", "TR-1", documents.stock("TR-1", 7.25, is_qty_decimal=True))
+    assert odoo_sandbox.records("product.product", "qty_available")[0]["qty_available"] == 7.25
+
+
+def test_a_quantity_odoo_would_round_is_refused_with_both_figures(odoo_sandbox, backend, documents):
+    backend.upsert("product", "TR-1", documents.product("TR-1"))
+    backend.upsert("stock", "TR-1", documents.stock("TR-1", 3))
+
+    with pytest.raises(ErpRejected, match="Magento 7.125, Odoo would get 7.12"):
+        backend.upsert("stock", "TR-1", documents.stock("TR-1", 7.125, is_qty_decimal=True))
+    assert odoo_sandbox.records("product.product", "qty_available")[0]["qty_available"] == 3.0
+
+
+ODOO_18 = pytest.mark.parametrize("odoo_sandbox", [{"version": 18}], indirect=True)
+
+
+@ODOO_18
+def test_odoo_18_gets_type_and_is_storable_and_counts_the_stock(odoo_sandbox, backend, documents):
+    backend.upsert("product", "TR-1", documents.product("TR-1"))
+    backend.upsert("product", "KIT-1", documents.product("KIT-1", type="bundle"))
+    backend.upsert("product", "GIFT-1", documents.product("GIFT-1", type="virtual"))
+
+    rows = {row["default_code"]: row for row in odoo_sandbox.records("product.template", "default_code", "type",
+                                                                      "is_storable")}
+    assert [(rows[sku]["type"], rows[sku]["is_storable"]) for sku in ("TR-1", "KIT-1", "GIFT-1")] == [
+        ("consu", True), ("consu", False), ("service", False)]
+    assert backend.upsert("stock", "TR-1", documents.stock("TR-1", 4.5)) is not None
+    assert backend.upsert("stock", "KIT-1", documents.stock("KIT-1", 4)) is None
+    quantities = {row["default_code"]: row["qty_available"]
+                  for row in odoo_sandbox.records("product.product", "default_code", "qty_available")}
+    assert (quantities["TR-1"], quantities["KIT-1"]) == (4.5, 0.0)

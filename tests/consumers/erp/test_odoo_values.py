@@ -7,6 +7,8 @@ import re
 import pytest
 
 from consumers.erp import odoo_values as values
+from consumers.erp.odoo_version import Dialect
+from core.errors import ErpRejected, MappingError
 
 
 @pytest.mark.parametrize(("prefix", "key", "name"), [
@@ -98,15 +100,41 @@ def test_other_dependencies(entity, document, expected):
                                                ("downloadable", "service"), ("configurable", "consu"),
                                                ("bundle", "consu"), ("grouped", "consu"), ("weird", "consu")])
 def test_product_types(documents, magento, odoo):
-    assert values.product_create_vals(documents.product("A", type=magento)) == {"detailed_type": odoo}
+    assert values.product_create_vals(documents.product("A", type=magento), Dialect(17)) == {"detailed_type": odoo}
+
+
+@pytest.mark.parametrize(("magento", "odoo"), [
+    ("simple", {"type": "consu", "is_storable": True}), ("virtual", {"type": "service"}),
+    ("downloadable", {"type": "service"}), ("configurable", {"type": "consu", "is_storable": False}),
+    ("bundle", {"type": "consu", "is_storable": False}), ("grouped", {"type": "consu", "is_storable": False})])
+def test_product_types_in_odoo_18(documents, magento, odoo):
+    assert values.product_create_vals(documents.product("A", type=magento), Dialect(18)) == odoo
 
 
 def test_product_vals(documents):
     doc = documents.product("TR-1", price=None, weight=None, status=2)
 
     assert values.product_vals(doc, 4) == {"name": "Trail TR-1", "default_code": "TR-1", "list_price": 0.0,
-                                           "weight": 0.0, "sale_ok": False, "active": True, "categ_id": 4}
+                                           "weight": 0.0, "sale_ok": False, "active": True, "categ_id": 4,
+                                           "description": False, "description_sale": False}
     assert "categ_id" not in values.product_vals(doc, None)
+
+
+def test_product_texts_and_cost(documents):
+    doc = documents.product("TR-1", description="<p>Grippy &amp; light.</p>", cost=12.5,
+                            short_description="<p>Grippy.</p><ul><li>Light</li><li>Warm</li></ul>",
+                            special_price=29.0, special_from_date="2025-11-28")
+    vals = values.product_vals(doc, None)
+    assert (vals["description"], vals["description_sale"], vals["standard_price"]) == (
+        "<p>Grippy &amp; light.</p>", "Grippy.\nLight\nWarm", 12.5)
+    assert not any("special" in name for name in vals)  # carried in the document, not written (docs/odoo.md)
+
+
+def test_a_stock_quantity_odoo_would_round_is_refused_with_both_figures(documents):
+    assert values.stock_quantity(documents.stock("TR-1", 7.25), 2) == 7.25
+    assert values.stock_quantity(documents.stock("TR-1", 7.125), 3) == 7.125
+    with pytest.raises(ErpRejected, match="Magento 7.125, Odoo would get 7.12"):
+        values.stock_quantity(documents.stock("TR-1", 7.125), 2)
 
 
 def test_deepest_category_wins_and_ties_go_to_the_first_listed():
@@ -134,7 +162,40 @@ def test_address_and_customer_vals(documents):
         "city": "Bend", "zip": "97701", "phone": "541-555-0199", "country_id": 1, "state_id": 2}
     customer = values.customer_vals(documents.customer(firstname=None, lastname=None), address, 1, None)
     assert customer["name"] == "lena.marsh@example.net" and customer["street"] == "12 Quarry Lane"
+    assert (customer["parent_id"], customer["vat"]) == (False, False)
     assert values.default_address(documents.customer(), "delivery")["city"] == "Salem"
+
+
+def test_a_business_customer_is_a_person_under_a_company_holding_the_tax_id(documents):
+    doc = documents.business(taxvat="NL000000000B00")
+    billing = values.default_address(doc, "invoice")
+    assert values.company_name(billing) == "Marsh & Co"
+    assert values.customer_vat(doc, billing, business=True) == "NL859012345B01"  # the billing address's first
+    assert values.customer_vat(doc, billing, business=False) == "NL000000000B00"  # a person's own taxvat first
+    company = values.company_vals(billing, "NL859012345B01", 1, 2)
+    assert (company["name"], company["is_company"], company["vat"], company["city"]) == (
+        "Marsh & Co", True, "NL859012345B01", "Bend")
+    person = values.customer_vals(doc, billing, 1, 2, company_id=77, vat="ignored")
+    assert (person["parent_id"], person["is_company"]) == (77, False) and "vat" not in person
+
+
+def test_companies_with_a_tax_id_are_shared_and_others_are_the_customers_own():
+    assert values.company_binding("502", "nl 859.012.345-b01") == values.company_binding("9", "NL859012345B01")
+    assert values.company_binding("502", "NL859012345B01") == "company_vat_nl859012345b01"
+    assert values.company_binding("502", None) == "company_customer_502"
+    assert values.company_name({"company": "  "}) is None and values.company_name(None) is None
+
+
+@pytest.mark.parametrize(("billing", "shipping", "kind"), [(True, False, "invoice"), (False, True, "delivery"),
+                                                           (True, True, "invoice"), (False, False, "other")])
+def test_address_types(billing, shipping, kind):
+    assert values.address_type({"default_billing": billing, "default_shipping": shipping}) == kind
+
+
+def test_each_address_is_bound_by_its_own_id(documents):
+    assert values.customer_address_name("502", documents.address(magento_id=41)) == "address_customer_502_41"
+    with pytest.raises(MappingError, match="customer 502: an address has no id"):
+        values.customer_address_name("502", documents.address(magento_id=None))
 
 
 def test_guest_vals_fall_back_to_the_billing_name(documents):
@@ -142,3 +203,5 @@ def test_guest_vals_fall_back_to_the_billing_name(documents):
 
     assert values.guest_vals(order) == {"name": "Lena Marsh", "email": "oli@example.org", "type": "contact",
                                         "is_company": False, "active": True}
+    order["billing_address"]["vat_id"] = "DE811907980"
+    assert values.guest_vals(order)["vat"] == "DE811907980"

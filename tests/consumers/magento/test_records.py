@@ -7,7 +7,7 @@ from responses import matchers
 
 from consumers.magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint, store_configs
 from core.errors import MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MagentoServerError, \
-    MalformedMessage
+    MagentoUnavailable, MalformedMessage
 from core.notification import ENTITIES
 from tests.consumers.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
 
@@ -20,15 +20,67 @@ def test_records_keyed_by_id_are_fetched_from_their_get_route(client, mocked, re
     assert len(mocked.calls) == 1
 
 
-def test_a_simple_product_is_one_call_without_extras(client, mocked, rest, payload) -> None:
+
+
+def test_a_simple_product_is_one_call_plus_the_weight_unit_setting(make_client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
-    record = fetch_record(client, "product", "TSHIRT-RED-M")
-    assert record == SIMPLE_PRODUCT and "_bridge" not in record
+    record = fetch_record(make_client(magento_weight_unit="kgs"), "product", "TSHIRT-RED-M")
+    assert record == {**SIMPLE_PRODUCT, "_bridge": {"weight_unit": "kgs", "weight_unit_source": "setting"}}
     assert record["extension_attributes"]["stock_item"]["qty"] == 14
+    assert len(mocked.calls) == 1
+
+
+def test_without_the_setting_the_weight_unit_comes_from_the_store_config_once(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), json=STORE_CONFIGS)
+    for _ in range(2):
+        record = fetch_record(client, "product", "TSHIRT-RED-M")
+        assert record["_bridge"] == {"weight_unit": "lbs", "weight_unit_source": "store_config"}
+    assert [call.request.url.count("storeConfigs") for call in mocked.calls] == [0, 1, 0]
+
+
+def test_a_store_without_the_store_configs_route_leaves_the_unit_unknown(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=404, json={"message": "Request does not match any route."})
+    assert "_bridge" not in fetch_record(client, "product", "TSHIRT-RED-M")
+    fetch_record(client, "product", "TSHIRT-RED-M")
+    assert sum("storeConfigs" in call.request.url for call in mocked.calls) == 1  # the miss is remembered
+
+
+def test_the_read_store_views_weight_unit_is_used(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M", store="no_nb"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs", store="no_nb"), json=STORE_CONFIGS)
+    record = fetch_record(make_client(magento_store_code="no_nb"), "product", "TSHIRT-RED-M")
+    assert record["_bridge"] == {"weight_unit": "kgs", "weight_unit_source": "store_config"}
+
+
+def test_a_store_config_magento_cannot_serve_now_is_retried_later(client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=503)
+    with pytest.raises(MagentoUnavailable):
+        fetch_record(client, "product", "TSHIRT-RED-M")
+
+
+def test_a_notification_naming_a_store_view_brings_that_views_name(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("products/TSHIRT-RED-M", store="nb_no"), json={**SIMPLE_PRODUCT, "name": "T-skjorte rød M"})
+    record = fetch_record(make_client(magento_weight_unit="kgs"), "product", "TSHIRT-RED-M", store_code="nb_no")
+    assert (record["_bridge"]["store_code"], record["_bridge"]["store_name"]) == ("nb_no", "T-skjorte rød M")
+    assert record["name"] == SIMPLE_PRODUCT["name"]
+
+
+def test_the_read_store_view_or_all_needs_no_second_call(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    client = make_client(magento_weight_unit="kgs")
+    record = fetch_record(client, "product", "TSHIRT-RED-M", store_code="default")
+    assert (record["_bridge"]["store_code"], record["_bridge"]["store_name"]) == ("default", SIMPLE_PRODUCT["name"])
+    assert "store_code" not in fetch_record(client, "product", "TSHIRT-RED-M", store_code="all")["_bridge"]
+    assert len(mocked.calls) == 2
 
 
 def test_a_configurable_product_carries_its_children_skus(client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT"), json=payload(CONFIGURABLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=404, json={"message": "Request does not match any route."})
     mocked.add("GET", rest("configurable-products/TSHIRT/children"),
                json=[{"id": 301, "sku": "TSHIRT-RED-M"}, {"id": 302, "sku": "TSHIRT-RED-L"}])
     record = fetch_record(client, "product", "TSHIRT")
@@ -38,6 +90,7 @@ def test_a_configurable_product_carries_its_children_skus(client, mocked, rest, 
 
 def test_a_configurable_without_children_has_an_empty_list(client, mocked, rest, payload) -> None:
     mocked.add("GET", rest("products/TSHIRT"), json=payload(CONFIGURABLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=404, json={"message": "Request does not match any route."})
     mocked.add("GET", rest("configurable-products/TSHIRT/children"), json=[])
     assert fetch_record(client, "product", "TSHIRT")["_bridge"] == {"children_skus": []}
 
@@ -162,3 +215,13 @@ def test_an_invoice_whose_order_is_gone_is_not_read_as_a_deleted_invoice(client,
     with pytest.raises(MagentoRelatedMissing, match="invoice 81's order 301 is not in Magento") as caught:
         fetch_record(client, "invoice", "81")
     assert not isinstance(caught.value, MagentoNotFound) and not caught.value.retryable
+
+
+def test_a_forbidden_store_config_fails_a_product_unless_the_unit_is_set(make_client, mocked, rest, payload) -> None:
+    mocked.add("GET", rest("products/TSHIRT-RED-M"), json=payload(SIMPLE_PRODUCT))
+    mocked.add("GET", rest("store/storeConfigs"), status=403,
+               json={"message": "The consumer isn't authorized to access %resources."})
+    with pytest.raises(MagentoForbidden):
+        fetch_record(make_client(), "product", "TSHIRT-RED-M")
+    record = fetch_record(make_client(magento_weight_unit="lbs"), "product", "TSHIRT-RED-M")
+    assert record["_bridge"] == {"weight_unit": "lbs", "weight_unit_source": "setting"}

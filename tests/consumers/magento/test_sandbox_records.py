@@ -67,7 +67,8 @@ def test_a_configurable_product_gets_its_children_skus(magento, sandbox):
     assert parka["_bridge"] == {"children_skus": PARKA_CHILDREN}
     assert map_record("product", parka)["children"] == PARKA_CHILDREN
     assert [call["path"] for call in sandbox.calls()] == ["/rest/default/V1/products/NW-PARKA",
-                                                          "/rest/default/V1/configurable-products/NW-PARKA/children"]
+                                                          "/rest/default/V1/configurable-products/NW-PARKA/children",
+                                                          "/rest/default/V1/store/storeConfigs"]
     assert "_bridge" not in fetch_record(magento, "product", "NW-STOVE")
 
 
