@@ -103,3 +103,13 @@ def samples_dir() -> Path:
     if not SAMPLES_DIR.is_dir():
         pytest.skip(f"{SAMPLES_DIR} is absent")
     return SAMPLES_DIR
+
+
+@pytest.fixture(scope="module")
+def money_world(broker_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Issue #9's end-to-end world, started once per module: the Magento sandbox with its money scenario
+    records, the real pipeline on the broker, the Odoo sandbox; every case's records already pushed."""
+    from tests.money_e2e import running_world  # noqa: PLC0415 (only the money end-to-end tests need it)
+
+    with running_world(broker_url, tmp_path_factory.mktemp("money")) as world:
+        yield world
