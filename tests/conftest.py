@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,10 @@ from core.notification import ENTITIES
 from core.settings import Settings
 from core.topology import topology
 from tests import support
+from tests.samples import SAMPLES_DIR
 
 DEFAULT_RETRY_DELAYS = (5, 30, 120, 600, 1800)
 POSTGRES_ADMIN_URL = support.POSTGRES_ADMIN_URL
-# ../shared/magento-samples next to the repository; BRIDGE_SAMPLES_DIR points elsewhere (e.g. from a git worktree).
-SAMPLES_DIR = Path(os.environ.get("BRIDGE_SAMPLES_DIR")
-                   or Path(__file__).resolve().parents[2] / "shared" / "magento-samples")
 
 
 @pytest.fixture(scope="session")
