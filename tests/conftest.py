@@ -102,11 +102,12 @@ def samples_dir() -> Path:
     return SAMPLES_DIR
 
 
-@pytest.fixture(scope="module")
-def money_world(broker_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Issue #9's end-to-end world, started once per module: the Magento sandbox with its money scenario
-    records, the real pipeline on the broker, the Odoo sandbox; every case's records already pushed."""
+@pytest.fixture(scope="module", params=[17, 18], ids=["odoo17", "odoo18"])
+def money_world(request: pytest.FixtureRequest, broker_url: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Issue #9's end-to-end world, started once per module and Odoo version: the Magento sandbox with its
+    money scenario records, the real pipeline on the broker, the Odoo sandbox; every case's records pushed."""
     from tests.money_e2e import running_world  # noqa: PLC0415 (only the money end-to-end tests need it)
 
-    with running_world(broker_url, tmp_path_factory.mktemp("money")) as world:
+    with running_world(broker_url, tmp_path_factory.mktemp("money"), request.param) as world:
         yield world

@@ -115,13 +115,14 @@ def _settings(amqp_url: str, magento_url: str, odoo_url: str, database_url: str)
 
 
 @contextlib.contextmanager
-def running_world(amqp_url: str, workdir: Path) -> Iterator[MoneyWorld]:
-    """Start the sandboxes and the bridge, seed and sync the money cases; stop everything afterwards."""
+def running_world(amqp_url: str, workdir: Path, odoo_version: int = 17) -> Iterator[MoneyWorld]:
+    """Start the sandboxes (Odoo 17 or 18) and the bridge, seed and sync the money cases; stop everything
+    afterwards."""
     _empty_topology(amqp_url)
     database_url = f"sqlite:///{workdir / 'bridge.sqlite3'}"
     with contextlib.ExitStack() as stack:
         magento = stack.enter_context(magento_sandbox())
-        odoo = ServerThread(odoo_sandbox_app(modules=("stock_delivery",))).start()
+        odoo = ServerThread(odoo_sandbox_app(version=odoo_version, modules=("stock_delivery",))).start()
         stack.callback(odoo.stop)
         settings = _settings(amqp_url, magento.url, odoo.url, database_url)
         handler, reporter, close = pipeline_factory(settings)
