@@ -171,6 +171,14 @@ class OdooReader:
         """(SKU, quantity) of the lines selling a catalogue product (not shipping, gift cards, rounding...)."""
         return [(row["sku"], row["qty"]) for row in self.lines(model, parent) if row["sku"] and not row["service"]]
 
+    def order_quantities(self, order: dict) -> list[tuple[float, float, float]]:
+        """(ordered, invoiced less refunded, delivered) of each catalogue line of a sale.order."""
+        rows = self.world.rows("sale.order.line", [("order_id", "=", order["id"])],
+                               ["product_id", "product_uom_qty", "qty_invoiced", "qty_delivered"])
+        products = self._products([row["product_id"][0] for row in rows if row["product_id"]])
+        return sorted((row["product_uom_qty"], row["qty_invoiced"], row["qty_delivered"]) for row in rows
+                      if row["product_id"] and products[row["product_id"][0]]["type"] != "service")
+
     def quantities(self, model: str, domain: list, field: str) -> list[tuple[str, float]]:
         """(SKU, quantity) of the stock moves or quants matching ``domain``, without zero quantities."""
         rows = self.world.rows(model, domain, ["product_id", field])

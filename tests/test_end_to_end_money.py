@@ -75,6 +75,14 @@ def test_the_case_lands_in_odoo_with_magentos_totals(world, odoo, case):
                             f"{move_type} {record['increment_id']}")
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_odoo_knows_per_line_what_is_ordered_invoiced_and_delivered(world, odoo, case):
+    order = magento_order(world, case)
+    magento = sorted((item["qty_ordered"] - item["qty_canceled"], item["qty_invoiced"] - item["qty_refunded"],
+                      item["qty_shipped"]) for item in order["items"] if not item.get("parent_item_id"))
+    assert odoo.order_quantities(odoo.order(order["increment_id"])) == magento
+
+
 def test_multi_rate_lines_carry_the_sale_tax_of_their_own_rate(world, odoo):
     order = magento_order(world, "multi_rate_tax")
     expected = {item["sku"]: [(item["tax_percent"], False)] for item in order["items"]}
