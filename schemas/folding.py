@@ -112,17 +112,17 @@ def _dummy(item: dict[str, Any], parent: dict[str, Any], *, billed: bool) -> boo
 
 
 def _group_lines(group: Group, product_skus: dict[str, str], *, billed: bool) -> list[dict[str, Any]]:
-    """The group's sold line; none when the document holds none of it (quantity 0)."""
+    """The group's sold line; none when the document holds none of it (quantity 0). Children listed without
+    their parent row (a bundle's parts refunded or shipped one by one) are lines of their own when they carry
+    their money (or ship); a child without money and without its parent row cannot be priced: refused."""
     parent = group["parent"]
     children = [child for child in group["children"] if decimal(child["qty"])]
     if parent is None or not decimal(parent["qty"]):
-        if not children:
-            return []
-        if billed:
-            raise ValidationError([f"Order row {group['top']} is billed through its child rows only "
-                                   f"({', '.join(str(child['item_id']) for child in children)}) without its "
-                                   "own row, so it cannot be folded."], field_name="items")
-        return [_shipped_child(group["top"], child, product_skus) for child in children]
+        if billed and any(child.get("row_total") is None for child in children):
+            raise ValidationError([f"Order row {group['top']} is billed through child rows without money "
+                                   f"({', '.join(str(child['item_id']) for child in children)}) and without its "
+                                   "own row, so it cannot be priced."], field_name="items")
+        return [_child_line(group["top"], child, product_skus) for child in children]
     return [_sold_line(group, parent, children, product_skus)]
 
 
@@ -162,10 +162,19 @@ def _back_to_stock(items: list[dict[str, Any]]) -> bool | None:
     return any(flags) if flags else None
 
 
-def _shipped_child(top: int, child: dict[str, Any], product_skus: dict[str, str]) -> dict[str, Any]:
-    """A bundle shipped separately: each shipped component is a line of its own under the bundle's row."""
+def _child_line(top: int, child: dict[str, Any], product_skus: dict[str, str]) -> dict[str, Any]:
+    """A component billed or shipped on its own, under its bundle's ``order_item_id``, with its own money."""
+    tax_percent = child.get("tax_percent")
+    if tax_percent is None and child.get("row_total") is not None:
+        tax_percent = derived_rate(child.get("tax_amount"),
+                                   decimal(child["row_total"]) - decimal(child.get("discount_amount")))
+    money = ("price", "row_total", "tax_amount", "discount_amount", "price_incl_tax", "row_total_incl_tax",
+             "discount_tax_compensation_amount", "back_to_stock")
     return {"order_item_id": top, "sku": child["sku"], "product_sku": product_sku(child, [], product_skus),
-            "product_id": child.get("product_id"), "name": child.get("name"), "qty": child["qty"]}
+            "product_id": child.get("product_id"), "name": child.get("name"),
+            "description": describe(child.get("name"), []), "qty": child["qty"],
+            **{name: child.get(name) for name in money}, "tax_percent": tax_percent, "components": [],
+            "component_lines": [], "price_type": None}
 
 
 def project(lines: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[str, Any]]:

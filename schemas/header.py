@@ -9,12 +9,14 @@ fetcher added: the store's time zone, the order's rows (for invoices and credit 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, fields
 
-from schemas.common import Int, MagentoSchema, Number, Text, decimal, money_sum, optional
+from schemas.common import Int, MagentoSchema, Number, Text, decimal, money_sum, optional, plain_number
 from schemas.order_lines import OrderItemSchema, derived_rate
 
 HEADER_FIELDS: tuple[str, ...] = (
@@ -28,6 +30,7 @@ SHIPPING_FIELDS: tuple[str, ...] = (
 )
 ADOBE_AMOUNTS: tuple[str, ...] = (
     "gift_cards_amount", "customer_balance_amount", "reward_currency_amount", "reward_points_balance")
+_CENT = Decimal("0.01")
 # shipping object field <- Magento's (top level, and in shipping_assignments[0].shipping.total)
 _SHIPPING_SOURCES: dict[str, str] = {
     "amount": "shipping_amount", "tax_amount": "shipping_tax_amount", "incl_tax": "shipping_incl_tax",
@@ -106,9 +109,10 @@ class HeaderSchema(MagentoSchema):
 
 
 def header_fields(data: dict[str, Any], extension: dict[str, Any] | None, *, method: str | None = None,
-                  shipping_total: dict[str, Any] | None = None,
-                  shipping_taxes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The shared header document fields from a loaded record (``extension``: its loaded extension_attributes)."""
+                  shipping_total: dict[str, Any] | None = None, shipping_taxes: list[dict[str, Any]] | None = None,
+                  known_rates: Iterable[Any] = ()) -> dict[str, Any]:
+    """The shared header document fields from a loaded record (``extension``: its loaded extension_attributes;
+    ``known_rates``: the tax rates the record's rows use, to name the shipping rate, see ``shipping_rate``)."""
     bridge = data["bridge"] or {}
     timezone = bridge.get("timezone")
     adobe = adobe_amounts(data, extension)
@@ -116,7 +120,7 @@ def header_fields(data: dict[str, Any], extension: dict[str, Any] | None, *, met
         "base_currency": data["base_currency_code"], "base_to_order_rate": data["base_to_order_rate"],
         "base_grand_total": data["base_grand_total"], "subtotal_incl_tax": data["subtotal_incl_tax"],
         "discount_tax_compensation_amount": data["discount_tax_compensation_amount"],
-        "shipping": shipping_object(data, method, shipping_total, shipping_taxes),
+        "shipping": shipping_object(data, method, shipping_total, shipping_taxes, known_rates),
         **{name: adobe[name] for name in ("gift_cards_amount", "customer_balance_amount", "reward_currency_amount")},
         "timezone": timezone, **local_dates(data["created_at"], timezone),
     }
@@ -130,7 +134,8 @@ def adobe_amounts(data: dict[str, Any], extension: dict[str, Any] | None) -> dic
 
 
 def shipping_object(data: dict[str, Any], method: str | None, total: dict[str, Any] | None,
-                    shipping_taxes: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+                    shipping_taxes: list[dict[str, Any]] | None, known_rates: Iterable[Any] = ()
+                    ) -> dict[str, Any] | None:
     """The ``shipping`` object; None when there is no method, description nor any shipping money."""
     total = total or {}
     values = {name: data.get(source) if data.get(source) is not None else total.get(source)
@@ -139,15 +144,23 @@ def shipping_object(data: dict[str, Any], method: str | None, total: dict[str, A
             decimal(value) for value in values.values()):
         return None
     return {"method": method, "description": data.get("shipping_description"), **values,
-            "tax_percent": shipping_rate(values, shipping_taxes)}
+            "tax_percent": shipping_rate(values, shipping_taxes, known_rates)}
 
 
-def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] | None) -> int | float | None:
-    """Sum of the "shipping" applied taxes' percents when Magento lists them, else derived from the amounts."""
+def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] | None,
+                  known_rates: Iterable[Any] = ()) -> int | float | None:
+    """Sum of the "shipping" applied taxes' percents when Magento lists them; else the one rate among
+    ``known_rates`` (the document's own rates) that gives the shipping tax to the cent; else derived from the
+    amounts, ``round(tax / (amount − discount) × 100, 4)``."""
     percents = [tax["percent"] for tax in shipping_taxes or [] if tax["percent"] is not None]
     if percents:
         return money_sum(percents)
     base = decimal(values["amount"]) - decimal(values["discount_amount"])
+    tax = decimal(values["tax_amount"])
+    fitting = {rate for rate in {decimal(rate) for rate in known_rates if rate is not None and decimal(rate)}
+               if tax and base > 0 and abs(round(base * rate / 100, 2) - tax) <= _CENT}
+    if len(fitting) == 1:
+        return plain_number(fitting.pop())
     return derived_rate(values["tax_amount"], base)
 
 

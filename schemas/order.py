@@ -109,13 +109,17 @@ class OrderSchema(HeaderSchema):
             "shipping_address": shipping.get("address"), "lines": lines,
             "relation_parent_id": zero_is_none(data["relation_parent_id"]), "store_id": data["store_id"],
             "created_at": data["created_at"], "updated_at": data["updated_at"],
-            **header_fields(data, extension,
-                            method=shipping.get("method"), shipping_total=shipping.get("total"),
-                            shipping_taxes=shipping_taxes(entries)),
+            **header_fields(data, extension, method=shipping.get("method"), shipping_total=shipping.get("total"),
+                            shipping_taxes=shipping_taxes(entries), known_rates=_rates(extension, lines)),
             **{name: data[name] for name in _COPIED},
             "applied_taxes": extension.get("applied_taxes") or [], "gift_cards": extension.get("gift_cards") or [],
             "reward_points_balance": _adobe(data, extension, "reward_points_balance"),
         }
+
+
+def _rates(extension: dict[str, Any], lines: list[dict[str, Any]]) -> list[Any]:
+    """The tax rates the order uses: its applied taxes' and its lines' (combined) rates."""
+    return [tax["percent"] for tax in extension.get("applied_taxes") or []] + [line["tax_percent"] for line in lines]
 
 
 def _adobe(data: dict[str, Any], extension: dict[str, Any], name: str) -> Any:

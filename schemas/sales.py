@@ -167,7 +167,8 @@ def _billed_document(data: dict[str, Any], sold_fields: tuple[str, ...]) -> dict
         "subtotal": data["subtotal"], "tax_amount": data["tax_amount"], "shipping_amount": data["shipping_amount"],
         "discount_amount": data["discount_amount"], "created_at": data["created_at"],
         "updated_at": data["updated_at"], "lines": project(items, BILLED_LINE_FIELDS),
-        **header_fields(data, data["extension_attributes"]),
+        **header_fields(data, data["extension_attributes"],
+                        known_rates=[row["tax_percent"] for row in bridge.get("order_items") or []]),
         "sold_lines": project(sold_lines(items, bridge), sold_fields),
     }
 

@@ -166,9 +166,10 @@ def stock_quantity(doc: dict, digits: int) -> float:
     """The quantity to set in Odoo, which keeps ``digits`` decimals: a quantity Odoo would round is refused
     (decimal quantities, ``is_qty_decimal``, are kept as they are, never truncated)."""
     quantity = money(doc.get("qty"))
-    if abs(round(quantity, digits) - quantity) > 1e-9:
+    rounded = round(quantity, digits)
+    if abs(rounded - quantity) > 1e-9:
         raise ErpRejected(f"stock of SKU {doc.get('sku')!r}: Magento's quantity {quantity!r} has more decimals "
-                           f"than Odoo keeps ({digits}): Magento {quantity!r}, Odoo would get {round(quantity, digits)!r}")
+                          f"than Odoo keeps ({digits}): Magento {quantity!r}, Odoo would get {rounded!r}")
     return quantity
 
 

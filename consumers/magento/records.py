@@ -192,7 +192,7 @@ def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, d
 
 
 _FETCHERS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
-    "product": lambda client, key: _product(client, key),
+    "product": _product,
     "customer": lambda client, key: client.get_customer(key),
     "category": lambda client, key: client.get_category(key),
     "order": _order,

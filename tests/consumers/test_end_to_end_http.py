@@ -13,6 +13,7 @@ import pytest
 from core.notification import ENTITIES, Notification
 from core.topology import H_ERROR, H_ERROR_CLASS
 from sandbox.erp import SandboxThread
+from schemas.totals import totals_identity
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
                                  notes_for, pipeline_factory, publish)
 
@@ -60,6 +61,12 @@ def test_every_seeded_record_of_every_entity_lands_in_the_erp_once(bridge, magen
     assert parka["type"] == "configurable" and "NW-PARKA-M-Navy" in parka["children"]
     guest = next(doc for doc in held(erp, "order").values() if doc["customer"]["is_guest"])
     assert guest["customer"]["magento_id"] is None
+    for entity in ("order", "invoice", "creditmemo"):  # issue #9: each carries what rebuilds its grand_total
+        for key, document in held(erp, entity).items():
+            check = totals_identity(document)
+            assert check.ok, f"{entity} {key}: {check.detail}"
+    for invoice in held(erp, "invoice").values():
+        assert invoice["sold_lines"] and all(line["row_total"] is not None for line in invoice["sold_lines"])
 
 
 def test_a_second_notification_for_an_unchanged_record_is_not_written_again(bridge, magento, erp):

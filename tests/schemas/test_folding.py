@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, sold_lines
+from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, project, \
+    sold_lines
 from core.errors import MappingError
 from schemas.mapping import map_record
 from schemas.sales import InvoiceSchema
+from schemas.totals import totals_identity
 from tests.schemas.conftest import read_fixture
 
 
@@ -84,10 +86,21 @@ def test_an_item_of_a_row_the_order_does_not_have_is_named():
     assert "Order item 9999 is not among the order's rows" in str(caught.value.messages["items"][2])
 
 
-def test_a_child_billed_without_its_parent_row_is_refused():
+def test_bundle_parts_billed_without_their_parent_row_are_lines_of_their_own():
     record = read_fixture("invoice.bundle-coupon.json")
+    del record["items"][0]  # parts refunded one by one: the bundle's own row is not listed
+    record.update(grand_total=194.85, shipping_amount=0)
+    document = map_record("invoice", record)
+    assert [(line["order_item_id"], line["sku"], line["qty"], line["row_total"], line["discount_amount"],
+             line["tax_percent"]) for line in document["sold_lines"]] == [
+        (921, "NL-WAX", 2, 120, 12, 8.25), (921, "NL-POLE", 4, 80, 8, 8.25)]
+    assert totals_identity(document).ok
+
+
+def test_a_child_without_money_billed_without_its_parent_row_is_refused():
+    record = read_fixture("invoice.configurable.json")
     del record["items"][0]
-    with pytest.raises(MappingError, match="Order row 921 is billed through its child rows only"):
+    with pytest.raises(MappingError, match="Order row 1001 is billed through child rows without money"):
         map_record("invoice", record)
 
 
@@ -114,7 +127,7 @@ def test_a_bundle_shipped_separately_lists_its_shipped_components():
     rows = [{"sku": "S", "name": None, "product_id": None, **row} for row in rows]
     items = [{"order_item_id": 921, "sku": "KIT-WAX", "qty": 0, "price": None, "product_id": 820, "name": "Kit"},
              {"order_item_id": 922, "sku": "WAX", "qty": 2, "price": None, "product_id": 821, "name": "Wax"}]
-    assert sold_lines(items, {"order_items": rows}, billed=False) == [
+    assert project(sold_lines(items, {"order_items": rows}, billed=False), SHIPPED_SOLD_LINE_FIELDS) == [
         {"order_item_id": 921, "sku": "WAX", "product_sku": "WAX", "product_id": 821, "name": "Wax", "qty": 2}]
 
 

@@ -122,3 +122,19 @@ def test_a_credit_memo_without_magentos_adjustment_gets_positive_minus_negative(
     del record["adjustment"]
     memo = map_record("creditmemo", record)
     assert memo["adjustment"] == -5 and memo["refund_to_store_credit"] is None
+
+
+def test_the_shipping_rate_is_the_documents_own_rate_that_gives_its_tax_to_the_cent():
+    assert order("order.tax-included.json")["shipping"]["tax_percent"] == 19  # 0.78 on 4.12, not 18.932
+    values = {"shipping_amount": 15, "shipping_tax_amount": 0.83, "shipping_discount_amount": 5}
+    assert shipping_object(values, "x", None, None, [8.25, 19, 0])["tax_percent"] == 8.25
+    assert shipping_object(values, "x", None, None, [8.3, 8.25])["tax_percent"] == 8.3  # two fit: derived
+    tiny = {"shipping_amount": 1, "shipping_tax_amount": 0.08}
+    assert shipping_object(tiny, "x", None, None, [8.25, 7.5])["tax_percent"] == 8  # both fit 1.00: derived
+
+
+def test_an_invoice_names_its_shipping_rate_from_the_orders_rows():
+    record = read_fixture("invoice.configurable.json")
+    record.update(shipping_amount=10, shipping_tax_amount=0.83, grand_total=86.61)
+    invoice = map_record("invoice", record)
+    assert invoice["shipping"]["tax_percent"] == 8.25  # 0.83 / 10 would say 8.3

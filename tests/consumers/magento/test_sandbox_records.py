@@ -11,6 +11,7 @@ from consumers.magento.search_criteria import SearchCriteria
 from core.errors import MagentoNotFound, MalformedMessage
 from core.notification import ENTITIES
 from schemas.mapping import DOCUMENT_FIELDS, map_record, record_key
+from sandbox.magento_store_config import default_configs
 from tests.consumers.magento.conftest import SANDBOX_START
 
 SEEDED = {"product": 13, "stock": 13, "category": 8, "customer": 4, "order": 5, "invoice": 2, "shipment": 1,
@@ -18,6 +19,7 @@ SEEDED = {"product": 13, "stock": 13, "category": 8, "customer": 4, "order": 5, 
 PARKA_CHILDREN = ["NW-PARKA-S-Red", "NW-PARKA-M-Red", "NW-PARKA-M-Navy", "NW-PARKA-L-Navy"]
 GENERATED = 1221  # with the 13 seeded products: 1,234, which batches of 100 do not divide
 BATCH = 100
+[STORE] = default_configs()  # the demo store's one store view
 
 
 def expected_record(sandbox, entity: str, key: str) -> dict:
@@ -25,18 +27,19 @@ def expected_record(sandbox, entity: str, key: str) -> dict:
     record = sandbox.record(entity, key)
     if entity == "stock":
         record["_bridge"] = {"sku": key}
+    if entity == "product":
+        record["_bridge"] = {"weight_unit": STORE["weight_unit"], "weight_unit_source": "store_config"}
     if entity == "product" and record["type_id"] == "configurable":
         links = record["extension_attributes"]["configurable_product_links"]
-        record["_bridge"] = {"children_skus": [sku for sku in sandbox.keys("product")
-                                               if sandbox.record("product", sku)["id"] in links]}
+        record["_bridge"]["children_skus"] = [sku for sku in sandbox.keys("product")
+                                              if sandbox.record("product", sku)["id"] in links]
     if entity in ("order", "invoice", "shipment", "creditmemo"):
         record["_bridge"] = sales_extras(sandbox, entity, record)
     return record
 
 
 def sales_extras(sandbox, entity: str, record: dict) -> dict:
-    """The order's rows (sales documents), their products' SKUs and the store's time zone (this stand-in has
-    no storeConfigs route: no zone)."""
+    """The order's rows (sales documents), their products' SKUs and the store's time zone."""
     rows = record["items"] if entity == "order" else [
         {name: value for name, value in row.items() if name != "parent_item"}
         for row in sandbox.record("order", str(record["order_id"]))["items"]]
@@ -44,7 +47,7 @@ def sales_extras(sandbox, entity: str, record: dict) -> dict:
     skus = {str(product["id"]): product["sku"] for product in map(lambda sku: sandbox.record("product", sku),
                                                                    sandbox.keys("product")) if product["id"] in ids}
     extras = {"product_skus": skus} if entity == "order" else {"order_items": rows, "product_skus": skus}
-    return extras if entity == "shipment" else {**extras, "timezone": None}
+    return extras if entity == "shipment" else {**extras, "timezone": STORE["timezone"]}
 
 
 def test_the_seed_has_records_of_every_entity(sandbox):
@@ -64,12 +67,13 @@ def test_fetch_record_of_every_seeded_record_maps_to_its_document(magento, sandb
 
 def test_a_configurable_product_gets_its_children_skus(magento, sandbox):
     parka = fetch_record(magento, "product", "NW-PARKA")
-    assert parka["_bridge"] == {"children_skus": PARKA_CHILDREN}
+    assert parka["_bridge"] == {"children_skus": PARKA_CHILDREN, "weight_unit": "kgs",
+                                "weight_unit_source": "store_config"}
     assert map_record("product", parka)["children"] == PARKA_CHILDREN
     assert [call["path"] for call in sandbox.calls()] == ["/rest/default/V1/products/NW-PARKA",
                                                           "/rest/default/V1/configurable-products/NW-PARKA/children",
                                                           "/rest/default/V1/store/storeConfigs"]
-    assert "_bridge" not in fetch_record(magento, "product", "NW-STOVE")
+    assert "children_skus" not in fetch_record(magento, "product", "NW-STOVE")["_bridge"]
 
 
 def test_a_stock_item_gets_its_sku(magento, sandbox):
