@@ -111,3 +111,11 @@ def money_world(request: pytest.FixtureRequest, broker_url: str,
 
     with running_world(broker_url, tmp_path_factory.mktemp("money"), request.param) as world:
         yield world
+
+
+@pytest.fixture
+def money_odoo(money_world: Any) -> Any:
+    """Reads the money world's Odoo as an accountant does (documents, lines with SKUs and tax rates)."""
+    from tests.money_e2e import OdooReader  # noqa: PLC0415
+
+    return OdooReader(money_world)
