@@ -18,7 +18,7 @@ import pytest
 from core.topology import H_ERROR
 from sandbox.magento_scenarios import MONEY_CASES
 from tests.consumers.e2e import admin, dead_letters
-from tests.money_e2e import CENT, MoneyWorld, OdooReader, cents
+from tests.money_e2e import CENT, MoneyWorld, cents
 
 CASES = ("multi_rate_tax", "tax_included_prices", "dynamic_bundle_coupon", "fixed_bundle",
          "configurable_invoice_refund", "shipping_tax_discount", "partially_canceled", "eur_on_usd_base",
