@@ -15,7 +15,8 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas.common import decimal, zero_is_none
-from schemas.order_lines import bundle_money, component_line, derived_rate, describe, price_type, product_sku
+from schemas.order_lines import bundle_money, component_line, derived_rate, describe, price_type, product_sku, \
+    taxable_base
 
 SOLD_LINE_FIELDS: tuple[str, ...] = (
     "order_item_id", "sku", "product_sku", "product_id", "name", "description", "qty", "price", "row_total",
@@ -96,7 +97,8 @@ def _as_child(item: dict[str, Any]) -> dict[str, Any]:
     """A child row without its order row: its rate derived from its own amounts when it carries money."""
     rate = None
     if item.get("row_total") is not None:
-        rate = derived_rate(item.get("tax_amount"), decimal(item["row_total"]) - decimal(item.get("discount_amount")))
+        rate = derived_rate(item.get("tax_amount"), taxable_base(item["row_total"], item.get("discount_amount"),
+                                                                 item.get("discount_tax_compensation_amount")))
     return {**item, "item_id": item["order_item_id"], "tax_percent": rate}
 
 
@@ -114,7 +116,8 @@ def _dummy(item: dict[str, Any], parent: dict[str, Any], *, billed: bool) -> boo
 def _group_lines(group: Group, product_skus: dict[str, str], *, billed: bool) -> list[dict[str, Any]]:
     """The group's sold line; none when the document holds none of it (quantity 0). Children listed without
     their parent row (a bundle's parts refunded or shipped one by one) are lines of their own when they carry
-    their money (or ship); a child without money and without its parent row cannot be priced: refused."""
+    their money (or ship); a child without money and without its parent row cannot be priced: refused, and
+    so is a dynamic bundle's parent row billed without the component rows that carry its money."""
     parent = group["parent"]
     children = [child for child in group["children"] if decimal(child["qty"])]
     if parent is None or not decimal(parent["qty"]):
@@ -123,7 +126,17 @@ def _group_lines(group: Group, product_skus: dict[str, str], *, billed: bool) ->
                                    f"({', '.join(str(child['item_id']) for child in children)}) and without its "
                                    "own row, so it cannot be priced."], field_name="items")
         return [_child_line(group["top"], child, product_skus) for child in children]
+    if billed and _unpriced(parent, children):
+        raise ValidationError([f"Order row {group['top']} is billed (qty {parent['qty']}, price {parent.get('price')}) "
+                               "without a row carrying its money (a dynamic bundle's component rows), so it cannot "
+                               "be priced."], field_name="items")
     return [_sold_line(group, parent, children, product_skus)]
+
+
+def _unpriced(parent: dict[str, Any], children: list[dict[str, Any]]) -> bool:
+    """A priced row billed without ``row_total`` whose money no child row of the document carries."""
+    return parent.get("row_total") is None and bool(decimal(parent.get("price"))) and all(
+        child.get("row_total") is None for child in children)
 
 
 def _sold_line(group: Group, parent: dict[str, Any], children: list[dict[str, Any]],
@@ -135,8 +148,8 @@ def _sold_line(group: Group, parent: dict[str, Any], children: list[dict[str, An
     typed = {**parent, "product_type": group["kind"]}
     money = bundle_money(typed, bundled)
     if money["tax_percent"] is None and price_type(typed, bundled) != "dynamic" and money["row_total"] is not None:
-        money["tax_percent"] = derived_rate(money["tax_amount"],
-                                            decimal(money["row_total"]) - decimal(money["discount_amount"]))
+        money["tax_percent"] = derived_rate(money["tax_amount"], taxable_base(
+            money["row_total"], money["discount_amount"], money["discount_tax_compensation_amount"]))
     return {
         "order_item_id": group["top"], "sku": sold["sku"], "product_sku": product_sku(sold, components, product_skus),
         "product_id": sold.get("product_id"), "name": sold.get("name"),
@@ -166,8 +179,8 @@ def _child_line(top: int, child: dict[str, Any], product_skus: dict[str, str]) -
     """A component billed or shipped on its own, under its bundle's ``order_item_id``, with its own money."""
     tax_percent = child.get("tax_percent")
     if tax_percent is None and child.get("row_total") is not None:
-        tax_percent = derived_rate(child.get("tax_amount"),
-                                   decimal(child["row_total"]) - decimal(child.get("discount_amount")))
+        tax_percent = derived_rate(child.get("tax_amount"), taxable_base(
+            child["row_total"], child.get("discount_amount"), child.get("discount_tax_compensation_amount")))
     money = ("price", "row_total", "tax_amount", "discount_amount", "price_incl_tax", "row_total_incl_tax",
              "discount_tax_compensation_amount", "back_to_stock")
     return {"order_item_id": top, "sku": child["sku"], "product_sku": product_sku(child, [], product_skus),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError, fields
 
 from schemas.common import Int, MagentoSchema, Number, Text, decimal, money_sum, optional, plain_number
-from schemas.order_lines import OrderItemSchema, derived_rate
+from schemas.order_lines import OrderItemSchema, derived_rate, taxable_base
 
 HEADER_FIELDS: tuple[str, ...] = (
     "base_currency", "base_to_order_rate", "base_grand_total", "subtotal_incl_tax",
@@ -147,15 +147,27 @@ def shipping_object(data: dict[str, Any], method: str | None, total: dict[str, A
             "tax_percent": shipping_rate(values, shipping_taxes, known_rates)}
 
 
+def billed_shipping_discount(discount_amount: int | float | None, lines: Iterable[dict[str, Any]]
+                             ) -> int | float | None:
+    """An invoice's or credit memo's shipping discount, which Magento keeps inside the document's (negative)
+    ``discount_amount`` with no column of its own: ``−discount_amount − Σ lines' discount_amount`` (the folded
+    lines, so a dynamic bundle's children count once). None when ``discount_amount`` is absent or the lines
+    claim more discount than the document (never a negative shipping discount)."""
+    if discount_amount is None:
+        return None
+    shipping = -decimal(discount_amount) - sum((decimal(line.get("discount_amount")) for line in lines), Decimal(0))
+    return plain_number(shipping) if shipping >= 0 else None
+
+
 def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] | None,
                   known_rates: Iterable[Any] = ()) -> int | float | None:
     """Sum of the "shipping" applied taxes' percents when Magento lists them; else the one rate among
     ``known_rates`` (the document's own rates) that gives the shipping tax to the cent; else derived from the
-    amounts, ``round(tax / (amount − discount) × 100, 4)``."""
+    amounts, ``round(tax / (amount − discount + discount tax compensation) × 100, 4)``."""
     percents = [tax["percent"] for tax in shipping_taxes or [] if tax["percent"] is not None]
     if percents:
         return money_sum(percents)
-    base = decimal(values["amount"]) - decimal(values["discount_amount"])
+    base = taxable_base(values["amount"], values["discount_amount"], values["discount_tax_compensation_amount"])
     tax = decimal(values["tax_amount"])
     fitting = {rate for rate in {decimal(rate) for rate in known_rates if rate is not None and decimal(rate)}
                if tax and base > 0 and abs(round(base * rate / 100, 2) - tax) <= _CENT}

@@ -246,6 +246,12 @@ def line_taxes(rows: list[dict[str, Any]], item_taxes: dict[int, list[dict[str, 
     return list(merged.values())
 
 
+def taxable_base(row_total: Any, discount_amount: Any, compensation: Any) -> Decimal:
+    """What Magento computed a row's tax on: ``row_total − discount + discount tax compensation`` (a discount
+    on a tax-included price includes tax, which the compensation gives back; 0 with tax-excluded prices)."""
+    return decimal(row_total) - decimal(discount_amount) + decimal(compensation)
+
+
 def derived_rate(tax_amount: Any, base: Decimal) -> int | float | None:
     """``round(tax / base * 100, 4)``; 0 without tax; None when there is tax but no base to derive it from."""
     if not decimal(tax_amount):

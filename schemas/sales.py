@@ -17,7 +17,7 @@ from schemas.common import Flag, Int, MagentoSchema, Number, Text, Timestamp, de
     required
 from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, project, \
     sold_lines
-from schemas.header import HEADER_FIELDS, BridgeSchema, HeaderSchema, header_fields
+from schemas.header import HEADER_FIELDS, BridgeSchema, HeaderSchema, billed_shipping_discount, header_fields
 
 INVOICE_FIELDS: tuple[str, ...] = (
     "magento_id", "order_id", "increment_id", "state", "currency", "grand_total", "subtotal", "tax_amount",
@@ -161,6 +161,9 @@ def _mark_back_to_stock(items: list[dict[str, Any]], returned: list[int] | None)
 
 def _billed_document(data: dict[str, Any], sold_fields: tuple[str, ...]) -> dict[str, Any]:
     items, bridge = data["items"], data["bridge"] or {}
+    sold = sold_lines(items, bridge)
+    if data["shipping_discount_amount"] is None:  # Magento's invoices and credit memos have no such column
+        data = {**data, "shipping_discount_amount": billed_shipping_discount(data["discount_amount"], sold)}
     return {
         "magento_id": data["entity_id"], "order_id": data["order_id"], "increment_id": data["increment_id"],
         "state": data["state"], "currency": data["order_currency_code"], "grand_total": data["grand_total"],
@@ -169,7 +172,7 @@ def _billed_document(data: dict[str, Any], sold_fields: tuple[str, ...]) -> dict
         "updated_at": data["updated_at"], "lines": project(items, BILLED_LINE_FIELDS),
         **header_fields(data, data["extension_attributes"],
                         known_rates=[row["tax_percent"] for row in bridge.get("order_items") or []]),
-        "sold_lines": project(sold_lines(items, bridge), sold_fields),
+        "sold_lines": project(sold, sold_fields),
     }
 
 

@@ -104,6 +104,17 @@ def test_a_child_without_money_billed_without_its_parent_row_is_refused():
         map_record("invoice", record)
 
 
+@pytest.mark.parametrize("bridged", [True, False])
+def test_a_dynamic_bundle_row_billed_without_its_priced_components_is_refused(bridged):
+    record = read_fixture("invoice.bundle-coupon.json")
+    record["items"] = record["items"][:1]  # the bundle's own row (no row_total) without the rows carrying its money
+    if not bridged:
+        record["_bridge"] = None
+    with pytest.raises(MappingError, match=r"Order row 921 is billed \(qty 2, price 100\) without a row carrying "
+                                           "its money"):
+        map_record("invoice", record)
+
+
 def test_a_shipment_with_two_tracks_and_a_partial_quantity():
     document = mapped("shipment", "shipment.two-tracks.json")
     assert [(track["number"], track["carrier_code"], track["title"], track["magento_id"]) for track in

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.errors import MappingError
-from schemas.header import SHIPPING_FIELDS, local_dates, shipping_object
+from schemas.header import SHIPPING_FIELDS, billed_shipping_discount, local_dates, shipping_object
 from schemas.mapping import map_record
+from schemas.totals import totals_identity
 from tests.schemas.conftest import read_fixture
 
 
@@ -138,3 +139,30 @@ def test_an_invoice_names_its_shipping_rate_from_the_orders_rows():
     record.update(shipping_amount=10, shipping_tax_amount=0.83, grand_total=86.61)
     invoice = map_record("invoice", record)
     assert invoice["shipping"]["tax_percent"] == 8.25  # 0.83 / 10 would say 8.3
+
+
+def test_an_invoices_shipping_discount_is_its_discount_less_its_lines():
+    """Magento's invoices and credit memos have no shipping_discount_amount: it is inside discount_amount."""
+    assert billed_shipping_discount(-14.57, [{"discount_amount": 11.98}, {"discount_amount": None}]) == 2.59
+    assert billed_shipping_discount(-8.4, [{"discount_amount": 8.4}]) == 0
+    assert billed_shipping_discount(None, [{"discount_amount": 8.4}]) is None
+    assert billed_shipping_discount(-5, [{"discount_amount": 8.4}]) is None  # never a negative shipping discount
+
+
+def test_an_invoice_with_a_shipping_discount_rebuilds_its_total_at_the_shipping_rate():
+    record = read_fixture("invoice.configurable.json")  # rows at 8.25 %, no discount
+    record.update(shipping_amount=10, shipping_tax_amount=0.66, discount_amount=-2, grand_total=84.44)
+    invoice = map_record("invoice", record)
+    assert "shipping_discount_amount" not in record
+    assert (invoice["shipping"]["discount_amount"], invoice["shipping"]["tax_percent"]) == (2, 8.25)  # 0.66 on 8
+    assert totals_identity(invoice).ok, totals_identity(invoice).detail
+
+
+def test_a_tax_included_shipping_discount_is_taxed_net_of_its_compensation():
+    """Prices incl. 8.25 %: shipping 54.13 incl. (50 + 4.13 tax), 10 off incl.: tax 3.36 on 40.77 = 50 − 10 + 0.77."""
+    record = read_fixture("invoice.configurable.json")  # rows at 8.25 %, no discount
+    record.update(shipping_amount=50, shipping_tax_amount=3.36, shipping_discount_tax_compensation_amount=0.77,
+                  discount_amount=-10, grand_total=119.91)
+    invoice = map_record("invoice", record)
+    assert (invoice["shipping"]["discount_amount"], invoice["shipping"]["tax_percent"]) == (10, 8.25)  # not 8.4
+    assert totals_identity(invoice).ok, totals_identity(invoice).detail

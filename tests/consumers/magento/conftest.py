@@ -3,6 +3,7 @@ and the Magento sandbox served over real sockets (one per test module) with a cl
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 from collections.abc import Callable, Iterator
@@ -15,8 +16,11 @@ import responses
 from flask import Flask
 
 from consumers.magento.client import MagentoClient
+from consumers.magento.records import fetch_record
 from core.settings import Settings
 from sandbox.magento import create_app, run_in_thread, sandbox_of
+from sandbox.magento_scenarios import seed_money_cases
+from schemas.mapping import map_record
 
 TOKEN = "tok-3f9a7c21e8d04b6a"
 NOW = 1_700_000_000.0  # the injected clock, for Retry-After HTTP-dates
@@ -159,3 +163,23 @@ def make_sandbox_client(make_settings: Callable[..., Settings], sleeps: Sleeps,
 def magento(make_sandbox_client: Callable[..., MagentoClient]) -> MagentoClient:
     """A MagentoClient with the default settings, on the freshly reset sandbox."""
     return make_sandbox_client()
+
+
+MONEY_KINDS = ("order", "invoice", "creditmemo", "shipment")
+MoneyDocuments = dict[str, dict[str, list[dict[str, Any]]]]
+
+
+@pytest.fixture(scope="module")
+def money(magento_sandbox: MagentoSandbox, tmp_path_factory: pytest.TempPathFactory) -> MoneyDocuments:
+    """The sandbox's money scenarios (sandbox.magento_scenarios), seeded once for the module, each record fetched
+    over REST with ``fetch_record`` and mapped: ``{case: {"order": [document], "invoice": [...], ...}}``."""
+    magento_sandbox.reset()
+    cases = seed_money_cases(sandbox_of(magento_sandbox.app).store)
+    database = tmp_path_factory.mktemp("money") / "bridge.sqlite3"
+    settings = Settings.from_env({}, {"DATABASE_URL": f"sqlite:///{database}",
+                                      "MAGENTO_BASE_URL": magento_sandbox.url, "MAGENTO_ACCESS_TOKEN": SANDBOX_TOKEN})
+    with contextlib.closing(MagentoClient(settings)) as client:
+        return {case: {entity: [map_record(entity, fetch_record(client, entity, str(key)))
+                                for key in ([ids["order_id"]] if entity == "order" else ids[f"{entity}_ids"])]
+                       for entity in MONEY_KINDS}
+                for case, ids in cases.items()}
