@@ -24,6 +24,7 @@ from sandbox import (  # noqa: F401  (register the models)
     odoo_currency,
     odoo_modules,
     odoo_picking,
+    odoo_precision,
     odoo_sale,
     odoo_stock,
     odoo_tax,

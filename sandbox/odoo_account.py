@@ -72,9 +72,9 @@ class Move(Model):
                                    default="not_paid"),
         "posted_before": Boolean("Posted Before"), "narration": Text("Terms and Conditions"),
         "reversed_entry_id": Many2one("account.move", "Reversal of"),
-        "amount_untaxed": Float("Untaxed Amount", compute="_compute_amount_untaxed"),
-        "amount_tax": Float("Tax", compute="_compute_amount_tax"),
-        "amount_total": Float("Total", compute="_compute_amount_total"),
+        "amount_untaxed": Field("monetary", "Untaxed Amount", compute="_compute_amount_untaxed", store=True),
+        "amount_tax": Field("monetary", "Tax", compute="_compute_amount_tax", store=True),
+        "amount_total": Field("monetary", "Total", compute="_compute_amount_total", store=True),
     }
 
     def _prepare_create(self, vals: dict) -> dict:
@@ -107,16 +107,37 @@ class Move(Model):
             if self.db.get(self._name, rid)["posted_before"]:
                 raise UserError("You cannot delete an entry which has been posted once.")
 
+    def _after_create(self, rid: int, vals: dict) -> None:
+        """Odoo 17's ``_compute_name``: the first entry of its sequence (journal, type, year) is numbered at
+        creation even in draft; the next drafts stay "/" until posted."""
+        record = self.db.get(self._name, rid)
+        if record["name"] in ("/", False) and record["state"] == "draft" and self._sequence_empty(record):
+            self._set(rid, name=self._next_name(record))
+
+    def _sequence(self, record: dict) -> str:
+        """The prefix of the entry's numbers: ``INV/2024/`` (type and year of its date)."""
+        return f"{SEQUENCE_PREFIX[record['move_type']]}/{(record.get('invoice_date') or record['date'])[:4]}/"
+
+    def _sequence_empty(self, record: dict) -> bool:
+        return not self.search([("journal_id", "=", record["journal_id"]), ("id", "!=", record["id"]),
+                                ("name", "=like", self._sequence(record) + "%")], limit=1)
+
+    def _next_name(self, record: dict) -> str:
+        """The number after the last one of the entry's sequence (Odoo 17 reads it from the entries, no gap)."""
+        prefix = self._sequence(record)
+        named = self.search([("journal_id", "=", record["journal_id"]), ("name", "=like", prefix + "%")])
+        numbers = [int(tail) for mid in named if (tail := self.db.get(self._name, mid)["name"][len(prefix):]).isdigit()]
+        return f"{prefix}{max(numbers, default=0) + 1:05d}"
+
     @rpc("records")
     def action_post(self, ids: Any) -> bool:
-        """Post draft entries, numbering them (INV/2024/00001); returns False, as Odoo 17 does."""
+        """Post draft entries, numbering those still "/" (INV/2024/00001); returns False, as Odoo 17 does."""
         for rid in self._ids(ids):
             record = self._record(rid)
             self._check_postable(record)
-            year = (record.get("invoice_date") or record["date"])[:4]
-            prefix = SEQUENCE_PREFIX[record["move_type"]]
-            number = self.db.next_number(f"account.move.{prefix}.{year}")
-            self._set(rid, state="posted", posted_before=True, name=f"{prefix}/{year}/{number:05d}",
+            if record["name"] in ("/", False):
+                record = {**record, "name": self._next_name(record)}
+            self._set(rid, state="posted", posted_before=True, name=record["name"],
                       invoice_date=record.get("invoice_date") or self.env.today())
         return False
 
@@ -168,8 +189,8 @@ class MoveLine(Model):
         "sale_line_ids": Many2many("sale.order.line", "Sales Order Lines"),
         "display_type": Selection(LINE_TYPES, "Display Type", default="product"),
         "parent_state": Selection(("draft", "posted", "cancel"), related="move_id.state"),
-        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
-        "price_total": Field("monetary", "Total", compute="_compute_price_total"),
+        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal", store=True),
+        "price_total": Field("monetary", "Total", compute="_compute_price_total", store=True),
     }
 
     def _prepare_create(self, vals: dict) -> dict:

@@ -23,7 +23,10 @@ class Company(Model):
                  "tax_calculation_rounding_method": Selection(ROUNDING_METHODS, "Tax Calculation Rounding Method",
                                                               default="round_per_line"),
                  "account_sale_tax_id": Many2one("account.tax", "Default Sale Tax"),
-                 "account_purchase_tax_id": Many2one("account.tax", "Default Purchase Tax")}
+                 "account_purchase_tax_id": Many2one("account.tax", "Default Purchase Tax"),
+                 "country_id": Many2one("res.country", "Country"),
+                 "account_fiscal_country_id": Many2one("res.country", "Fiscal Country"),
+                 "chart_template": Selection(("generic_coa",), "Chart Template")}
     _declared_v18 = {"account_price_include": Selection(("tax_included", "tax_excluded"), "Default Sales Price Include",
                                                         default="tax_excluded", required=True)}
 
@@ -36,6 +39,7 @@ class Currency(Model):
                  "rounding": Float("Rounding Factor", default=0.01),
                  "decimal_places": Integer("Decimal Places", compute="_compute_decimal_places")}
     _unique = ((("name",), "The operation cannot be completed: The currency code must be unique!"),)
+    _missing_ignored = True  # no record rule: write/unlink of a missing id answer true, as a real Odoo 17 does
 
     def _compute_decimal_places(self, record: dict) -> int:
         rounding = record.get("rounding") or 0.01

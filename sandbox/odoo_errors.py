@@ -36,6 +36,11 @@ class MissingError(UserError):
     odoo_name = "odoo.exceptions.MissingError"
 
 
+def missing_message(model: str, ids: list[int], uid: int) -> str:
+    """Odoo 17's MissingError text; the records are shown as a recordset's repr, ``res.partner(7,)``."""
+    return f"Record does not exist or has been deleted.\n(Record: {model}{tuple(ids)!r}, User: {uid})"
+
+
 class AccessDenied(UserError):
     odoo_name = "odoo.exceptions.AccessDenied"
 
@@ -79,7 +84,7 @@ def serialize(exc: BaseException) -> dict[str, Any]:
     name = exception_name(exc)
     message = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
     lines = traceback.format_exception(exc)
-    lines[-1] = f"{name}: {message}\n"
+    lines[-1] = f"{name.removeprefix('builtins.')}: {message}\n"  # Python prints builtins bare
     return {
         "name": name,
         "debug": "".join(lines),

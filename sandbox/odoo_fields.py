@@ -29,7 +29,8 @@ class Field:
     compute: str | None = None
     related: str | None = None
     index: bool = False
-    digits: int | None = None
+    digits: int | str | None = None  # a number of digits, or a decimal.precision name read from the database
+    store: bool | None = None  # Odoo's ``store`` of a computed field Odoo keeps in a column (False by default)
     versions: tuple[int, ...] = ()
     module: str | None = None
     name: str = ""
@@ -68,12 +69,16 @@ class Field:
             return list(default or [])
         if default is None:
             return SCALAR_DEFAULTS.get(self.type, False)
-        return convert(self, default, model._name)
+        return convert(self, default, model._name, model._digits(self))
 
-    def describe(self) -> dict[str, Any]:
-        """The attributes ``fields_get`` answers for this field."""
+    def describe(self, digits: int | None = None) -> dict[str, Any]:
+        """The attributes ``fields_get`` answers for this field (``digits``: its number of decimals, if any)."""
+        store = self.store if self.store is not None else not (self.compute or self.related)
         info: dict[str, Any] = {"type": self.type, "string": self.string, "required": self.required,
-                                "readonly": bool(self.compute or (self.related and self.type != "many2one"))}
+                                "readonly": bool(self.compute or (self.related and self.type != "many2one")),
+                                "store": store}
+        if digits is not None and self.type == "float":
+            info["digits"] = [16, digits]
         if self.comodel:
             info["relation"] = self.comodel
         if self.selection:
@@ -81,8 +86,9 @@ class Field:
         return info
 
 
-def convert(field: Field, value: Any, model: str) -> Any:
-    """A client's value for a scalar field as the sandbox stores it; a wrong value raises like Odoo."""
+def convert(field: Field, value: Any, model: str, digits: int | None = None) -> Any:
+    """A client's value for a scalar field as the sandbox stores it (a float rounded to ``digits``); a wrong
+    value raises like Odoo."""
     kind = field.type
     if value is None:
         value = False
@@ -96,7 +102,7 @@ def convert(field: Field, value: Any, model: str) -> Any:
         return bool(value)
     if kind in ("integer", "float", "monetary"):
         number = _number(field, value, model)
-        return float_round(number, field.digits) if field.digits is not None and kind == "float" else number
+        return float_round(number, digits) if digits is not None and kind == "float" else number
     if kind == "selection":
         if value is False or value == "":
             return False

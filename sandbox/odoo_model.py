@@ -13,6 +13,7 @@ from sandbox.odoo_errors import (
     MissingError,
     ValidationError,
     foreign_key_message,
+    missing_message,
     not_null_message,
 )
 from sandbox.odoo_fields import Field, commands, convert
@@ -28,6 +29,9 @@ class Model(Reader):
     _declared: dict[str, Field] = {}
     _fields: dict[str, Field] = {}
     _unique: tuple[tuple[tuple[str, ...], str], ...] = ()
+    # write/unlink of a missing id: Odoo's record-rule check raises MissingError; a model without record rules
+    # (res.currency) runs the SQL on no row and answers true
+    _missing_ignored = False
 
     def __init__(self, env: Env) -> None:
         self.env = env
@@ -46,12 +50,7 @@ class Model(Reader):
 
     @rpc("records")
     def write(self, ids: Any, vals: dict) -> bool:
-        ids = self._ids(ids)
-        missing = [rid for rid in ids if self.db.get(self._name, rid) is None]
-        if missing:
-            raise MissingError(
-                f"One of the records you are trying to modify has already been deleted "
-                f"(Document type: {self._description}).\n\n(Records: {tuple(missing[:6])}, User: {self.env.uid})")
+        ids = self._existing(self._ids(ids))
         if not isinstance(vals, dict):
             raise TypeError(f"write() expects a dict of values, got {vals!r}")
         self._check_names(vals)
@@ -64,7 +63,7 @@ class Model(Reader):
 
     @rpc("records")
     def unlink(self, ids: Any) -> bool:
-        existing = [rid for rid in self._ids(ids) if self.db.get(self._name, rid) is not None]
+        existing = self._existing(self._ids(ids))
         self._before_unlink(existing)
         for rid in existing:
             self._delete(rid)
@@ -86,7 +85,8 @@ class Model(Reader):
         for fname, field in self._fields.items():
             if field.stored and fname != "id":
                 given = fname in vals and not field.x2many
-                record[fname] = convert(field, vals[fname], self._name) if given else field.initial(self)
+                record[fname] = (convert(field, vals[fname], self._name, self._digits(field)) if given
+                                 else field.initial(self))
         record["create_date"] = record["write_date"] = self.env.now()
         self._validate(record, set(vals) | {fname for fname, f in self._fields.items() if f.required})
         self.db.put(self._name, record)
@@ -100,7 +100,7 @@ class Model(Reader):
         for fname, value in vals.items():
             field = self._fields[fname]
             if field.stored and fname != "id" and not field.x2many:
-                record[fname] = convert(field, value, self._name)
+                record[fname] = convert(field, value, self._name, self._digits(field))
         record["write_date"] = self.env.now()
         self._validate(record, set(vals))
         self.db.put(self._name, record)
@@ -242,12 +242,18 @@ class Model(Reader):
             return list(dict.fromkeys(ids))
         raise TypeError(f"Invalid ids for {self._name}: {ids!r}")
 
+    def _existing(self, ids: list[int]) -> list[int]:
+        """The ids that exist; a missing one is Odoo's MissingError unless the model has no record rule."""
+        missing = [rid for rid in ids if self.db.get(self._name, rid) is None]
+        if missing and not self._missing_ignored:
+            raise MissingError(missing_message(self._name, missing, self.env.uid))
+        return [rid for rid in ids if rid not in missing]
+
     def _record(self, rid: int) -> dict:
         """The stored record, or Odoo's MissingError when it does not exist."""
         record = self.db.get(self._name, rid)
         if record is None:
-            raise MissingError(f"Record does not exist or has been deleted.\n"
-                               f"(Record: {self._name}({rid},), User: {self.env.uid})")
+            raise MissingError(missing_message(self._name, [rid], self.env.uid))
         return record
 
     def _set(self, rid: int, **values: Any) -> None:

@@ -183,6 +183,13 @@ class Database:
                 index[_index_key(record.get(fname))].discard(record["id"])
 
 
+def precision_digits(db: Database, name: str) -> int:
+    """The digits of the ``decimal.precision`` named ``name`` (2, Odoo's fallback, when it has no record)."""
+    found = db.lookup("decimal.precision", "name", name) if "decimal.precision" in db.registry else None
+    record = db.get("decimal.precision", min(found)) if found else None
+    return record["digits"] if record is not None else 2
+
+
 def _index_key(value: Any) -> Any:
     return False if value is None or value == "" else value
 

@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.odoo_errors import UserError
 from sandbox.odoo_fields import Boolean, Char, Datetime, Float, Many2one, One2many, Selection
 from sandbox.odoo_model import Model
-from sandbox.odoo_orm import register, rpc
+from sandbox.odoo_orm import precision_digits, register, rpc
 from sandbox.odoo_rounding import UOM_DIGITS, float_round
 from sandbox.odoo_uom import product_unit
 
@@ -224,7 +224,8 @@ class Move(Model):
         else:
             quantity = max(0.0, min(demand, self._free(move)))
         state = "assigned" if quantity >= demand else "partially_available" if quantity > 0 else "confirmed"
-        self._set(move["id"], quantity=float_round(quantity, UOM_DIGITS), state=state)
+        digits = precision_digits(self.db, UOM_DIGITS)
+        self._set(move["id"], quantity=float_round(quantity, digits), state=state)
 
     def _free(self, move: dict) -> float:
         """On hand at the source location (and below it) less what other open moves have reserved there."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import odoo_domain as domains
 from sandbox.odoo_fields import Field
-from sandbox.odoo_orm import rpc
+from sandbox.odoo_orm import precision_digits, rpc
 
 if TYPE_CHECKING:
     from sandbox.odoo_orm import Database, Env
@@ -57,7 +57,8 @@ class Reader:
     @rpc("model")
     def fields_get(self, allfields: Any = None, attributes: Any = None) -> dict:
         names = allfields or list(self._fields)
-        described = {name: self._fields[name].describe() for name in names if name in self._fields}
+        described = {name: self._fields[name].describe(self._digits(self._fields[name]))
+                     for name in names if name in self._fields}
         if attributes:
             described = {name: {k: v for k, v in info.items() if k in attributes} for name, info in described.items()}
         return described
@@ -97,6 +98,12 @@ class Reader:
         if field.type == "boolean":
             return bool(value)
         return False if value is None or value == "" else value
+
+    def _digits(self, field: Field) -> int | None:
+        """A float field's number of decimals; a precision name is read from ``decimal.precision``."""
+        if isinstance(field.digits, str):
+            return precision_digits(self.db, field.digits)
+        return field.digits
 
     def _display(self, record: dict) -> str:
         return self._compute_display_name(record) or ""

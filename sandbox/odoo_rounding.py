@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-PRICE_DIGITS = 2       # decimal.precision "Product Price" in a fresh database
-DISCOUNT_DIGITS = 2    # decimal.precision "Discount"
-UOM_DIGITS = 2         # decimal.precision "Product Unit of Measure" (2 in Odoo 17 and 18's product_data.xml)
+PRICE_DIGITS = "Product Price"            # decimal.precision names, read from the database (2 digits when fresh)
+DISCOUNT_DIGITS = "Discount"
+UOM_DIGITS = "Product Unit of Measure"
 
 
 def float_round(value: float, digits: int | None = None, rounding: float | None = None) -> float:
@@ -20,11 +20,23 @@ def float_round(value: float, digits: int | None = None, rounding: float | None 
     factor = rounding if rounding is not None else 10 ** -(digits or 0)
     if factor == 0 or value == 0:
         return 0.0
+    return float(_whole(value, factor) * Decimal(repr(factor)))  # as PostgreSQL's numeric gives it back: 8.7
+
+
+def float_round_raw(value: float, rounding: float) -> float:
+    """``float_round`` as Odoo's function returns it, the whole number times the factor in binary floats
+    (301 * 0.01 = 3.0100000000000002): what a value not stored in a ``numeric`` column shows."""
+    if rounding == 0 or value == 0:
+        return 0.0
+    return float(_whole(value, rounding)) * rounding
+
+
+def _whole(value: float, factor: float) -> Decimal:
+    """How many ``factor`` units ``value`` rounds to, HALF-UP with Odoo's epsilon."""
     normalized = value / factor
     epsilon = 2 ** (math.log(abs(normalized), 2) - 52)
     normalized += math.copysign(epsilon, normalized)
-    whole = Decimal(repr(normalized)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return float(whole * Decimal(repr(factor)))  # as PostgreSQL's numeric gives it back: 8.7, not 8.700000000000001
+    return Decimal(repr(normalized)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def currency_round(value: float, rounding: float = 0.01) -> float:

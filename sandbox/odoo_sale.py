@@ -20,8 +20,8 @@ from sandbox.odoo_fields import (
     Text,
 )
 from sandbox.odoo_model import Model
-from sandbox.odoo_orm import register, rpc
-from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS, float_round
+from sandbox.odoo_orm import precision_digits, register, rpc
+from sandbox.odoo_rounding import DISCOUNT_DIGITS, PRICE_DIGITS, UOM_DIGITS, float_round, float_round_raw
 from sandbox.odoo_tax import TaxLine, compute_line, currency_rounding, document_totals
 from sandbox.odoo_uom import product_unit
 
@@ -52,9 +52,9 @@ class SaleOrder(Model):
         "order_line": One2many("sale.order.line", "order_id", "Order Lines"),
         "picking_ids": One2many("stock.picking", "sale_id", "Transfers"),
         "invoice_ids": Many2many("account.move", "Invoices", compute="_compute_invoice_ids"),
-        "amount_untaxed": Float("Untaxed Amount", compute="_compute_amount_untaxed"),
-        "amount_tax": Float("Taxes", compute="_compute_amount_tax"),
-        "amount_total": Float("Total", compute="_compute_amount_total"),
+        "amount_untaxed": Field("monetary", "Untaxed Amount", compute="_compute_amount_untaxed", store=True),
+        "amount_tax": Field("monetary", "Taxes", compute="_compute_amount_tax", store=True),
+        "amount_total": Field("monetary", "Total", compute="_compute_amount_total", store=True),
     }
 
     def _prepare_create(self, vals: dict) -> dict:
@@ -215,11 +215,12 @@ class SaleOrderLine(Model):
         "currency_id": Many2one("res.currency", "Currency", related="order_id.currency_id"),
         "display_type": Selection(("line_section", "line_note"), "Display Type"),
         "state": Selection(ORDER_STATES, "Order Status", related="order_id.state"),
-        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal"),
-        "price_tax": Field("monetary", "Total Tax", compute="_compute_price_tax"),
-        "price_total": Field("monetary", "Total", compute="_compute_price_total"),
-        "qty_delivered": Float("Delivery Quantity", compute="_compute_qty_delivered"),
-        "qty_invoiced": Float("Invoiced Quantity", compute="_compute_qty_invoiced"),
+        "price_subtotal": Field("monetary", "Subtotal", compute="_compute_price_subtotal", store=True),
+        "price_tax": Float("Total Tax", compute="_compute_price_tax", store=True),  # float, no digits: unrounded
+        "price_total": Field("monetary", "Total", compute="_compute_price_total", store=True),
+        "qty_delivered": Float("Delivery Quantity", compute="_compute_qty_delivered", digits=UOM_DIGITS,
+                               store=True),
+        "qty_invoiced": Float("Invoiced Quantity", compute="_compute_qty_invoiced", digits=UOM_DIGITS, store=True),
         "invoice_lines": Many2many("account.move.line", "Invoice Lines", compute="_compute_invoice_lines"),
     }
 
@@ -261,7 +262,10 @@ class SaleOrderLine(Model):
         return self._amounts(record).total_excluded
 
     def _compute_price_tax(self, record: dict) -> float:
-        return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[1]
+        """Each tax's amount rounded to the currency as Odoo's ``float_round`` returns it, summed in floats: a plain
+        float field, so 3.0100000000000002 reaches the client where a monetary column would give 3.01."""
+        rounding = currency_rounding(self, self._value(record, "currency_id"))
+        return sum((float_round_raw(amount, rounding) for _, amount in self._amounts(record).taxes), 0.0)
 
     def _compute_price_total(self, record: dict) -> float:
         return document_totals([self._amounts(record)], currency_rounding(self, self._value(record, "currency_id")))[2]
@@ -275,7 +279,7 @@ class SaleOrderLine(Model):
                 total += move["quantity"]
             elif self.db.get("stock.location", move["location_id"])["usage"] == "customer":
                 total -= move["quantity"]
-        return float_round(total, UOM_DIGITS)
+        return float_round(total, precision_digits(self.db, UOM_DIGITS))
 
     def _compute_invoice_lines(self, record: dict) -> list[int]:
         return sorted(lid for lid, line in self.db.tables["account.move.line"].items()

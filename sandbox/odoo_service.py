@@ -12,7 +12,15 @@ import collections
 import threading
 from typing import Any
 
-from sandbox.odoo_errors import AccessDenied, AccessError, OperationalError, SerializationFailure, UserError
+from sandbox.odoo_errors import (
+    AccessDenied,
+    AccessError,
+    MissingError,
+    OperationalError,
+    SerializationFailure,
+    UserError,
+    missing_message,
+)
 from sandbox.odoo_faults import Faults
 from sandbox.odoo_orm import Database, Env
 
@@ -87,7 +95,11 @@ class OdooService:
     def _object(self, method: str, params: list) -> Any:
         db, uid, password = params[0], int(params[1]), params[2]
         self._check_db(db)
-        if uid != ADMIN_UID or password != self.password or self.faults.revoked:
+        if password != self.password or self.faults.revoked:
+            raise AccessDenied()
+        if uid and uid not in self.db.tables["res.users"]:  # the user's credentials are read from a missing record
+            raise MissingError(missing_message("res.users", [uid], uid))
+        if uid != ADMIN_UID:
             raise AccessDenied()
         if method == "execute_kw":
             return self._execute(uid, *params[3:])
@@ -119,7 +131,7 @@ def call_kw(env: Env, model: str, method: str, args: Any, kwargs: dict) -> Any:
     function = getattr(env.db.registry[model], method, None)
     kind = getattr(function, "_rpc", None)
     if kind is None:
-        raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+        raise AttributeError(f"type object '{model}' has no attribute '{method}'")
     if not isinstance(args, list) or not isinstance(kwargs, dict):
         raise TypeError("execute_kw expects args as a list and kwargs as an object")
     kwargs = dict(kwargs)

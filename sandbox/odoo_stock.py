@@ -136,3 +136,14 @@ class Quant(Model):
             "name": "Product Quantity Updated", "product_id": record["product_id"], "is_inventory": True,
             "product_uom_qty": abs(difference), "quantity": abs(difference), "state": "done",
             "location_id": source, "location_dest_id": destination, "date": self.env.now()})
+        self._counterpart(record["product_id"], adjustment, -difference)
+
+    def _counterpart(self, product: int, adjustment: int, quantity: float) -> None:
+        """The done move's other end: the product's quant in "Virtual Locations/Inventory adjustment" takes the
+        opposite quantity (-10.0 after counting 10), as a real Odoo 17 shows it."""
+        found = self.search([("product_id", "=", product), ("location_id", "=", adjustment)], limit=1)
+        if found:
+            current = self.db.get(self._name, found[0])
+            self._set(found[0], quantity=current["quantity"] + quantity)
+        else:
+            super()._create_one({"product_id": product, "location_id": adjustment, "quantity": quantity})

@@ -116,6 +116,25 @@ def _default_company(model: Model) -> int:
     return model.env.ref("base.main_company")
 
 
+def _default_tax_group(model: Model) -> Any:
+    found = model.env["account.tax.group"].search([], limit=1)
+    return found[0] if found else False
+
+
+def _default_country(model: Model) -> Any:
+    company = model.db.get("res.company", model.env.ref("base.main_company"))
+    return company.get("account_fiscal_country_id") or False
+
+
+@register
+class TaxGroup(Model):
+    _name, _description = "account.tax.group", "Tax Group"
+    _order = "sequence asc, id"
+    _declared = {"name": Char("Name", required=True), "sequence": Integer("Sequence", default=10),
+                 "company_id": Many2one("res.company", "Company", required=True, default=_default_company),
+                 "country_id": Many2one("res.country", "Country")}
+
+
 @register
 class Tax(Model):
     _name, _description = "account.tax", "Tax"
@@ -130,6 +149,8 @@ class Tax(Model):
         "include_base_amount": Boolean("Affect Base of Subsequent Taxes"),
         "sequence": Integer("Sequence", default=1), "active": Boolean("Active", default=True),
         "company_id": Many2one("res.company", "Company", required=True, default=_default_company),
+        "tax_group_id": Many2one("account.tax.group", "Tax Group", required=True, default=_default_tax_group),
+        "country_id": Many2one("res.country", "Country", required=True, default=_default_country),
     }
     _declared_v18 = {  # Odoo 18: included or not is the company's default unless the tax overrides it
         "price_include": Boolean("Included in Price", compute="_compute_price_include"),

@@ -14,8 +14,9 @@ from sandbox.odoo_fields import Boolean, Char, Float, Selection
 from sandbox.odoo_model import Model
 from sandbox.odoo_orm import register
 
-UNITS = (("product_uom_unit", "Units", "reference", 1.0), ("product_uom_dozen", "Dozens", "bigger", 1 / 12),
-         ("product_uom_kgm", "kg", "reference", 1.0), ("product_uom_hour", "Hours", "reference", 1.0))
+# xml id, name, type, factor, id (as in a real Odoo 17, which has 26 units)
+UNITS = (("product_uom_unit", "Units", "reference", 1.0, 1), ("product_uom_dozen", "Dozens", "bigger", 1 / 12, 2),
+         ("product_uom_hour", "Hours", "reference", 1.0, 4), ("product_uom_kgm", "kg", "reference", 1.0, 12))
 
 
 @register

@@ -135,5 +135,20 @@ def test_a_refund_to_store_credit_says_so_and_a_canceled_quantity_is_not_ordered
     [odoo_order] = odoo_rows(odoo.url, "sale.order", [("client_order_ref", "=", order["increment_id"])],
                              ["order_line"])
     lines = odoo_rows(odoo.url, "sale.order.line", [("order_id", "=", odoo_order["id"])],
-                      ["product_uom_qty", "product_id"])
-    assert sorted(line["product_uom_qty"] for line in lines if "Shipping" not in line["product_id"][1]) == expected
+                      ["product_uom_qty", "name"])
+    # catalogue lines are named "[sku] ..."; shipping and a rounding cent are service lines
+    assert sorted(line["product_uom_qty"] for line in lines if line["name"].startswith("[")) == expected
+
+
+def test_custom_options_name_the_line_and_the_product_is_magentos_product_id(bridge, magento, odoo):
+    settings, reports = bridge
+    ids = admin(magento.url, "scenarios/money", {})["custom_options"]
+    sync(settings, reports, "order", [ids["order_id"]])
+
+    order = magento_record(magento.url, f"orders/{ids['order_id']}")
+    [item] = [item for item in order["items"] if item["sku"].endswith("-engraved")]
+    [option] = item["product_option"]["extension_attributes"]["custom_options"]
+    [line] = [line for line in odoo_rows(odoo.url, "sale.order.line", [], ["name", "product_id"])
+              if line["name"].startswith("[")]
+    assert str(option["option_value"]) in line["name"] and "\n" in line["name"]
+    assert line["product_id"][1].startswith("[24-MB01]")  # the product sold, not the row SKU 24-MB01-engraved

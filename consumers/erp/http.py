@@ -163,6 +163,13 @@ class HttpErpBackend(ErpBackend):
             return -1
         return self._listed_count(response, entity)
 
+    def preflight(self) -> None:
+        """One ``GET {url}/product``: an unreachable ERP (ErpUnavailable) and refused credentials (401/403,
+        ErpAuthError) are reported at start-up; any other answer passes (the list is optional in the contract)."""
+        response = self._call("GET", f"{self.base_url}/{key_segment('product')}")
+        if response.status_code in (401, 403):
+            self._raise_for(response, "GET")
+
     def close(self) -> None:
         self.session.close()
 

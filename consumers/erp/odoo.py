@@ -1,4 +1,4 @@
-"""The Odoo backend: ERP documents written to Odoo 17 over JSON-RPC, bound by ir.model.data external ids.
+"""The Odoo backend: ERP documents written to Odoo 17 or 18 over JSON-RPC, bound by ir.model.data external ids.
 
 See docs/odoo.md for the model mapping, the binding names, deletes, dependencies and error classification.
 """

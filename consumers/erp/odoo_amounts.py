@@ -4,12 +4,16 @@ What Odoo 17/18 does with a sale.order.line or an account.move.line, in a 2-deci
 company setting "round per line" (``tax_calculation_rounding_method = round_per_line``, Odoo's default):
 - ``price_unit`` and ``discount`` are stored rounded to 2 digits (decimal precisions "Product Price" and
   "Discount"), half away from zero;
+- the quantity is stored rounded to 2 digits too ("Product Unit of Measure");
 - the line's base is ``round(price_unit * (1 - discount / 100) * quantity, 2)``;
-- each tax is rounded on its line: percent excluded ``round(base * rate / 100, 2)``; percent included
-  ``round(base * rate / (100 + Σ included rates), 2)``, taken out of the base; fixed ``round(amount *
-  quantity, 2)`` (taken out of the base when included);
+- price-included taxes come out of it first: the untaxed amount is ``round((base - included fixed amounts)
+  / (1 + Σ included rates / 100), 2)``, each included tax but the last is computed on it, the last one takes
+  the rest of the price;
+- each excluded tax is rounded on its line: percent ``round(untaxed * rate / 100, 2)``, fixed
+  ``round(amount * quantity, 2)``;
 - ``amount_untaxed`` = Σ line subtotals, ``amount_tax`` = Σ line taxes, ``amount_total`` = their sum.
-This module is the bridge's own model of that; the sandbox has its own, written separately.
+This module is the bridge's own model of that; the sandbox has its own, written separately. Checked against
+a real Odoo 17 (the oracle's 15 orders and invoices: tests/consumers/erp/test_odoo_amounts.py).
 """
 
 from __future__ import annotations
@@ -74,21 +78,25 @@ def line_amounts(line: Line) -> Totals:
     """The line's subtotal (tax excluded) and tax, as Odoo computes and rounds them."""
     price = round2(dec(line.price_unit))
     discount = round2(dec(line.discount))
-    quantity = dec(line.quantity)
+    quantity = round2(dec(line.quantity))
     base = round2(price * (1 - discount / HUNDRED) * quantity)
     included = [tax for tax in line.taxes if tax.price_include]
-    included_rate = sum((tax.amount for tax in included if tax.amount_type == "percent"), ZERO)
-    included_tax = sum((_included_amount(tax, base, quantity, included_rate) for tax in included), ZERO)
-    subtotal = base - included_tax
+    subtotal, included_tax = _take_out_included(included, base, quantity)
     excluded_tax = sum((_excluded_amount(tax, subtotal, quantity) for tax in line.taxes
                         if not tax.price_include), ZERO)
     return Totals(subtotal, included_tax + excluded_tax)
 
 
-def _included_amount(tax: Tax, base: Decimal, quantity: Decimal, included_rate: Decimal) -> Decimal:
-    if tax.amount_type == "fixed":
-        return round2(tax.amount * quantity)
-    return round2(base * tax.amount / (HUNDRED + included_rate))
+def _take_out_included(included: list[Tax], base: Decimal, quantity: Decimal) -> tuple[Decimal, Decimal]:
+    """Price-included taxes: the untaxed base is ``round((base - fixed) / (1 + Σ rates / 100))``; each tax
+    but the last is computed on it, the last takes what is left of the price (Odoo's checkpoint)."""
+    if not included:
+        return base, ZERO
+    fixed = sum((tax.amount * quantity for tax in included if tax.amount_type == "fixed"), ZERO)
+    rate = sum((tax.amount for tax in included if tax.amount_type == "percent"), ZERO)
+    subtotal = round2((base - fixed) / (1 + rate / HUNDRED))
+    first = sum((_excluded_amount(tax, subtotal, quantity) for tax in included[:-1]), ZERO)
+    return subtotal, first + (base - subtotal - first)
 
 
 def _excluded_amount(tax: Tax, subtotal: Decimal, quantity: Decimal) -> Decimal:

@@ -75,8 +75,7 @@ class Moves:
     def _lines(self, doc: dict, priced: pricing.Priced) -> list[dict]:
         order_key = str(values.required(doc, "order_id"))
         products, services = self.sales.row_products(priced.rows, doc, strict=False)
-        names = [values.line_name(row.item_id) if row.item_id is not None and not row.service
-                 else sales_values.row_name(row, order_key) for row in priced.rows]
+        names = [sales_values.sale_line_name(row, order_key) for row in priced.rows]
         bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, names).items()}
         return sales_values.move_lines(priced, products, services, bound, order_key)
 

@@ -1,10 +1,10 @@
 """The Odoo lines of a sales document, priced so that Odoo's totals are Magento's (pure; see docs/odoo.md).
 
-Each priced Magento row (a line, a bundle component, the shipping) becomes one Odoo line with the sale tax
-of its rate. Of two ways to write it — the catalogue unit price with a percentage discount, or the net unit
-price without discount — the one whose Odoo line total (odoo_amounts) is closest to Magento's row wins (the
-first on a tie). Gift cards, store credit, reward points and credit memo adjustments are untaxed service
-lines. What per-line rounding leaves over (at most a cent per priced row) goes on a rounding line; anything
+Each priced Magento row (a line, a bundle component, the shipping) becomes an Odoo line with the sale tax
+of its rate. Of three ways to write it — the catalogue unit price with a percentage discount, the net unit
+price without discount, or the catalogue price and a discount line of the same tax — the one whose Odoo
+total (odoo_amounts) is closest to Magento's row wins (the first, with fewer lines, on a tie). Gift cards,
+store credit, reward points and credit memo adjustments are untaxed service lines. What per-line rounding leaves over (at most a cent per priced row) goes on a rounding line; anything
 more is refused: ``totals differ: Magento 396.87, Odoo would get 367.00``.
 """
 
@@ -97,16 +97,25 @@ def uses_components(line: dict) -> bool:
 
 def _item_rows(line: dict, item: Any, ordered: Decimal, quantity: Decimal, taxes: TaxLookup, key_of) -> list[Row]:
     if not uses_components(line):
-        return [Row(_label(line), priced_line(line, ordered, quantity, taxes), key_of(required_id(item)),
-                    catalogue_sku(line) or required(line, "sku"), None, item)]
+        return _product_rows(line, item, catalogue_sku(line) or required(line, "sku"), ordered, quantity, taxes,
+                             key_of)
     rows = []
     for child in line["component_lines"]:
         child_ordered = dec(child.get("qty")) * ordered if child.get("qty") else dec(child.get("qty_ordered"))
         child_quantity = child_ordered * quantity / ordered if ordered else ZERO
-        child_item = child.get("magento_item_id")
-        rows.append(Row(_label(child), priced_line(child, child_ordered, child_quantity, taxes),
-                        key_of(required_id(child_item)), required(child, "sku"), None, child_item))
+        rows += _product_rows(child, child.get("magento_item_id"), required(child, "sku"), child_ordered,
+                              child_quantity, taxes, key_of)
     return rows
+
+
+def _product_rows(money: dict, item: Any, sku: str, ordered: Decimal, quantity: Decimal, taxes: TaxLookup,
+                  key_of) -> list[Row]:
+    """The row's line, and its discount line when no single line can carry Magento's net to the cent."""
+    key = key_of(required_id(item))
+    lines = priced_lines(money, ordered, quantity, taxes)
+    rows = [Row(_label(money), lines[0], key, sku, None, item)]
+    return rows + [Row(f"Discount on {sku}", line, key and f"{key}_discount", None, "discount", item)
+                   for line in lines[1:]]
 
 
 def required_id(item: Any) -> Any:
@@ -115,33 +124,54 @@ def required_id(item: Any) -> Any:
     return item
 
 
-def priced_line(money: dict, ordered: Decimal, quantity: Decimal, taxes: TaxLookup,
-                gross_field: str = "price", incl_field: str = "price_incl_tax") -> Line:
-    """The Odoo values of one Magento row (``quantity`` of its ``ordered`` units)."""
-    row_total = _row_total(money, gross_field)
+@dataclasses.dataclass(frozen=True)
+class _Basis:
+    """A Magento row on the basis of its Odoo tax (tax included or not), for all its ordered units."""
+
+    unit: Decimal  # the catalogue unit price
+    gross: Decimal  # before discount
+    net: Decimal  # after discount
+    total: Decimal  # what it adds to grand_total
+    taxes: tuple[Tax, ...]
+
+
+def priced_lines(money: dict, ordered: Decimal, quantity: Decimal, taxes: TaxLookup) -> list[Line]:
+    """The Odoo line(s) of one Magento row (``quantity`` of its ``ordered`` units), the closest to Magento's
+    row of: (1) the catalogue unit price with a 2-digit discount percentage, (2) the net unit price, (3) the
+    catalogue price and a discount line of the same tax (what a large quantity with a small discount needs);
+    on a tie the first, with fewer lines."""
+    basis = _basis(money, ordered, taxes)
+    share = quantity / ordered if ordered else ZERO
+    percent = round2(HUNDRED * (basis.gross - basis.net) / basis.gross) if basis.gross else ZERO
+    candidates = [[Line(basis.unit, quantity, percent, basis.taxes)],
+                  [Line(round2(basis.net / ordered) if ordered else ZERO, quantity, ZERO, basis.taxes)]]
+    if basis.gross != basis.net:
+        candidates.append([Line(basis.unit, quantity, ZERO, basis.taxes),
+                           Line(-round2((basis.gross - basis.net) * share), Decimal(1), ZERO, basis.taxes)])
+    target = basis.total * share
+    return min(candidates, key=lambda lines: (abs(amounts.totals(lines).total - target), len(lines)))
+
+
+def _basis(money: dict, ordered: Decimal, taxes: TaxLookup) -> _Basis:
+    row_total = _row_total(money)
     discount = abs(dec(money.get("discount_amount")))
     compensation = dec(money.get("discount_tax_compensation_amount"))
     rate = _rate(money, row_total - discount + compensation)
-    tax = taxes(rate, _prices_include_tax(money, rate, gross_field, incl_field), _codes(money)) if rate else None
+    tax = taxes(rate, _prices_include_tax(money, rate), _codes(money)) if rate else None
     total = contribution({**money, "row_total": row_total})
-    if tax is not None and tax.price_include:
-        gross = dec(money.get("row_total_incl_tax")) or dec(money.get(incl_field)) * ordered or total + discount
-        unit, net = _unit(money.get(incl_field), gross, ordered), total
-    else:
-        gross, net = row_total, row_total - discount + compensation
-        unit = _unit(money.get(gross_field), gross, ordered)
     taxes_of = (tax,) if tax is not None else ()
-    candidates = [Line(unit, quantity, round2(HUNDRED * (gross - net) / gross) if gross else ZERO, taxes_of),
-                  Line(round2(net / ordered) if ordered else ZERO, quantity, ZERO, taxes_of)]
-    target = total * quantity / ordered if ordered else ZERO
-    return min(candidates, key=lambda line: abs(amounts.line_amounts(line).total - target))
+    if tax is not None and tax.price_include:
+        gross = dec(money.get("row_total_incl_tax")) or dec(money.get("price_incl_tax")) * ordered or total + discount
+        return _Basis(_unit(money.get("price_incl_tax"), gross, ordered), gross, total, total, taxes_of)
+    net = row_total - discount + compensation
+    return _Basis(_unit(money.get("price"), row_total, ordered), row_total, net, total, taxes_of)
 
 
-def _row_total(money: dict, gross_field: str = "price") -> Decimal:
+def _row_total(money: dict) -> Decimal:
     if money.get("row_total") is not None:
         return dec(money["row_total"])
     quantity = money["qty_ordered"] if money.get("qty_ordered") is not None else money.get("qty")
-    return dec(money.get(gross_field)) * dec(quantity)
+    return dec(money.get("price")) * dec(quantity)
 
 
 def _unit(price: Any, gross: Decimal, ordered: Decimal) -> Decimal:
@@ -163,9 +193,9 @@ def _rate(money: dict, net: Decimal) -> Decimal:
     return round2(tax / net * HUNDRED)
 
 
-def _prices_include_tax(money: dict, rate: Decimal, gross_field: str, incl_field: str) -> bool:
+def _prices_include_tax(money: dict, rate: Decimal) -> bool:
     """Tax-included catalogue: Magento's price is its price including tax."""
-    incl, price = money.get(incl_field), money.get(gross_field)
+    incl, price = money.get("price_incl_tax"), money.get("price")
     return bool(rate) and incl is not None and price is not None and abs(dec(incl) - dec(price)) < CENT / 2
 
 
@@ -204,7 +234,9 @@ def _shipping_rows(doc: dict, source: list[dict], taxes: TaxLookup) -> list[Row]
     if not contribution(money) and not dec(shipping.get("amount")):
         return []
     label = f"Shipping: {shipping['description']}" if shipping.get("description") else "Shipping"
-    return [Row(label, priced_line(money, Decimal(1), Decimal(1), taxes), None, None, "shipping")]
+    lines = priced_lines(money, Decimal(1), Decimal(1), taxes)
+    rows = [Row(label, lines[0], None, None, "shipping")]
+    return rows + [Row("Discount on shipping", line, None, None, "discount") for line in lines[1:]]
 
 
 def shipping_money(doc: dict, source: list[dict]) -> dict:

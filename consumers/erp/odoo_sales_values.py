@@ -49,6 +49,13 @@ def row_name(row: Row, order_key: str) -> str:
     return f"{row.service}_order_{order_key}"
 
 
+def sale_line_name(row: Row, order_key: str) -> str:
+    """The binding of the order line an invoice or credit memo line follows."""
+    if row.item_id is None:
+        return row_name(row, order_key)
+    return line_name(row.item_id) + ("_discount" if row.service == "discount" else "")
+
+
 def _money_vals(row: Row) -> Vals:
     """The exact values the totals check computed with (2-digit price and discount)."""
     line = row.line
@@ -122,8 +129,7 @@ def move_lines(priced: Priced, products: dict[str, int], services: dict[str, int
         product = _product(row, products, services)
         if product:
             vals["product_id"] = product
-        bound = sale_lines.get(line_name(row.item_id) if row.item_id is not None and not row.service
-                               else row_name(row, order_key))
+        bound = sale_lines.get(sale_line_name(row, order_key))
         if bound:
             vals["sale_line_ids"] = [(6, 0, [bound])]
         lines.append(vals)
@@ -158,10 +164,9 @@ def track_line(track: dict) -> str:
 def tracking_note(existing: Any, tracks: Iterable[dict]) -> str | None:
     """The picking's note with a paragraph per track not in it yet; None when nothing is to be added."""
     text = existing if isinstance(existing, str) else ""
-    added = [track_line(track) for track in tracks if track.get("number") and track_line(track) not in text]
-    if not added:
-        return None
-    return text + "".join(f"<p>{html.escape(line)}</p>" for line in dict.fromkeys(added))
+    added = [html.escape(track_line(track)) for track in tracks if track.get("number")]
+    added = [line for line in dict.fromkeys(added) if line not in text]
+    return text + "".join(f"<p>{line}</p>" for line in added) if added else None
 
 
 def shipped_quantities(moves: list[dict], shipped: list[dict], sale_lines: dict[Any, int],

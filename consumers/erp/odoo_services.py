@@ -13,7 +13,8 @@ from consumers.erp.odoo_version import Server
 from core.errors import ErpRejected
 
 TEMPLATE = "product.template"
-DEFAULT_NAMES = {"shipping": "Shipping (Magento)", "gift_card": "Gift card (Magento)", "store_credit": "Store credit (Magento)",
+DEFAULT_NAMES = {"shipping": "Shipping (Magento)", "gift_card": "Gift card (Magento)",
+                 "store_credit": "Store credit (Magento)",
                  "reward": "Reward points (Magento)", "adjustment": "Refund adjustment (Magento)",
                  "rounding": "Rounding (Magento)", "discount": "Discount (Magento)"}
 SETTINGS = {"gift_card": "odoo_gift_card_product", "store_credit": "odoo_store_credit_product",

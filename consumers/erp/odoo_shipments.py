@@ -33,7 +33,8 @@ class Shipments:
         (once: a done picking is left as it is) and gets the shipment's tracks."""
         order = self.sales.order_of(doc, "shipment", key)
         name = values.binding_name("shipment", key)
-        fields = ["state"] + [field for field in ("carrier_tracking_ref", "note") if self.server.has_field(PICKING, field)]
+        fields = ["state"] + [field for field in ("carrier_tracking_ref", "note")
+                              if self.server.has_field(PICKING, field)]
         pickings = self.rpc.execute_kw(PICKING, "search_read", [[
             ("sale_id", "=", order), ("picking_type_code", "=", "outgoing")]],
             {"fields": fields, "order": "id", **ALL_RECORDS})
@@ -58,8 +59,8 @@ class Shipments:
             self.bindings.drop(binding)
 
     def _validate(self, picking: int, doc: dict) -> None:
-        moves = self.rpc.execute_kw(MOVE, "search_read", [[("picking_id", "=", picking)]],
-                                    {"fields": ["product_id", "product_uom_qty", "sale_line_id", "state"], "order": "id"})
+        moves = self.rpc.execute_kw(MOVE, "search_read", [[("picking_id", "=", picking)]], {
+            "fields": ["product_id", "product_uom_qty", "sale_line_id", "state"], "order": "id"})
         shipped = doc.get("sold_lines")
         shipped = shipped if shipped is not None else doc.get("lines") or []
         quantities = sales_values.shipped_quantities(moves, shipped, self._sale_lines(shipped), self._variants(shipped))

@@ -408,3 +408,40 @@ def test_one_backend_serves_many_threads(live, sandbox):
     assert len(set(ids)) == 160
     assert sandbox.store.counters()["calls"] == 160
     assert {record["writes"] for record in sandbox.store.counters()["records"]} == {1}
+
+
+# --- start-up check ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [200, 404, 405, 500])
+def test_preflight_passes_whatever_the_optional_list_answers(backend, mocked, status):
+    answer(mocked, "GET", status, path="/product", json={"count": 0, "items": []})
+
+    assert backend.preflight() is None
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_preflight_reports_refused_credentials(backend, mocked, status):
+    answer(mocked, "GET", status, path="/product", body="bad token")
+
+    with pytest.raises(ErpAuthError, match="refused the credentials"):
+        backend.preflight()
+
+
+def test_preflight_reports_an_unreachable_erp():
+    erp = HttpErpBackend(f"http://127.0.0.1:{free_port()}/erp", TOKEN, timeout=2)
+    try:
+        with pytest.raises(ErpUnavailable, match="failed to connect"):
+            erp.preflight()
+    finally:
+        erp.close()
+
+
+def test_preflight_against_the_sandbox_checks_the_token(sandbox):
+    right, wrong = HttpErpBackend(sandbox.url, TOKEN, timeout=2), HttpErpBackend(sandbox.url, "nope", timeout=2)
+    try:
+        right.preflight()
+        with pytest.raises(ErpAuthError):
+            wrong.preflight()
+    finally:
+        right.close()
+        wrong.close()

@@ -66,3 +66,36 @@ def test_differs_tolerates_one_cent_only():
     assert not amounts.differs(D("396.87"), D("396.86"))
     assert amounts.differs(D("396.87"), D("396.85"))
     assert amounts.totals_message(D("396.87"), D("367")) == "totals differ: Magento 396.87, Odoo would get 367.00"
+
+
+# Figures a real Odoo 17 gave (/work/oracle/FINDINGS.md, "(a) Amounts", round per line; orders and invoices alike):
+# lines (quantity, price_unit, discount %, taxes) -> amount_untaxed, amount_tax, amount_total.
+ORACLE_TAXES = {"T8.25": Tax(1, D("8.25")), "T19": Tax(2, D("19")), "T15": Tax(3, D("15")),
+                "FIX2.5": Tax(4, D("2.5"), "fixed"), "T19inc": Tax(5, D("19"), price_include=True),
+                "T8.25inc": Tax(6, D("8.25"), price_include=True), "FIX1inc": Tax(7, D("1"), "fixed", True)}
+ORACLE = [
+    ([(1, "100", 0, ["T8.25"])], ("100.00", "8.25", "108.25")),
+    ([(3, "19.995", 0, ["T19"]), ("2.5", "10.333", 10, ["T19"])], ("83.24", "15.82", "99.06")),
+    ([("1.25", "33.335", "12.5", ["T8.25"]), (7, "0.105", 0, ["T8.25"])], ("37.24", "3.07", "40.31")),
+    ([(2, "49.99", 0, ["T15"]), (1, "0.01", 0, ["T15"])], ("99.99", "15.00", "114.99")),
+    ([(3, "10", 0, ["FIX2.5"]), ("1.5", "20", 5, ["FIX2.5", "T19"])], ("58.50", "16.67", "75.17")),
+    ([(1, "119", 0, ["T19inc"]), (2, "10.825", 0, ["T8.25inc"])], ("120.01", "20.65", "140.66")),
+    ([(3, "99.999", 0, ["T19inc"]), (1, "1.005", 0, ["T19inc"])], ("252.95", "48.06", "301.01")),
+    ([(2, "10", 0, ["T8.25", "T19"]), (1, "100.5", "3.333", ["T15", "T8.25"])], ("117.15", "28.03", "145.18")),
+    ([("0.333", "12.345", 0, ["T8.25"]), ("10.005", "1.115", 0, ["T19"])], ("15.29", "2.47", "17.76")),
+    ([(1, "1000", 50, ["T8.25"]), (4, "2.675", "25.555", ["T15"])], ("507.98", "42.45", "550.43")),
+    ([(5, "3.3333", 0, ["T19inc", "T8.25"]), (1, "59.95", 0, ["FIX1inc"])], ("72.94", "4.81", "77.75")),
+    ([(12, "0.99", 0, ["T8.25"])] * 3, ("35.64", "2.94", "38.58")),
+    ([(1, "0.5", 0, ["T19"])] * 3, ("1.50", "0.30", "1.80")),
+    ([(100, "1.2345", "7.5", ["T15", "FIX2.5"]), (2, "17.5", 0, [])], ("148.78", "267.07", "415.85")),
+    ([(1, "-10", 0, ["T19"]), (3, "25", 100, ["T19"]), (1, "40", 0, ["T8.25inc", "T19inc"])],
+     ("21.43", "6.67", "28.10")),
+]
+
+
+@pytest.mark.parametrize(("lines", "expected"), ORACLE, ids=[f"SO{number}" for number in range(1, 16)])
+def test_totals_equal_a_real_odoo_17(lines, expected):
+    result = amounts.totals(Line(D(str(price)), D(str(qty)), D(str(discount)), tuple(ORACLE_TAXES[t] for t in taxes))
+                            for qty, price, discount, taxes in lines)
+
+    assert (result.untaxed, result.tax, result.total) == tuple(D(figure) for figure in expected)

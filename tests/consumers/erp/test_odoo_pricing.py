@@ -235,3 +235,15 @@ def test_options_description_names_the_line():
     item = line(1, "24-MB01", 1, 34, 0, description="Joust Duffle Bag\nEngraving: Ana")
 
     assert pricing.price_order(order([item], 34), taxes).rows[0].label == "[24-MB01] Joust Duffle Bag\nEngraving: Ana"
+
+
+def test_a_small_discount_on_a_large_quantity_gets_a_discount_line_of_the_same_tax():
+    doc = order([line(1, "A", 1000, 0.99, 10, discount=0.37)], 989.63 + 98.96)  # 0.037 % and 0.98963 a unit
+
+    priced = pricing.price_order(doc, taxes)
+
+    main, discount = priced.rows
+    assert (main.line.price_unit, main.line.discount, main.line.quantity) == (D("0.99"), D("0"), D("1000"))
+    assert (discount.service, discount.key, discount.label) == ("discount", "line_order_1_discount", "Discount on A")
+    assert discount.line.price_unit == D("-0.37") and discount.line.taxes == main.line.taxes
+    assert priced.computed.total == D("1088.59")

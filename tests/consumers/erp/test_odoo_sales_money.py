@@ -194,3 +194,26 @@ def test_gift_cards_and_store_credit_are_service_lines(odoo_sandbox, catalog_rea
     assert names[-2:] == ["Gift card GC-7", "Store credit"] and len(names) == 5
     products = {row["name"] for row in odoo_sandbox.records("product.template", "name")}
     assert {"Gift card (Magento)", "Store credit (Magento)"} <= products
+
+
+def test_an_invoice_whose_totals_cannot_match_leaves_nothing_behind(odoo_sandbox, catalog_ready, documents):
+    catalog_ready.upsert("order", "9001", documents.order(state="processing"))
+
+    with pytest.raises(ErpRejected, match=r"invoice 200061: totals differ: Magento 99\.50, Odoo would get 95\.50"):
+        catalog_ready.upsert("invoice", "61", documents.invoice(grand_total=99.5))
+    assert odoo_sandbox.records("account.move", "state") == []
+
+
+def test_a_discount_line_is_written_and_invoiced_with_its_order_line(odoo_sandbox, catalog_ready, documents):
+    _tax(odoo_sandbox, 10)
+    item = {**_taxed(documents, 1, "TR-1", 1000, 0.99, 10, discount_amount=0.37), "tax_amount": 98.96}
+    catalog_ready.upsert("order", "9001", documents.order(lines=[item], shipping_amount=0, grand_total=1088.59,
+                                                          state="processing"))
+    sold = [{**item, "order_item_id": 1}]
+    catalog_ready.upsert("invoice", "61", documents.invoice(grand_total=1088.59, shipping_amount=0, sold_lines=sold))
+
+    assert _order(odoo_sandbox)[0]["amount_total"] == 1088.59
+    assert odoo_sandbox.records("account.move", "amount_total")[0]["amount_total"] == 1088.59
+    lines = odoo_sandbox.records("sale.order.line", "name", "price_unit", "qty_invoiced")
+    assert [(line["name"], line["price_unit"], line["qty_invoiced"]) for line in lines] == [
+        ("[TR-1] Trail TR-1", 0.99, 1000.0), ("Discount on TR-1", -0.37, 1.0)]

@@ -108,8 +108,9 @@ def test_tracks_go_into_the_note_once_with_carrier_code_and_title():
 
     assert note == "<p>Tracking 1Z-81: United Parcel Service (ups)</p><p>Tracking 94-2: (usps)</p>"
     assert sales_values.tracking_note(note, tracks) is None
-    assert sales_values.tracking_note(note, tracks + [{"number": "X<1>", "carrier_code": "dhl"}]).endswith(
-        "<p>Tracking X&lt;1&gt;: (dhl)</p>")
+    odd = sales_values.tracking_note(note, tracks + [{"number": "X<1>", "carrier_code": "dhl", "title": "D&L"}])
+    assert odd.endswith("<p>Tracking X&lt;1&gt;: D&amp;L (dhl)</p>")
+    assert sales_values.tracking_note(odd, [{"number": "X<1>", "carrier_code": "dhl", "title": "D&L"}]) is None
 
 
 def test_shipped_quantities_follow_the_order_lines_and_leave_the_rest():

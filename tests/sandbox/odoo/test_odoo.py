@@ -39,15 +39,36 @@ def test_errors_are_http_200_with_odoo_server_error_and_serialised_exception(odo
     assert error["data"]["message"] == "Invalid field 'nme' on model 'res.partner'"
     assert error["data"]["arguments"] == ["Invalid field 'nme' on model 'res.partner'"]
     assert error["data"]["debug"].startswith("Traceback (most recent call last):")
-    assert error["data"]["debug"].rstrip().endswith("builtins.ValueError: Invalid field 'nme' on model 'res.partner'")
+    assert error["data"]["debug"].rstrip().endswith("\nValueError: Invalid field 'nme' on model 'res.partner'")
 
 
-@pytest.mark.parametrize(("password", "uid"), [("wrong", 2), ("admin", 7), ("admin", False)])
+def test_debug_ends_with_the_bare_builtin_class_and_the_odoo_class_with_its_module(odoo):
+    """As a real Odoo 17 answers: Python prints builtins bare (``AttributeError: ...``) and others with their
+    module (``odoo.exceptions.UserError: ...``), while ``data.name`` keeps ``builtins.``."""
+    unknown = odoo.execute("res.partner", "frobnicate", [[]])["error"]["data"]
+    user_error = odoo.execute("no.such.model", "search", [[]])["error"]["data"]
+
+    assert unknown["name"] == "builtins.AttributeError"
+    assert unknown["debug"].splitlines()[-1] == (
+        "AttributeError: type object 'res.partner' has no attribute 'frobnicate'")
+    assert user_error["debug"].splitlines()[-1] == "odoo.exceptions.UserError: Object no.such.model doesn't exist"
+
+
+@pytest.mark.parametrize(("password", "uid"), [("wrong", 2), ("wrong", 999), ("admin", 1), ("admin", False)])
 def test_execute_kw_checks_the_password_and_uid_on_every_call(odoo, password, uid):
     error = odoo.execute("res.partner", "search", [[]], password=password, uid=uid)["error"]
 
     assert error["data"]["name"] == "odoo.exceptions.AccessDenied"
     assert error["data"]["message"] == "Access Denied"
+
+
+def test_execute_kw_with_an_unknown_uid_and_the_right_password_is_a_missing_user(odoo):
+    """As a real Odoo 17 answers: the credentials are read from a ``res.users`` record that does not exist."""
+    error = odoo.execute("res.partner", "search", [[]], uid=999)["error"]["data"]
+    message = "Record does not exist or has been deleted.\n(Record: res.users(999,), User: 999)"
+
+    assert (error["name"], error["message"], error["arguments"]) == ("odoo.exceptions.MissingError", message, [message])
+    assert error["debug"].splitlines()[-1] == "(Record: res.users(999,), User: 999)"
 
 
 def test_a_wrong_database_fails_like_postgresql(odoo):
@@ -62,9 +83,10 @@ def test_a_wrong_database_fails_like_postgresql(odoo):
      "Private methods (such as _compute_display_name) cannot be called remotely."),
     ("no.such.model", "search", "odoo.exceptions.UserError", "Object no.such.model doesn't exist"),
     ("res.partner", "frobnicate", "builtins.AttributeError",
-     "The method 'frobnicate' does not exist on the model 'res.partner'"),
+     "type object 'res.partner' has no attribute 'frobnicate'"),
 ])
 def test_calls_odoo_refuses(odoo, model, method, name, message):
+    """As a real Odoo 17 answers (an unknown method is Python's AttributeError on the model's class)."""
     error = odoo.execute(model, method, [[]])["error"]["data"]
 
     assert (error["name"], error["message"]) == (name, message)
@@ -87,17 +109,35 @@ def test_protocol_errors(odoo):
 
 
 def test_execute_kw_create_search_read_write_unlink_round_trip(odoo):
+    france = odoo.result("res.country", "search", [[("code", "=", "FR")]])[0]
     pid = odoo.result("res.partner", "create", [{"name": "Jane Roe", "email": "jane@example.com"}])
     ids = odoo.result("res.partner", "create", [[{"name": "A"}, {"name": "B"}]])
-    odoo.result("res.partner", "write", [[pid], {"city": "Lyon", "country_id": 6}])
+    odoo.result("res.partner", "write", [[pid], {"city": "Lyon", "country_id": france}])
     found = odoo.result("res.partner", "search_read", [[("email", "=ilike", "JANE@example.com")]],
                         {"fields": ["name", "city", "country_id"]})
     unlinked = odoo.result("res.partner", "unlink", [ids])
 
     assert isinstance(pid, int) and len(ids) == 2
-    assert found == [{"id": pid, "name": "Jane Roe", "city": "Lyon", "country_id": [6, "France"]}]
+    assert found == [{"id": pid, "name": "Jane Roe", "city": "Lyon", "country_id": [france, "France"]}]
     assert unlinked is True
     assert odoo.result("res.partner", "search_count", [[("id", "in", ids)]]) == 0
+
+
+@pytest.mark.parametrize("method", ["write", "unlink"])
+@pytest.mark.parametrize("model", ["res.partner", "sale.order", "product.product"])
+def test_write_or_unlink_of_a_missing_id_is_a_missing_error(odoo, model, method):
+    """As a real Odoo 17 answers for res.partner, sale.order and product.product (record rules see the id missing)."""
+    args = [[999999], {"name": "x"}] if method == "write" else [[999999]]
+    error = odoo.execute(model, method, args)["error"]["data"]
+    message = f"Record does not exist or has been deleted.\n(Record: {model}(999999,), User: 2)"
+
+    assert (error["name"], error["message"], error["arguments"]) == ("odoo.exceptions.MissingError", message, [message])
+
+
+def test_write_or_unlink_of_a_missing_currency_answers_true(odoo):
+    """As a real Odoo 17 answers: res.currency has no record rule, so the SQL touches no row and nothing fails."""
+    assert odoo.result("res.currency", "write", [[999999], {"symbol": "x"}]) is True
+    assert odoo.result("res.currency", "unlink", [[999999]]) is True
 
 
 def test_execute_kw_passes_the_context(odoo):

@@ -73,3 +73,26 @@ def test_an_invoice_line_takes_its_label_price_and_taxes_from_its_product(env):
     assert [(line["name"], line["price_unit"]) for line in lines] == [("[NW-STOVE] Stove", 89.0),
                                                                      ("[NW-STOVE] Stove", 80.0)]
     assert taxes and all(line["tax_ids"] == taxes for line in lines)
+
+
+def test_the_first_invoice_of_the_journal_is_numbered_at_creation_in_draft(env):
+    """As a real Odoo 17 answers: the first invoice of INV is INV/2026/00001 while still a draft, the next draft
+    stays "/" and gets INV/2026/00002 when posted; reset to draft and posted again, it keeps its number."""
+    partner = env["res.partner"].create({"name": "Client"})
+
+    def invoice() -> int:
+        return env["account.move"].create({"move_type": "out_invoice", "partner_id": partner,
+                                           "invoice_date": "2026-12-06",
+                                           "invoice_line_ids": [(0, 0, {"name": "Work", "price_unit": 10})]})
+    first, second = invoice(), invoice()
+    names = {row["id"]: (row["name"], row["state"])
+             for row in env["account.move"].read([first, second], ["name", "state"])}
+    env["account.move"].button_cancel([first])
+    env["account.move"].action_post([second])
+    env["account.move"].button_draft([second])
+    env["account.move"].action_post([second])
+
+    assert names == {first: ("INV/2026/00001", "draft"), second: ("/", "draft")}
+    assert env["account.move"].read([second], ["name"])[0]["name"] == "INV/2026/00002"
+    with pytest.raises(UserError, match=rf"^The entry INV/2026/00002 \(id {second}\) must be in draft\.$"):
+        env["account.move"].action_post([second])

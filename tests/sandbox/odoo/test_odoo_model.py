@@ -40,9 +40,17 @@ def test_selection_values_are_checked(env):
         env["res.partner"].create({"name": "x", "type": "bogus"})
 
 
-def test_write_on_a_deleted_record_is_a_missing_error(env):
-    with pytest.raises(MissingError, match="has already been deleted"):
-        env["res.partner"].write([4242], {"name": "x"})
+def test_write_or_unlink_of_deleted_records_is_a_missing_error_naming_the_missing_ones(env):
+    """As a real Odoo 17 answers (the missing records shown as a recordset, the existing ones left out)."""
+    existing = env["res.partner"].create({"name": "Here"})
+    with pytest.raises(MissingError) as written:
+        env["res.partner"].write([existing, 4242, 4243], {"name": "x"})
+    with pytest.raises(MissingError) as unlinked:
+        env["res.partner"].unlink([4242])
+
+    assert str(written.value) == ("Record does not exist or has been deleted.\n"
+                                  "(Record: res.partner(4242, 4243), User: 2)")
+    assert str(unlinked.value).endswith("(Record: res.partner(4242,), User: 2)")
 
 
 def test_one2many_commands(env):
@@ -106,8 +114,10 @@ def test_unlink_applies_restrict_cascade_and_set_null(env):
     assert env["res.partner"].read([child], ["parent_id"])[0]["parent_id"] is False
 
 
-def test_unlink_of_absent_records_is_fine(env):
-    assert env["res.partner"].unlink([4242]) is True
+def test_unlink_of_absent_currencies_is_fine(env):
+    """As a real Odoo 17 answers: a model without record rules (res.currency) ignores missing ids."""
+    assert env["res.currency"].unlink([4242]) is True
+    assert env["res.currency"].write([4242], {"symbol": "x"}) is True
 
 
 def test_ir_model_data_is_unique_on_module_and_name(env):

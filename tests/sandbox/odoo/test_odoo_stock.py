@@ -54,3 +54,18 @@ def test_quant_creation_and_editing_are_restricted(env, storable):
         inventory.create({"product_id": storable, "location_id": location, "inventory_quantity": 1, "quantity": 9})
     with pytest.raises(UserError, match="Quant's editing is restricted"):
         env["stock.quant"].write([quant], {"quantity": 99})
+
+
+def test_applying_a_count_leaves_the_opposite_quantity_in_the_inventory_adjustment_location(env, storable):
+    """As a real Odoo 17 answers ``search_read`` of the product's quants after counting 10 in WH/Stock: 10.0 there
+    and -10.0 in "Virtual Locations/Inventory adjustment"; on hand counts internal locations only."""
+    _count(env, storable, 10)
+    after_first = env["stock.quant"].search_read([("product_id", "=", storable)],
+                                                 ["quantity", "inventory_quantity", "location_id"])
+    _count(env, storable, 4)
+    after_second = env["stock.quant"].search_read([("product_id", "=", storable)], ["quantity"])
+
+    assert [(row["quantity"], row["inventory_quantity"], row["location_id"]) for row in after_first] == [
+        (10.0, 0.0, [8, "WH/Stock"]), (-10.0, 0.0, [14, "Virtual Locations/Inventory adjustment"])]
+    assert [row["quantity"] for row in after_second] == [4.0, -4.0]
+    assert env["product.product"].read([storable], ["qty_available"])[0]["qty_available"] == 4.0

@@ -92,7 +92,7 @@ def test_sale_order_lines_store_prices_and_discounts_rounded_and_compute_amounts
     assert [(line["product_uom_qty"], line["price_unit"], line["discount"]) for line in lines] == [
         (3.0, 20.0, 12.35), (1.0, 10.0, 0.0)]
     assert [(line["price_subtotal"], line["price_tax"], line["price_total"]) for line in lines] == [
-        (52.59, 7.89, 60.48), (8.7, 1.3, 10.0)]
+        (52.59, 7.890000000000001, 60.48), (8.7, 1.3, 10.0)]  # price_tax is a plain float: 789 * 0.01
     totals = env["sale.order"].read([order], ["amount_untaxed", "amount_tax", "amount_total"])[0]
     assert (totals["amount_untaxed"], totals["amount_tax"], totals["amount_total"]) == (61.29, 9.19, 70.48)
 
@@ -141,3 +141,46 @@ def test_the_generic_chart_seeds_a_sale_and_a_purchase_tax_and_names_are_unique(
 def test_what_the_sandbox_cannot_compute_is_refused_not_computed_wrong(env, values):
     with pytest.raises(UserError, match="not modelled"):
         env["account.tax"].create({"name": "Odd", "amount": 5, **values})
+
+
+SALE_LINES_OF_A_REAL_ODOO = [  # (qty, price_unit, discount, taxes) -> subtotal, price_tax, total (FINDINGS (a))
+    ((1.25, 33.335, 12.5, ["8.25"]), (36.47, 3.0100000000000002, 39.48)),
+    ((2, 10.825, 0, ["8.25inc"]), (20.01, 1.6500000000000001, 21.66)),
+    ((5, 3.3333, 0, ["19inc", "8.25"]), (13.99, 3.8100000000000005, 17.8)),
+    ((1, -10, 0, ["19"]), (-10.0, -1.9000000000000001, -11.9)),
+    ((1, 100.5, 3.333, ["15", "8.25"]), (97.15, 22.58, 119.73)),
+    ((3, 19.995, 0, ["19"]), (60.0, 11.4, 71.4)),
+]
+
+
+@pytest.mark.parametrize("rounding", ["round_per_line", "round_globally"])
+def test_sale_line_price_tax_is_the_unrounded_float_odoo_returns(env, partner, product, rounding):
+    """As a real Odoo 17 answers (both rounding methods): ``price_tax`` is a float field without digits holding
+    each tax's amount as Odoo's float_round gives it (301 * 0.01), summed; subtotal and total are monetary."""
+    env["res.company"].write([env.ref("base.main_company")], {"tax_calculation_rounding_method": rounding})
+    taxes = {name: env["account.tax"].create({"name": f"T{name}", "amount": float(name.removesuffix("inc")),
+                                              "price_include": name.endswith("inc")})
+             for name in ("8.25", "19", "15", "8.25inc", "19inc")}
+    order = env["sale.order"].create({"partner_id": partner, "order_line": [
+        (0, 0, {"product_id": product, "product_uom_qty": qty, "price_unit": price, "discount": discount,
+                "tax_id": [(6, 0, [taxes[name] for name in names])]})
+        for (qty, price, discount, names), _ in SALE_LINES_OF_A_REAL_ODOO]})
+    lines = env["sale.order.line"].search_read([("order_id", "=", order)],
+                                               ["price_subtotal", "price_tax", "price_total"])
+
+    assert [(line["price_subtotal"], line["price_tax"], line["price_total"]) for line in lines] == [
+        expected for _, expected in SALE_LINES_OF_A_REAL_ODOO]
+
+
+def test_fields_get_types_sale_line_price_tax_as_a_float_without_digits(env):
+    """As a real Odoo 17 answers ``fields_get`` with attributes digits, readonly, store and type."""
+    described = env["sale.order.line"].fields_get(
+        ["product_uom_qty", "price_unit", "discount", "price_subtotal", "price_tax"],
+        ["digits", "readonly", "store", "type"])
+
+    assert described == {
+        "product_uom_qty": {"digits": [16, 2], "readonly": False, "store": True, "type": "float"},
+        "price_unit": {"digits": [16, 2], "readonly": False, "store": True, "type": "float"},
+        "discount": {"digits": [16, 2], "readonly": False, "store": True, "type": "float"},
+        "price_subtotal": {"readonly": True, "store": True, "type": "monetary"},
+        "price_tax": {"readonly": True, "store": True, "type": "float"}}
