@@ -7,8 +7,10 @@ all that is open, so the documents of a row add up to the order row exactly; ``r
 refunded. Dummy rows (configurable child, dynamic-bundle parent, fixed-bundle children) carry prices only.
 Shipping: the first invoice takes the order's whole shipping (amount, tax, discount); a credit memo refunds
 the base amount asked (default: invoiced and not refunded) with its share of shipping tax and discount.
-Totals: ``grand_total`` = subtotal + shipping + tax + discount (negative) + tax compensations
-(+ adjustments on credit memos; - gift cards, reward and store credit on invoices, as much as is left).
+Totals: ``discount_tax_compensation_amount`` is the rows' plus the shipping's (unlike the order's, which
+leaves the shipping's in ``shipping_discount_tax_compensation_amount`` only); ``grand_total`` = subtotal +
+shipping + tax + discount (negative) + discount_tax_compensation_amount (+ adjustments on credit memos;
+- gift cards, reward and store credit on invoices, as much as is left).
 """
 
 from __future__ import annotations
@@ -98,10 +100,11 @@ def document_totals(rows: list[dict[str, Any]], shipping: Mapping[str, Any]) -> 
         values = {"subtotal": total("row_total"), "subtotal_incl_tax": total("row_total_incl_tax"),
                   "tax_amount": total("tax_amount") + float(shipping[f"{prefix}shipping_tax_amount"]),
                   "discount_amount": -(total("discount_amount") + ship_discount),
-                  "discount_tax_compensation_amount": total("discount_tax_compensation_amount")}
+                  # Invoice\Total\Tax and Creditmemo\Total\Tax add the shipping's compensation to the document's
+                  "discount_tax_compensation_amount": total("discount_tax_compensation_amount") + ship_compensation}
         values["grand_total"] = (values["subtotal"] + float(shipping[f"{prefix}shipping_amount"])
                                  + values["tax_amount"] + values["discount_amount"]
-                                 + values["discount_tax_compensation_amount"] + ship_compensation)
+                                 + values["discount_tax_compensation_amount"])
         totals.update({f"{prefix}{key}": cents(value) for key, value in values.items()})
     for prefix in ("", "base_"):
         totals.pop(f"{prefix}shipping_discount_amount", None)  # documents carry it inside discount_amount

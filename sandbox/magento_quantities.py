@@ -84,6 +84,8 @@ def plan(order: Mapping[str, Any], wanted: Mapping[int, float], remaining: Calla
     by_id = items_by_id(order)
     if wanted:
         qtys = {item_id: qty for item_id, qty in wanted.items() if item_id in by_id}
+        if not shipment:
+            _children_follow(order, by_id, qtys)
     else:
         qtys = {item_id: remaining(order, item) for item_id, item in by_id.items()
                 if not is_dummy(order, item, shipment)}
@@ -99,6 +101,17 @@ def plan(order: Mapping[str, Any], wanted: Mapping[int, float], remaining: Calla
             if shares:
                 qtys[item_id] = max(shares)
     return {item_id: _clean(qty) for item_id, qty in qtys.items()}
+
+
+def _children_follow(order: Mapping[str, Any], by_id: Mapping[int, Item], qtys: dict[int, float]) -> None:
+    """``InvoiceService::prepareItemsQty`` (and the credit memo's ``calculateProductOptions``): a requested row
+    with children gives each child not asked for itself the parent's quantity times the child's quantity per
+    parent unit (``bundle_selection_attributes.qty``), e.g. 1 camp kitchen kit = 1 stove + 2 fuel + 1 bottle."""
+    for item_id, qty in list(qtys.items()):
+        parent = by_id[item_id]
+        for child in children_of(order, parent):
+            if child["item_id"] not in qtys and float(parent["qty_ordered"]):
+                qtys[child["item_id"]] = qty * float(child["qty_ordered"]) / float(parent["qty_ordered"])
 
 
 def _clean(qty: float) -> float | int:

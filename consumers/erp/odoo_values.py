@@ -34,7 +34,7 @@ OPTIONAL_PRODUCT_FIELDS = ("description", "description_sale", "standard_price")
 ROLES = ("invoice", "delivery")
 NO_TAXES = [(6, 0, [])]
 _PLAIN_KEY = re.compile(r"[a-z0-9_-]{1,64}")
-_DIGEST_LIKE = re.compile(r"(?:.*_)?[0-9a-f]{10}")
+_DIGEST_LIKE = re.compile(r".*_[0-9a-f]{10}")
 
 
 def binding_name(prefix: str, key: str) -> str:
@@ -42,17 +42,17 @@ def binding_name(prefix: str, key: str) -> str:
 
     Keys are lower-cased (Magento SKUs are unique regardless of case); a key with other characters than
     letters, digits, ``_`` and ``-`` (or longer than 64) becomes a readable slug plus a digest of the key,
-    so every key maps to exactly one valid name without spaces. A plain key that itself looks like that
-    digest form (ending in ``_`` and 10 hex digits, or being 10 hex digits) gets the digest form too, so a
-    plain name never equals another key's digest name (``a/b`` → ``a_b_3ec69c85a4``, while the key
-    ``a_b_3ec69c85a4`` → ``a_b_3ec69c85a4_<its digest>``): one name per key.
+    so every key maps to exactly one valid name without spaces (no slug: ``product__<digest>``). A plain
+    key that itself looks like that digest form (ending in ``_`` and 10 hex digits) gets the digest form
+    too, so a plain name never equals another key's digest name (``a/b`` → ``a_b_3ec69c85a4``, while the
+    key ``a_b_3ec69c85a4`` → ``a_b_3ec69c85a4_<its digest>``): one name per key.
     """
     lowered = str(key).lower()
     if _PLAIN_KEY.fullmatch(lowered) and not _DIGEST_LIKE.fullmatch(lowered):
         return f"{prefix}_{lowered}"
     slug = re.sub(r"[^a-z0-9]+", "_", lowered).strip("_")[:40]
     digest = hashlib.sha1(lowered.encode("utf-8")).hexdigest()[:10]
-    return f"{prefix}_{slug}_{digest}" if slug else f"{prefix}_{digest}"
+    return f"{prefix}_{slug}_{digest}"
 
 
 def address_name(owner: str, key: str, role: str) -> str:

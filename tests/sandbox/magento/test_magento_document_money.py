@@ -57,3 +57,24 @@ def test_a_refund_of_part_of_the_shipping_takes_its_share_of_tax_and_discount(sa
     assert order["shipping_tax_amount"] == 0.95  # (5 - 0.50) x 21 %
     assert (memo["shipping_amount"], memo["shipping_tax_amount"]) == (2.5, 0.48)  # half of 0.95, rounded up
     assert memo["discount_amount"] == -(0.66 + 0.25)
+
+
+TAX_INCLUDED = {**SPEC, "entity_id": 91, "increment_id": "000000191", "prices_include_tax": True,
+                "shipping": {**SPEC["shipping"], "amount": 4.95},
+                "lines": [{"sku": "NW-FUEL-230", "qty": 3, "price": 6.49, "tax_percent": 21}]}
+
+
+def test_documents_count_the_shipping_discount_tax_compensation_once(sandbox):
+    """``Invoice\\Total\\Tax`` / ``Creditmemo\\Total\\Tax``: the document's discount_tax_compensation_amount is the
+    rows' plus the shipping's (the order's is the rows' only), and grand_total adds it once."""
+    order = sandbox.store.orders[91] = build_order(TAX_INCLUDED, sandbox.store)
+    assert order["discount_tax_compensation_amount"] == 0.34  # the rows' only
+    assert order["shipping_discount_tax_compensation_amount"] == 0.09
+    invoice = sandbox.store.invoices[int(invoice_order(sandbox.store, 91, {}))]
+    assert invoice["discount_tax_compensation_amount"] == invoice["base_discount_tax_compensation_amount"] == 0.43
+    assert invoice["shipping_discount_tax_compensation_amount"] == 0.09
+    assert invoice["grand_total"] == invoice["base_grand_total"] == order["grand_total"] == 21.98
+    assert order["discount_tax_compensation_invoiced"] == 0.43  # Invoice::register books the document's figure
+    memo = sandbox.store.creditmemos[int(refund_order(sandbox.store, 91, {}))]
+    assert memo["discount_tax_compensation_amount"] == 0.43 and memo["grand_total"] == 21.98
+    assert order["discount_tax_compensation_refunded"] == 0.43 and order["state"] == "closed"

@@ -55,6 +55,15 @@ def test_plan_requested_ignores_unknown_items(order):
     assert q.plan(order, {5: 1}, q.qty_to_invoice) == {5: 1, 3: 0.5}
 
 
+def test_plan_a_requested_dynamic_bundle_parent_brings_its_children(order):
+    """``InvoiceService::prepareItemsQty``: children not listed get parent qty x their qty per bundle."""
+    order["items"][2:5] = [item(3, "bundle", 3), {**item(4, "simple", 3, parent=3), "base_price": 5},
+                           {**item(5, "simple", 6, parent=3), "base_price": 7}]
+    assert q.plan(order, {3: 1}, q.qty_to_invoice) == {3: 1, 4: 1, 5: 2}
+    assert q.plan(order, {3: 2, 5: 1}, q.qty_to_refund) == {3: 2, 4: 2, 5: 1}  # a listed child keeps its qty
+    assert q.plan(order, {3: 1}, q.qty_to_ship, shipment=True) == {3: 1, 4: 1, 5: 2}
+
+
 def test_requested_reads_strings_and_skips_junk():
     assert q.requested([{"order_item_id": "3", "qty": "1.0"}, {"qty": 4}, "x"]) == {3: 1}
     assert q.requested(None) == {}
