@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,10 @@ from core.notification import ENTITIES
 from core.settings import Settings
 from core.topology import topology
 from tests import support
+from tests.samples import SAMPLES_DIR
 
 DEFAULT_RETRY_DELAYS = (5, 30, 120, 600, 1800)
 POSTGRES_ADMIN_URL = support.POSTGRES_ADMIN_URL
-# ../shared/magento-samples next to the repository; BRIDGE_SAMPLES_DIR points elsewhere (e.g. from a git worktree).
-SAMPLES_DIR = Path(os.environ.get("BRIDGE_SAMPLES_DIR")
-                   or Path(__file__).resolve().parents[2] / "shared" / "magento-samples")
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +100,22 @@ def samples_dir() -> Path:
     if not SAMPLES_DIR.is_dir():
         pytest.skip(f"{SAMPLES_DIR} is absent")
     return SAMPLES_DIR
+
+
+@pytest.fixture(scope="module", params=[17, 18], ids=["odoo17", "odoo18"])
+def money_world(request: pytest.FixtureRequest, broker_url: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Issue #9's end-to-end world, started once per module and Odoo version: the Magento sandbox with its
+    money scenario records, the real pipeline on the broker, the Odoo sandbox; every case's records pushed."""
+    from tests.money_e2e import running_world  # noqa: PLC0415 (only the money end-to-end tests need it)
+
+    with running_world(broker_url, tmp_path_factory.mktemp("money"), request.param) as world:
+        yield world
+
+
+@pytest.fixture
+def money_odoo(money_world: Any) -> Any:
+    """Reads the money world's Odoo as an accountant does (documents, lines with SKUs and tax rates)."""
+    from tests.money_e2e import OdooReader  # noqa: PLC0415
+
+    return OdooReader(money_world)

@@ -4,12 +4,15 @@ Every file in that folder has a check: records are mapped with ``map_record`` (`
 request bodies, answers, errors and events are checked for the shapes the bridge's code relies on
 (``test_contract_rest``), and the Magento sandbox is held to the recorded answers (``test_contract_sandbox``).
 The tests take the ``samples_dir`` fixture (tests/conftest.py), so they are skipped when the folder is absent.
+The folder is ``../shared/magento-samples`` next to the repository, or ``MAGENTO_SAMPLES_DIR`` (from a git
+worktree: ``MAGENTO_SAMPLES_DIR=/work/shared/magento-samples``): the one way every test finds it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,9 @@ import pytest
 from schemas.mapping import DOCUMENT_FIELDS, document_hash, map_record
 
 Check = Callable[[Callable[[str], Any]], None]
+SAMPLES_DIR = Path(os.environ.get("MAGENTO_SAMPLES_DIR")
+                   or Path(__file__).resolve().parents[2] / "shared" / "magento-samples")
+SALES_ENTITIES = ("order", "invoice", "creditmemo")
 
 
 class Samples:
@@ -62,3 +68,12 @@ def mapped(entity: str, record: dict[str, Any]) -> dict[str, Any]:
 
 def close(a: float, b: float) -> bool:
     return math.isclose(a, b, abs_tol=0.005)
+
+
+def sales_record_samples(samples_dir: Path) -> list[str]:
+    """The order, invoice and credit memo records of the folder (not request bodies or partial answers)."""
+    if not samples_dir.is_dir():
+        return []
+    return [path.name for path in sorted(samples_dir.glob("*.json"))
+            if path.name.split(".")[0] in SALES_ENTITIES
+            and not any(part in path.name for part in ("request", "response"))]
