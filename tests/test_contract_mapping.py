@@ -42,7 +42,7 @@ def _product_simple(sample: Callable[[str], Any]) -> None:
     assert (document["short_description"], document["cost"], document["special_price"]) == (None, None, None)
     assert (document["weight"], document["weight_unit_source"]) == (1, None)  # unit unknown: as Magento sent it
     in_pounds = mapped("product", {**record, "_bridge": {"weight_unit": "lbs", "weight_unit_source": "setting"}})
-    assert in_pounds["weight"] == 0.453592 and in_pounds["magento_weight_unit"] == "lbs"
+    assert (in_pounds["weight"], in_pounds["weight_kg"], in_pounds["magento_weight_unit"]) == (1, 0.453592, "lbs")
 
 
 @check("product.configurable.json")

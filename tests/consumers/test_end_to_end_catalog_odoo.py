@@ -17,7 +17,7 @@ def _magento(url: str) -> MagentoClient:
 
 
 def test_a_b2b_customer_with_a_vat_number_becomes_a_company_with_its_person(bridge, magento, odoo):  # noqa: F811
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     notes = notes_for("customer", ["2"])
     publish(settings.amqp_url, notes)
     assert reports.wait_final(notes)[notes[0].id]["status"] == "synced"
@@ -31,7 +31,7 @@ def test_a_b2b_customer_with_a_vat_number_becomes_a_company_with_its_person(brid
 
 
 def test_an_unmanaged_stock_item_never_sets_the_odoo_quantity(bridge, magento, odoo):  # noqa: F811
-    settings, reports = bridge
+    settings, reports, _runner = bridge
     client = _magento(magento.url)
     item = client.get_stock_item("NW-MUG-350")
     client.update_stock_item("NW-MUG-350", item["item_id"], {"qty": 12.5, "is_qty_decimal": True})

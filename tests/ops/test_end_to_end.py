@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from core.notification import Notification
-from core.topology import EVENTS_EXCHANGE, dead_queue
+from core.topology import EVENTS_EXCHANGE, dead_queue, entity_queue
 from ops.dlq_cmd import dlq
 from ops.reconcile_cmd import reconcile
 from sandbox.erp import SandboxThread
@@ -79,6 +79,8 @@ def test_a_dead_letter_from_an_erp_refusal_is_replayed_after_the_fix_and_lands_i
         e2e_settings, magento, erp, consumer, publisher, amqp_channel):
     magento.generate_products(1, prefix="E2E-")
     [sku] = magento.keys("product")
+    support.wait_for(lambda: amqp_channel.queue_declare(entity_queue("product"), passive=True).method.consumer_count,
+                     30, message="the consumer to finish its start-up check (its ERP call must not take the refusal)")
     refusal = '{"error": "product category 9 is archived"}'
     requests.post(f"{erp.url}/__sandbox/fail", json={"status": 422, "times": 1, "body": refusal}, timeout=10)
     note = Notification(id="evt-refused-1", entity="product", action="save", key=sku, source="webhook")
