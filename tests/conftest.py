@@ -11,10 +11,8 @@ import pika
 import pytest
 import sqlalchemy as sa
 
-from bridge.amqp import connection_parameters, declare
-from core.notification import ENTITIES
+from bridge.amqp import connection_parameters
 from core.settings import Settings
-from core.topology import topology
 from tests import support
 from tests.samples import SAMPLES_DIR
 
@@ -32,15 +30,7 @@ def broker_url() -> Iterator[str]:
 @pytest.fixture
 def broker(broker_url: str) -> Iterator[str]:
     """The run's vhost with the full topology declared and every queue empty; yields the AMQP URL."""
-    layout = topology(ENTITIES, DEFAULT_RETRY_DELAYS)
-    connection = pika.BlockingConnection(connection_parameters(broker_url, name="test-fixture"))
-    try:
-        channel = connection.channel()
-        declare(channel, layout)
-        for queue in layout.queues:
-            channel.queue_purge(queue.name)
-    finally:
-        connection.close()
+    support.empty_topology(broker_url, DEFAULT_RETRY_DELAYS)
     yield broker_url
 
 

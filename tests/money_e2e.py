@@ -14,14 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import pika
 import requests
 
-from bridge.amqp import connection_parameters, declare
 from consumers.runner import Runner
 from core.notification import ENTITIES
 from core.settings import Settings
-from core.topology import topology
 from sandbox.odoo import ServerThread
 from tests import support
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, magento_sandbox, notes_for, odoo_sandbox_app,
@@ -95,18 +92,6 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _empty_topology(amqp_url: str) -> None:
-    layout = topology(ENTITIES, SHORT_TIERS)
-    connection = pika.BlockingConnection(connection_parameters(amqp_url, name="money-e2e-fixture"))
-    try:
-        channel = connection.channel()
-        declare(channel, layout)
-        for queue in layout.queues:
-            channel.queue_purge(queue.name)
-    finally:
-        connection.close()
-
-
 def _settings(amqp_url: str, magento_url: str, odoo_url: str, database_url: str) -> Settings:
     return Settings.from_env({}, {
         "AMQP_URL": amqp_url, "RETRY_DELAYS": "1,2", "MAX_ATTEMPTS": "3", "CONSUMER_CONCURRENCY": "4",
@@ -118,7 +103,7 @@ def _settings(amqp_url: str, magento_url: str, odoo_url: str, database_url: str)
 def running_world(amqp_url: str, workdir: Path, odoo_version: int = 17) -> Iterator[MoneyWorld]:
     """Start the sandboxes (Odoo 17 or 18) and the bridge, seed and sync the money cases; stop everything
     afterwards."""
-    _empty_topology(amqp_url)
+    support.empty_topology(amqp_url, SHORT_TIERS, name="money-e2e-fixture")
     database_url = f"sqlite:///{workdir / 'bridge.sqlite3'}"
     with contextlib.ExitStack() as stack:
         magento = stack.enter_context(magento_sandbox())

@@ -127,3 +127,22 @@ def temporary_postgres_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fixture") -> None:
+    """Declare the whole topology (with these retry delays) on ``amqp_url`` and purge every queue."""
+    import pika
+
+    from bridge.amqp import connection_parameters, declare
+    from core.notification import ENTITIES
+    from core.topology import topology
+
+    layout = topology(ENTITIES, delays)
+    connection = pika.BlockingConnection(connection_parameters(amqp_url, name=name))
+    try:
+        channel = connection.channel()
+        declare(channel, layout)
+        for queue in layout.queues:
+            channel.queue_purge(queue.name)
+    finally:
+        connection.close()

@@ -103,7 +103,7 @@ class TcpProxy:
 
     def _serve(self, client: socket.socket, upstream: socket.socket) -> None:
         """Copy bytes both ways until either side closes (or drop()), then close both sockets."""
-        back = threading.Thread(target=_copy, args=(upstream, client), name="tcp-proxy-back", daemon=True)
+        back = threading.Thread(target=self._copy_back, args=(upstream, client), name="tcp-proxy-back", daemon=True)
         back.start()
         _copy(client, upstream)
         back.join()
@@ -111,6 +111,10 @@ class TcpProxy:
             self._sockets.difference_update((client, upstream))
         client.close()
         upstream.close()
+
+    def _copy_back(self, source: socket.socket, sink: socket.socket) -> None:
+        """The target's answers to the client (a subclass may hold them)."""
+        _copy(source, sink)
 
 
 def _copy(source: socket.socket, sink: socket.socket) -> None:

@@ -129,17 +129,6 @@ class HoldingProxy(TcpProxy):
     def release(self) -> None:
         self.flowing.set()
 
-    def _serve(self, client: socket.socket, upstream: socket.socket) -> None:
-        back = threading.Thread(target=self._copy_back, args=(upstream, client), name="holding-proxy-back",
-                                daemon=True)
-        back.start()
-        _copy_until_closed(client, upstream)
-        back.join()
-        with self._lock:
-            self._sockets.difference_update((client, upstream))
-        client.close()
-        upstream.close()
-
     def _copy_back(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
@@ -150,15 +139,6 @@ class HoldingProxy(TcpProxy):
         for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-
-
-def _copy_until_closed(source: socket.socket, sink: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            sink.sendall(data)
-    for sock in (source, sink):
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture
