@@ -52,12 +52,7 @@ class MoneyWorld:
         return response.json()
 
     def odoo(self, model: str, method: str, args: list, kwargs: dict | None = None) -> Any:
-        body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": ["bridge", 2, "admin", model, method, args, kwargs or {}]}}
-        answer = requests.post(f"{self.odoo_url}/jsonrpc", json=body, timeout=10).json()
-        assert "result" in answer, answer["error"]["data"]["message"]
-        return answer["result"]
+        return support.odoo_execute(self.odoo_url, model, method, args, kwargs)
 
     def rows(self, model: str, domain: list, fields: list[str]) -> list[dict]:
         return self.odoo(model, "search_read", [domain], {"fields": fields, "context": {"active_test": False}})

@@ -146,3 +146,16 @@ def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fi
             channel.queue_purge(queue.name)
     finally:
         connection.close()
+
+
+def odoo_execute(url: str, model: str, method: str, args: list, kwargs: dict | None = None) -> object:
+    """``execute_kw`` on the Odoo sandbox at ``url`` as its admin; None when the method returned nothing (Odoo
+    then leaves ``result`` out); an error answer fails the test with Odoo's message."""
+    import requests
+
+    body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": ["bridge", 2, "admin", model, method, args, kwargs or {}]}}
+    answer = requests.post(f"{url}/jsonrpc", json=body, timeout=10).json()
+    assert "error" not in answer, answer["error"]["data"]["message"]
+    return answer.get("result")

@@ -15,6 +15,7 @@ import requests
 from consumers.erp.odoo import OdooBackend
 from consumers.erp.odoo_rpc import OdooRpc, RetryPolicy
 from sandbox.odoo import ServerThread, create_app
+from tests import support
 from tests.support import free_port
 
 
@@ -37,12 +38,7 @@ class OdooSandbox:
         return requests.get(f"{self.url}/__sandbox/calls", timeout=10).json()
 
     def execute(self, model: str, method: str, args: list, kwargs: dict | None = None) -> Any:
-        body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": ["bridge", 2, "admin", model, method, args, kwargs or {}]}}
-        answer = requests.post(f"{self.url}/jsonrpc", json=body, timeout=10).json()
-        assert "result" in answer, answer["error"]["data"]["message"]
-        return answer["result"]
+        return support.odoo_execute(self.url, model, method, args, kwargs)
 
 
 @pytest.fixture
