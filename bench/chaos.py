@@ -132,19 +132,22 @@ class Chaos:
         print(f"chaos: SIGKILLed {name}", flush=True)
 
     def broker_down(self) -> None:
-        self.outages.broker_went_down()
+        """The outage window opens once the broker is surely down: ``rabbitmqctl`` takes a second or two to
+        boot its own Erlang node, and the broker confirms messages until ``stop_app`` really stops it."""
         if self.args.broker_outage == "rabbitmqctl":
             rabbitmqctl(self.ctl, "stop_app")
         else:
             self.broker_proxy.cut()
+        self.outages.broker_went_down()
         print("chaos: broker down", flush=True)
 
     def broker_up(self) -> None:
+        """The window closes before the broker is asked to come back (it may answer before the command ends)."""
+        self.outages.broker_came_back()
         if self.args.broker_outage == "rabbitmqctl":
             rabbitmqctl(self.ctl, "start_app")
         else:
             self.broker_proxy.restore()
-        self.outages.broker_came_back()
         print("chaos: broker up", flush=True)
 
     def erp(self, down: bool) -> None:
