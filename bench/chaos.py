@@ -34,7 +34,7 @@ import requests
 from bench.chaos_parts import (MagentoFaults, Outages, Sender, SlowClients, final_reports, queued, rabbitmqctl,
                                wait_until)
 from ops.demo_processes import Processes
-from tests.tcp_proxy import TcpProxy
+from bench.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

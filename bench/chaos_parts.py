@@ -18,10 +18,10 @@ import pika
 import requests
 import sqlalchemy as sa
 
-from bridge.amqp import connection_parameters
+from broker.amqp import connection_parameters
 from bridge.signatures import sign
-from core.db import make_engine, sync_reports
-from core.topology import dead_queue, entity_queue, retry_queue
+from store.db import make_engine, sync_reports
+from broker.topology import dead_queue, entity_queue, retry_queue
 
 ENTITIES = ("product", "stock")
 

@@ -32,11 +32,11 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 
-from bridge.publisher import Publisher
+from broker.publisher import Publisher
 from consumers.dispatch import Outcome
-from core.db import ensure_schema, make_engine, sync_reports
-from core.notification import Notification
-from core.topology import EVENTS_EXCHANGE, topology
+from store.db import ensure_schema, make_engine, sync_reports
+from schemas.notification import Notification
+from broker.topology import EVENTS_EXCHANGE, topology
 from tests import support
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +152,7 @@ def _wait_for_reports(engine: sa.Engine, consumer: subprocess.Popen, at_least: i
 def waiting_pipeline(settings: Any) -> tuple[Any, Any, Any]:
     """``--handler`` of ``--engine`` runs: a record takes 40 ms of waiting and nothing else; reports are stored."""
     from consumers.pipeline import report_to
-    from consumers.reports import ReportStore, ReportWriter
+    from store.reports import ReportStore, ReportWriter
 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)

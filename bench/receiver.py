@@ -28,9 +28,9 @@ import pika
 import requests
 import sqlalchemy as sa
 
-from bridge.amqp import connection_parameters
+from broker.amqp import connection_parameters
 from bridge.signatures import sign
-from core.topology import entity_queue
+from broker.topology import entity_queue
 from tests import support
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ answer costs about 0.3 ms of CPU on the development machine, kernel TCP work inc
 timer, not a sleeping thread:
 
 - Magento (``--magento-port``): ``GET /rest/{store}/V1/products/{sku}`` answers a full simple product in
-  the shape the Magento sandbox builds from its seed (``sandbox.magento_shapes.expand_product``), for any
+  the shape the Magento sandbox builds from its seed (``sandbox.magento.shapes.expand_product``), for any
   SKU, with a fixed ``updated_at`` (a new ``id`` per SKU); any other call answers Magento's 404
   "Request does not match any route.".
 - ERP (``--erp-port``): ``PUT /{entity}/{key}`` answers ``200 {"id": N}`` (N stable per record),
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from sandbox.magento_shapes import expand_product
+from sandbox.magento.shapes import expand_product
 
 UPDATED_AT = "2026-01-15 09:30:00"
 CREATED_AT = "2025-11-03 14:02:11"

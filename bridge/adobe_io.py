@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import parsing
-from core.notification import PRODUCT_ID, SKU_KEYED, Notification, identifier_problem, key_problem, normalise_key
+from schemas.notification import PRODUCT_ID, SKU_KEYED, Notification, identifier_problem, key_problem, normalise_key
 from bridge.rejection import Rejection
 
 # Magento model event prefixes (the model's $_eventPrefix) and the bridge entity each one changes.

@@ -10,20 +10,20 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from bridge.broker import BrokerLink
-from bridge.dedup import SeenEvents
-from bridge.dedup_schema import open_store
+from broker.link import BrokerLink
+from store.seen_events import SeenEvents
+from bridge.dedup import open_store
 from bridge.in_flight import InFlight
 from bridge.receiver import Broker, Intake, SeenStore
 from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint,
                               magento_endpoint)
 from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
-from core.db import make_engine
+from store.db import make_engine
 from core.logs import configure_from
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 from core.settings import Settings
-from core.topology import topology
+from broker.topology import topology
 
 log = logging.getLogger(__name__)
 EXTENSION = "bridge.receiver"

@@ -27,7 +27,7 @@ from bridge import adobe_io, intake
 from bridge.receiver import Intake
 from bridge.rejection import Rejection, unauthenticated
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, SignatureError, StandardWebhooksVerifier
-from core.notification import Notification
+from schemas.notification import Notification
 
 log = logging.getLogger(__name__)
 _READ_CHUNK = 65536

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from bridge.rejection import Rejection
 from core import parsing
-from core.notification import Notification, normalise_key, plainly_valid
+from schemas.notification import Notification, normalise_key, plainly_valid
 from schemas.notification import NotificationSchema
 
 _SCHEMA = NotificationSchema()
@@ -43,7 +43,7 @@ def _json_problem(exc: BaseException) -> str:
 def notification_from_webhook(data: Any) -> Notification:
     """Validate the bridge's own format; field problems become a 400 with details.
 
-    A notification that plainly passes ``NotificationSchema`` (``core.notification.plainly_valid``) is read
+    A notification that plainly passes ``NotificationSchema`` (``schemas.notification.plainly_valid``) is read
     without running the schema, which costs more than the rest of the check; anything else gets the
     schema's verdict and explanation. Both ways give the same notification.
     """

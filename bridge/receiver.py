@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from bridge.rejection import broker_unavailable
 from core.errors import BrokerUnavailable
-from core.notification import Notification
+from schemas.notification import Notification
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ import pika
 import pika.exceptions
 import tenacity
 
-from bridge.amqp import connection_parameters, declare
+from broker.amqp import connection_parameters, declare
 from core.errors import broker_unreachable, network_cause
 from core.parsing import host_port
 from core.settings import Settings
-from core.topology import entity_queue, topology
+from broker.topology import entity_queue, topology
 
 log = logging.getLogger(__name__)
 

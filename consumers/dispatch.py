@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
-from core.notification import Notification
+from schemas.notification import Notification
 
 SYNCED = "synced"
 SKIPPED = "skipped"

@@ -19,15 +19,15 @@ from typing import Any
 
 from consumers import stock_keys
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
-from consumers.erp.base import ErpBackend
-from consumers.magento.records import fetch_record, list_endpoint
-from consumers.reports import ReportStore, ReportWriter
-from consumers.retention import ReportPruner
-from consumers.sync_state import Lease, RecordBusy, SyncStateStore
-from core.db import ensure_schema, make_engine
+from erp.base import ErpBackend
+from magento.records import fetch_record, list_endpoint
+from store.reports import ReportStore, ReportWriter
+from store.retention import ReportPruner
+from store.sync_state import Lease, RecordBusy, SyncStateStore
+from store.db import ensure_schema, make_engine
 from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
 from core.logs import scrub_stored
-from core.notification import Notification
+from schemas.notification import Notification
 from schemas.mapping import document_hash, document_version, map_record
 
 log = logging.getLogger(__name__)
@@ -200,10 +200,10 @@ def _is_dead_local_owner(owner: str) -> bool:
 def build_backend(settings: Any) -> ErpBackend:
     """The ERP backend ``ERP_BACKEND`` names, built from the settings."""
     if settings.erp_backend == "odoo":
-        from consumers.erp.odoo import OdooBackend
+        from erp.odoo.backend import OdooBackend
 
         return OdooBackend.from_settings(settings)
-    from consumers.erp.http import HttpErpBackend
+    from erp.http import HttpErpBackend
 
     return HttpErpBackend.from_settings(settings)
 
@@ -238,7 +238,7 @@ def report_to(sink: ReportStore | ReportWriter) -> StoredReports:
 def build_handler(settings: Any) -> tuple[Pipeline, Callable[..., None], Callable[[], None]]:
     """(handler, reporter, close) for ``python -m consumers``: the real Magento → ERP pipeline; the handler
     (the ``Pipeline``) also has ``probe(entities)``, the start-up check."""
-    from consumers.magento.client import MagentoClient
+    from magento.client import MagentoClient
 
     engine = make_engine(settings.database_url)
     ensure_schema(engine)

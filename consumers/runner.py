@@ -22,7 +22,7 @@ from typing import Any
 
 import pika.exceptions
 
-from bridge.publisher import Publisher
+from broker.publisher import Publisher
 from consumers.connection import FATAL_CONNECT_ERRORS, RECONNECT_WAIT, ConsumerConnection
 from consumers.dispatch import Dispatcher, Handler, Outcome, Reporter, no_report
 from consumers.pause import CredentialsGate
@@ -31,9 +31,9 @@ from consumers.settling import Settler
 from consumers.worker import PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
 from core.errors import MalformedMessage
-from core.notification import ENTITIES, Notification
+from schemas.notification import ENTITIES, Notification
 from core.settings import Settings
-from core.topology import entity_queue
+from broker.topology import entity_queue
 
 __all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "no_report",
            "Delivery", "PUBLISH_RETRY"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import MagentoBadResponse, MagentoError, MalformedMessage
-from core.notification import PRODUCT_ID, Notification
-from consumers.magento.search_criteria import SearchCriteria
+from schemas.notification import PRODUCT_ID, Notification
+from magento.search_criteria import SearchCriteria
 
 SKU_PROJECTION = "items[id,sku],total_count"
 

@@ -17,14 +17,14 @@ from typing import Any
 
 import tenacity
 
-from bridge.publisher import Publisher
+from broker.publisher import Publisher
 from consumers.dispatch import DEAD, RETRYING, Handler, Outcome, Reporter
 from consumers.pause import CredentialsGate
 from consumers.retry import RETRY, Decision, RetryPolicy, attempts_made, copy_route
 from core import parsing
 from core.errors import BridgeError, BrokerUnavailable
-from core.notification import Notification
-from core.topology import entity_queue
+from schemas.notification import Notification
+from broker.topology import entity_queue
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from core import parsing
 from core.errors import ConfigError
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 
 
 @dataclasses.dataclass(frozen=True)

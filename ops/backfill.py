@@ -1,6 +1,6 @@
 """The backfill: page through each entity's Magento list and publish one notification per record.
 
-Each page is ``BATCH_SIZE`` records sorted by the list's unique key (``consumers.magento.paging``, key paging,
+Each page is ``BATCH_SIZE`` records sorted by the list's unique key (``magento.paging``, key paging,
 ``updated_at`` between ``--since`` and ``--until`` when given), with ``BATCH_DELAY`` seconds between pages. A
 page's notifications go to ``magento.events`` as ``<entity>.save`` (the webhooks' path) with ``source`` =
 ``backfill`` and the event id ``backfill-<run>-<entity>-<key>``, so a page published again after a crash has
@@ -31,16 +31,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from consumers.magento.paging import Batch, ListEndpoint, iterate
-from consumers.magento.records import list_endpoint
-from consumers.magento.search_criteria import SearchCriteria
+from magento.paging import Batch, ListEndpoint, iterate
+from magento.records import list_endpoint
+from magento.search_criteria import SearchCriteria
 from core import parsing
 from core.errors import BrokerUnavailable, MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound
-from core.notification import Notification
+from schemas.notification import Notification
 from ops.backfill_report import (ALREADY_DONE, FINISHED, INTERRUPTED, SKIPPED, STOPPED, EntityReport, Progress,
                                  Request, Unlisted)
 from ops.page_sizer import NARROW, PAGE_ATTEMPTS, RETRY, PageSizer
-from ops.positions import BackfillPositions, Position
+from store.positions import BackfillPositions, Position
 from ops.publishing import Publishing, backfill_event_id, occurred_at, publish_all, record_key
 from ops.step_over import unlistable_key
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import click
 
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 from core.settings import Settings
 from ops.backfill import ALREADY_DONE, FINISHED, Backfill, EntityReport, Request
 from ops.cmd_support import (
@@ -26,7 +26,7 @@ from ops.cmd_support import (
     settings_from,
     stop_on_signals,
 )
-from ops.positions import BackfillPositions
+from store.positions import BackfillPositions
 from ops.progress import BarProgress, LogProgress
 
 
@@ -54,7 +54,7 @@ def backfill(ctx: click.Context, entities: Sequence[str], since: dt.datetime | N
 
 def run(settings: Settings, request: Request) -> list[EntityReport]:
     """Run ``request`` with the real client, publisher and database; SIGTERM/SIGINT stop after the page."""
-    from consumers.magento.client import MagentoClient
+    from magento.client import MagentoClient
 
     require_magento(settings)
     engine = open_database(settings.database_url)

@@ -16,14 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import parsing
-from core.db import ensure_schema, make_engine
+from store.db import ensure_schema, make_engine
 from core.errors import ConfigError
 from core.logs import configure_from, printable
 from core.settings import Settings
 from ops.cli import ConfigProblem, load_settings_or_exit
 
 if TYPE_CHECKING:
-    from bridge.publisher import Publisher
+    from broker.publisher import Publisher
 
 
 def settings_from(ctx: click.Context, **overrides: object) -> Settings:
@@ -84,7 +84,7 @@ def require_magento(settings: Settings) -> None:
 def ready_publisher(settings: Settings, name: str, unreachable: str = "cannot connect to the broker (AMQP_URL)"
                     ) -> Iterator[Publisher]:
     """A started Publisher that reached the broker (else the command ends saying ``unreachable``); closed after."""
-    from bridge.publisher import Publisher
+    from broker.publisher import Publisher
 
     publisher = Publisher(settings.amqp_url, name=name).start()
     try:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import parsing
-from core.db import sync_reports
+from store.db import sync_reports
 from ops.dead_letters import DeadLetter
 
 OPEN, SUPERSEDED, RESOLVED = "open", "superseded", "resolved"

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VHOST = "bridge-demo"
 MAGENTO_TOKEN = "demo-integration-token"
 ODOO = {"ODOO_DB": "bridge", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "admin"}
-DEMO_SALE_RATES = (8.5, 21.0)  # the tax rates of the demo store's orders (sandbox/magento_seed/orders.json)
+DEMO_SALE_RATES = (8.5, 21.0)  # the tax rates of the demo store's orders (sandbox/magento/seed/orders.json)
 CONSUMER_GROUPS = {"catalog": ["product", "category", "stock"], "customers": ["customer"],
                    "sales": ["order", "invoice", "shipment", "creditmemo"]}
 

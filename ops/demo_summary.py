@@ -10,12 +10,12 @@ import click
 import pika
 import sqlalchemy as sa
 
-from bridge.amqp import connection_parameters
-from consumers.reports import ReportStore
-from core.db import make_engine, sync_reports
-from core.notification import ENTITIES
+from broker.amqp import connection_parameters
+from store.reports import ReportStore
+from store.db import make_engine, sync_reports
+from schemas.notification import ENTITIES
 from core.settings import Settings
-from core.topology import dead_queue, entity_queue
+from broker.topology import dead_queue, entity_queue
 
 FINAL = ("synced", "skipped", "dead")
 
@@ -56,7 +56,7 @@ def _queue_depths(amqp_url: str) -> dict[str, tuple[int, int]]:
 
 
 def _erp_counts(env: dict[str, str]) -> dict[str, int]:
-    from consumers.erp.odoo import OdooBackend
+    from erp.odoo.backend import OdooBackend
 
     backend = OdooBackend.from_settings(Settings.from_env(env))
     try:

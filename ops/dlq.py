@@ -25,10 +25,10 @@ from typing import Any, Protocol
 import pika
 import pika.exceptions
 
-from bridge.amqp import connection_parameters
+from broker.amqp import connection_parameters
 from core import parsing
 from core.errors import BrokerUnavailable, broker_unreachable
-from core.topology import DEFAULT_EXCHANGE, dead_queue
+from broker.topology import DEFAULT_EXCHANGE, dead_queue
 from ops.dead_letters import DeadLetter, Selection, read, replay_copy
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ RETURN_WAIT = 10.0  # longest wait for released messages to show in their queue 
 
 
 class Publishing(Protocol):
-    """What a replay needs of ``bridge.publisher.Publisher``."""
+    """What a replay needs of ``broker.publisher.Publisher``."""
 
     def publish_async(self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
                       headers: dict[str, Any] | None = None) -> Any: ...

@@ -18,10 +18,10 @@ import click
 import sqlalchemy as sa
 import tqdm
 
-from core.db import make_engine
+from store.db import make_engine
 from core.errors import BrokerUnavailable
 from core.logs import printable, printable_json
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
 from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group, last_syncs

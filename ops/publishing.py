@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 import tenacity
 
-from consumers.magento.paging import ListEndpoint
+from magento.paging import ListEndpoint
 from core import parsing
 from core.errors import BrokerUnavailable, MessageUnroutable
-from core.notification import MAX_ID_BYTES, Notification, key_problem, normalise_key
-from core.topology import EVENTS_EXCHANGE
+from schemas.notification import MAX_ID_BYTES, Notification, key_problem, normalise_key
+from broker.topology import EVENTS_EXCHANGE
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ _HASHED = "sha256-"
 
 
 class Publishing(Protocol):
-    """What is needed of ``bridge.publisher.Publisher``."""
+    """What is needed of ``broker.publisher.Publisher``."""
 
     def publish_async(self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
                       headers: dict[str, Any] | None = None) -> concurrent.futures.Future: ...

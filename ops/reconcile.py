@@ -37,14 +37,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from consumers.magento.paging import ListEndpoint, iterate
-from consumers.magento.records import list_endpoint
-from consumers.magento.search_criteria import SearchCriteria
+from magento.paging import ListEndpoint, iterate
+from magento.records import list_endpoint
+from magento.search_criteria import SearchCriteria
 from core import parsing
-from core.db import sync_state
+from store.db import sync_state
 from core.errors import BrokerUnavailable, MagentoError, MagentoNotFound
-from core.notification import Notification
-from ops.positions import Watermark, Watermarks
+from schemas.notification import Notification
+from store.positions import Watermark, Watermarks
 from ops.publishing import Publishing, occurred_at, publish_all, reconcile_event_id, record_key
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from core import parsing
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import aligned, open_database, ready_publisher, require_magento, settings_from, stop_on_signals
 from ops.reconcile import FAILED, FULL_PASS_EVERY, PollResult, Reconciler, Timing
@@ -72,7 +72,7 @@ def as_lines(results: Sequence[PollResult]) -> list[str]:
 
 @contextlib.contextmanager
 def _reconciler(settings: Settings, full_pass_every: float) -> Iterator[Reconciler]:
-    from consumers.magento.client import MagentoClient
+    from magento.client import MagentoClient
 
     require_magento(settings)
     engine = open_database(settings.database_url)

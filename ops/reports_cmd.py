@@ -9,10 +9,10 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from consumers.reports import STATUSES, ReportStore
+from store.reports import STATUSES, ReportStore
 from core import parsing
 from core.logs import printable, printable_json
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 from ops.cli import load_settings_or_exit
 from ops.cmd_support import Moment, open_database
 

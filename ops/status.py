@@ -21,13 +21,13 @@ import pika.exceptions
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bridge.amqp import connection_parameters
-from consumers.reports import ReportStore
+from broker.amqp import connection_parameters
+from store.reports import ReportStore
 from core import parsing
-from core.db import sync_reports
+from store.db import sync_reports
 from core.errors import broker_unreachable
-from core.topology import dead_queue, entity_queue, retry_queue
-from ops.positions import Watermarks
+from broker.topology import dead_queue, entity_queue, retry_queue
+from store.positions import Watermarks
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from core.db import ensure_schema, make_engine
-from core.notification import ENTITIES
+from store.db import ensure_schema, make_engine
+from schemas.notification import ENTITIES
 from ops.cmd_support import aligned, settings_from
 from ops.status import FIELDS, Status, collect
 

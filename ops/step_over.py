@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from consumers.magento.paging import ListEndpoint
-from consumers.magento.search_criteria import SearchCriteria
+from magento.paging import ListEndpoint
+from magento.search_criteria import SearchCriteria
 from core.errors import MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound, MagentoUnavailable
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ from urllib.parse import unquote, urlsplit
 import click
 import pika.exceptions
 
-from bridge.amqp import declare_all
+from broker.amqp import declare_all
 from core.errors import broker_unreachable
-from core.notification import ENTITIES
-from core.topology import Topology, topology as layout_of
+from schemas.notification import ENTITIES
+from broker.topology import Topology, topology as layout_of
 
 
 @click.command(name="topology")

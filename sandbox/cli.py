@@ -17,7 +17,7 @@ def sandbox() -> None:
 @click.option("--seed", type=click.Choice(["demo", "empty"]), default="demo", show_default=True)
 def magento(host: str, port: int, token: str, seed: str) -> None:
     """Magento 2.4 REST API stand-in under /rest/V1, /rest/all/V1 and /rest/<store>/V1."""
-    from sandbox.magento import serve
+    from sandbox.magento.app import serve
 
     serve(host=host, port=port, token=token, seed=seed)
 
@@ -36,7 +36,7 @@ def magento(host: str, port: int, token: str, seed: str) -> None:
 def odoo(host: str, port: int, db: str, login: str, password: str, version: str, modules: tuple[str, ...],
          currencies: tuple[str, ...]) -> None:
     """Odoo external API (JSON-RPC at /jsonrpc) stand-in with an in-memory ORM."""
-    from sandbox.odoo import serve
+    from sandbox.odoo.app import serve
 
     serve(host=host, port=port, db=db, login=login, password=password, version=int(version), modules=modules,
           currencies=currencies)
@@ -48,6 +48,6 @@ def odoo(host: str, port: int, db: str, login: str, password: str, version: str,
 @click.option("--token", default="", help="Bearer token required from the bridge (empty: none).")
 def erp(host: str, port: int, token: str) -> None:
     """Generic HTTP ERP stand-in: PUT/DELETE/GET {url}/{entity}/{key}."""
-    from sandbox.erp import serve
+    from sandbox.erp.app import serve
 
     serve(host=host, port=port, token=token)

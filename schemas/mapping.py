@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from core.errors import MappingError
-from core.notification import ENTITIES, SKU_KEYED
+from schemas.notification import ENTITIES, SKU_KEYED
 from schemas.category import CATEGORY_FIELDS, CategorySchema
 from schemas.common import Int, flatten_errors
 from schemas.customer import CUSTOMER_FIELDS, CustomerSchema

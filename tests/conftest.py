@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pika
 import pytest
 import sqlalchemy as sa
 
-from bridge.amqp import connection_parameters
+from broker.amqp import connection_parameters
 from core.settings import Settings
 from tests import support
 from tests.samples import SAMPLES_DIR
@@ -109,3 +112,38 @@ def money_odoo(money_world: Any) -> Any:
     from tests.money_e2e import OdooReader  # noqa: PLC0415
 
     return OdooReader(money_world)
+
+
+@pytest.fixture
+def base_url() -> str:
+    """A 127.0.0.1 base URL on a free port (nothing listens there unless a test starts a server)."""
+    return f"http://127.0.0.1:{support.free_port()}"
+
+
+@pytest.fixture
+def wire(base_url: str) -> Iterator[list[str]]:
+    """A real HTTP server on the base URL's port, recording each request line as it arrives."""
+    lines: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            lines.append(self.requestline)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b'"7"' if self.command == "PUT" else b'{"sku": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", urlsplit(base_url).port), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield lines
+    server.shutdown()
+    server.server_close()

@@ -17,9 +17,9 @@ from typing import Any
 import requests
 
 from consumers.runner import Runner
-from core.notification import ENTITIES
+from schemas.notification import ENTITIES
 from core.settings import Settings
-from sandbox.odoo import ServerThread
+from sandbox.odoo.app import ServerThread
 from tests import support
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, magento_sandbox, notes_for, odoo_sandbox_app,
                                  pipeline_factory, publish)

@@ -133,9 +133,9 @@ def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fi
     """Declare the whole topology (with these retry delays) on ``amqp_url`` and purge every queue."""
     import pika
 
-    from bridge.amqp import connection_parameters, declare
-    from core.notification import ENTITIES
-    from core.topology import topology
+    from broker.amqp import connection_parameters, declare
+    from schemas.notification import ENTITIES
+    from broker.topology import topology
 
     layout = topology(ENTITIES, delays)
     connection = pika.BlockingConnection(connection_parameters(amqp_url, name=name))

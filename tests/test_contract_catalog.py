@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.mapping import map_record
-from tests.consumers.erp.conftest import backend, odoo_rpc, odoo_sandbox, sleeps  # noqa: F401 (fixtures)
+from tests.erp.conftest import backend, odoo_rpc, odoo_sandbox, sleeps  # noqa: F401 (fixtures)
 from tests.samples import Samples
 
 

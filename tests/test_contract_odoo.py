@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from consumers.erp.odoo import OdooBackend
+from erp.odoo.backend import OdooBackend
 from schemas.mapping import map_record
-from tests.consumers.erp.conftest import (Documents, OdooSandbox, backend, documents, odoo_rpc,  # noqa: F401
+from tests.erp.conftest import (Documents, OdooSandbox, backend, documents, odoo_rpc,  # noqa: F401
                                           odoo_sandbox, sleeps)
 from tests.samples import SAMPLES_DIR, sales_record_samples
 

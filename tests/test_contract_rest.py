@@ -1,8 +1,8 @@
 """Contract test: the real Magento request bodies, answers, errors and events in /work/shared/magento-samples.
 
 Request bodies are checked for the shapes the bridge's code relies on; error bodies go through the client's
-own rendering and classification (``consumers.magento.errors``) and 2xx answers through its own parsing
-(``consumers.magento.responses``). Records are checked in ``test_contract_mapping``; a file of the folder
+own rendering and classification (``magento.errors``) and 2xx answers through its own parsing
+(``magento.responses``). Records are checked in ``test_contract_mapping``; a file of the folder
 that neither module checks fails ``test_every_file_in_the_samples_folder_has_a_check``. Skipped when the
 folder is absent.
 """
@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from consumers.magento import errors
-from consumers.magento.responses import Answer
-from consumers.magento.search_criteria import SearchCriteria
+from magento import errors
+from magento.responses import Answer
+from magento.search_criteria import SearchCriteria
 from core.errors import MagentoRateLimited, MagentoValidationError, MappingError
-from core.notification import Notification
+from schemas.notification import Notification
 from schemas.common import Flag, Int, Number
 from schemas.mapping import map_record
 from schemas.sales import TrackSchema

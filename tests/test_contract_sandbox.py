@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from sandbox.magento import create_app, sandbox_of
+from sandbox.magento.app import create_app, sandbox_of
 from tests.samples import Samples
 
 SANDBOX_TOKEN = "contract-sandbox-token"

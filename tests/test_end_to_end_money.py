@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.topology import H_ERROR
-from sandbox.magento_scenarios import MONEY_CASES
+from broker.topology import H_ERROR
+from sandbox.magento.scenarios import MONEY_CASES
 from tests.consumers.e2e import admin, dead_letters
 from tests.money_e2e import CENT, MoneyWorld, cents
 

@@ -13,7 +13,7 @@ import requests
 
 from bench.consumers import StandIns, stand_ins
 from consumers.pipeline import build_handler
-from core.notification import Notification
+from schemas.notification import Notification
 from schemas.mapping import map_record
 
 

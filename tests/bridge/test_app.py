@@ -11,7 +11,7 @@ from flask import Flask
 
 from bridge import create_app
 from core.errors import ConfigError
-from core.topology import EVENTS_EXCHANGE, entity_queue
+from broker.topology import EVENTS_EXCHANGE, entity_queue
 from tests import support
 from tests.bridge.conftest import OLD_SECRET, SECRET, TOKEN, drain, notification, signed_headers, vhost_of
 

@@ -113,7 +113,7 @@ PLAIN_NOTIFICATIONS = [
 @pytest.mark.parametrize("data", PLAIN_NOTIFICATIONS, ids=lambda data: data["id"].strip())
 def test_the_fast_path_reads_a_plain_notification_as_the_schema_does(data: dict, monkeypatch) -> None:
     from bridge import intake
-    from core.notification import plainly_valid
+    from schemas.notification import plainly_valid
 
     assert plainly_valid({name: value for name, value in data.items() if name != "source"})  # the fast path
     fast = notification_from_webhook(data)

@@ -10,7 +10,7 @@ from bridge.in_flight import InFlight
 from bridge.receiver import Intake, Outcome
 from bridge.rejection import Rejection
 from core.errors import BrokerUnavailable, MessageUnroutable
-from core.notification import Notification
+from schemas.notification import Notification
 
 
 class MemoryStore:

@@ -13,15 +13,15 @@ import pika
 import pytest
 from sqlalchemy.engine import Engine
 
-from bridge.amqp import connection_parameters, declare
+from broker.amqp import connection_parameters, declare
 from consumers.runner import Runner
-from core.db import ensure_schema, make_engine, sync_state
-from core.notification import ENTITIES
+from store.db import ensure_schema, make_engine, sync_state
+from schemas.notification import ENTITIES
 from core.settings import Settings
-from core.topology import retry_queue, topology
+from broker.topology import retry_queue, topology
 from tests import support
 from tests.consumers.helpers import RunningRunner
-from tests.tcp_proxy import TcpProxy
+from bench.tcp_proxy import TcpProxy
 
 SHORT_TIERS = (1, 2)
 
@@ -80,49 +80,6 @@ def proxy(broker_url: str) -> Iterator[TcpProxy]:
         yield tcp_proxy
 
 
-@pytest.fixture
-def base_url() -> str:
-    """A 127.0.0.1 base URL on a free port (nothing listens there unless a test starts a server)."""
-    return f"http://127.0.0.1:{support.free_port()}"
 
 
-@pytest.fixture
-def wire(base_url: str) -> Iterator[list[str]]:
-    """A real HTTP server on the base URL's port, recording each request line as it arrives."""
-    lines: list[str] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def answer(self) -> None:
-            lines.append(self.requestline)
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b'"7"' if self.command == "PUT" else b'{"sku": "ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_PUT = answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", urlsplit(base_url).port), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield lines
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def state_engines(request) -> Iterator[list[Engine]]:
-    """Two engines on one empty database: two consumer processes, as far as the database can tell."""
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "module_postgres_url")
-    pair = [make_engine(url), make_engine(url)]
-    ensure_schema(pair[0])
-    with pair[0].begin() as connection:
-        connection.execute(sync_state.delete())
-    yield pair
-    for engine in pair:
-        engine.dispose()

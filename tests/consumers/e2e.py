@@ -10,13 +10,13 @@ from typing import Any
 import pika
 import requests
 
-from bridge.amqp import connection_parameters
+from broker.amqp import connection_parameters
 from consumers.pipeline import build_handler
-from core.db import make_engine
-from core.notification import Notification
-from core.topology import EVENTS_EXCHANGE, dead_queue
-from consumers.reports import ReportStore
-from sandbox.magento import create_app, run_in_thread
+from store.db import make_engine
+from schemas.notification import Notification
+from broker.topology import EVENTS_EXCHANGE, dead_queue
+from store.reports import ReportStore
+from sandbox.magento.app import create_app, run_in_thread
 from tests import support
 
 MAGENTO_TOKEN = "e2e-magento-token"
@@ -114,7 +114,7 @@ ODOO_SALE_RATES = (5.0, 7.0, 8.25, 8.5, 10.0, 19.0, 20.0, 21.0)
 def odoo_sandbox_app(**options: Any) -> Any:
     """The Odoo sandbox as the operator prepares it for the Magento sandbox: EUR active besides USD, and a
     sale tax per Magento rate (price excluded and included), as docs/odoo.md asks."""
-    from sandbox.odoo import create_app as create_odoo_app  # noqa: PLC0415 (only the Odoo end-to-end tests)
+    from sandbox.odoo.app import create_app as create_odoo_app  # noqa: PLC0415 (only the Odoo end-to-end tests)
 
     app = create_odoo_app(db="bridge", login="admin", password="admin", currencies=("EUR",), **options)
     client = app.test_client()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from consumers.dispatch import Outcome, no_report
-from core.notification import Notification
+from schemas.notification import Notification
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS started (event_id TEXT NOT NULL, at REAL NOT NULL);

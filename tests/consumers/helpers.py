@@ -11,8 +11,8 @@ import pika
 
 from consumers.dispatch import Outcome
 from consumers.runner import Runner
-from core.notification import Notification
-from core.topology import EVENTS_EXCHANGE
+from schemas.notification import Notification
+from broker.topology import EVENTS_EXCHANGE
 from tests import support
 
 

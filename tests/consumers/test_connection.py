@@ -11,12 +11,12 @@ import pika.exceptions
 import pytest
 import tenacity
 
-from bridge.amqp import connection_parameters, declare
+from broker.amqp import connection_parameters, declare
 from consumers.connection import ConsumerConnection
 from consumers.dispatch import Outcome
 from consumers.runner import Runner, RunnerFailed
-from core.notification import ENTITIES
-from core.topology import entity_queue, topology
+from schemas.notification import ENTITIES
+from broker.topology import entity_queue, topology
 from tests import support
 from tests.consumers.helpers import Recorder, Reports, consumers_of, depth, notification, publish, wait_for_rows
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.notification import ENTITIES, Notification
-from core.topology import H_ERROR_CLASS, entity_queue
-from sandbox.erp import SandboxThread
+from schemas.notification import ENTITIES, Notification
+from broker.topology import H_ERROR_CLASS, entity_queue
+from sandbox.erp.app import SandboxThread
 from schemas.totals import totals_identity
 from tests import support
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
@@ -223,7 +223,7 @@ def test_a_consumer_killed_mid_stream_and_restarted_leaves_every_record_in_the_e
     import signal
     import sys
 
-    from core.topology import dead_queue, entity_queue
+    from broker.topology import dead_queue, entity_queue
     from tests import support
 
     admin(magento.url, "generate/products", {"count": 240, "prefix": "KILL-"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.erp.odoo import OdooBackend
-from core.notification import ENTITIES
+from erp.odoo.backend import OdooBackend
+from schemas.notification import ENTITIES
 from core.settings import Settings
-from sandbox.odoo import ServerThread
+from sandbox.odoo.app import ServerThread
 from tests import support
 from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
                                  notes_for, odoo_sandbox_app, pipeline_factory, publish)

@@ -14,15 +14,15 @@ import pytest
 import sqlalchemy as sa
 
 from consumers.dispatch import SKIPPED, SYNCED, Outcome
-from consumers.erp.base import ErpBackend
-from consumers.magento.responses import SearchResult
-from consumers.magento.search_criteria import SearchCriteria
+from erp.base import ErpBackend
+from magento.responses import SearchResult
+from magento.search_criteria import SearchCriteria
 from consumers.pipeline import Pipeline, build_handler, lease_owner
-from consumers.reports import ReportStore
-from consumers.sync_state import RecordBusy, SyncStateStore
-from core.db import ensure_schema, make_engine
+from store.reports import ReportStore
+from store.sync_state import RecordBusy, SyncStateStore
+from store.db import ensure_schema, make_engine
 from core.errors import ErpUnavailable, MagentoNotFound, MagentoServerError, MagentoUnavailable, MappingError
-from core.notification import Notification
+from schemas.notification import Notification
 from tests.schemas.conftest import read_fixture
 
 ROUTE_MISSING = "Request does not match any route."

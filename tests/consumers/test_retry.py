@@ -12,7 +12,7 @@ from core.errors import (
     ErpRejected, ErpUnavailable, MagentoAuthError, MagentoNotFound, MagentoRateLimited, MagentoServerError,
     MalformedMessage, MappingError,
 )
-from core.topology import (
+from broker.topology import (
     H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT, RETRY_TIER_HEADER,
 )
 

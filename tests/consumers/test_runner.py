@@ -12,10 +12,10 @@ import pika
 import pytest
 import tenacity
 
-from bridge.amqp import declare
+from broker.amqp import declare
 from consumers.dispatch import Outcome
 from core.errors import MagentoAuthError, MagentoServerError, MagentoUnavailable, MagentoValidationError
-from core.topology import (
+from broker.topology import (
     DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
     RETRY_TIER_HEADER, dead_queue, entity_queue, retry_queue, topology,
 )

@@ -8,7 +8,7 @@ from typing import Any
 from consumers.dispatch import Outcome
 from consumers.settling import Settler
 from consumers.worker import ACK, REQUEUE, Delivery
-from core.topology import entity_queue
+from broker.topology import entity_queue
 from tests import support
 from tests.consumers.helpers import Recorder, Reports, depth, notification, publish, wait_for_rows
 

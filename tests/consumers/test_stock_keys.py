@@ -9,11 +9,11 @@ from urllib.parse import parse_qsl
 import pytest
 
 from consumers import stock_keys
-from consumers.magento.client import MagentoClient
-from consumers.magento.responses import SearchResult
-from consumers.magento.search_criteria import SearchCriteria
+from magento.client import MagentoClient
+from magento.responses import SearchResult
+from magento.search_criteria import SearchCriteria
 from core.errors import MagentoBadResponse, MagentoRateLimited, MalformedMessage
-from core.notification import Notification
+from schemas.notification import Notification
 from tests.consumers.e2e import MAGENTO_TOKEN, admin, magento_sandbox
 
 

@@ -16,8 +16,8 @@ from consumers.dispatch import Outcome
 from consumers.retry import RetryPolicy
 from consumers.worker import ACK, REQUEUE, Delivery, Worker
 from core.errors import BrokerUnavailable, ErpRejected, ErpUnavailable, MalformedMessage
-from core.notification import Notification
-from core.topology import (DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, RETRY_EXCHANGE,
+from schemas.notification import Notification
+from broker.topology import (DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, RETRY_EXCHANGE,
                            RETRY_TIER_HEADER, dead_queue, entity_queue, retry_tier)
 from tests.consumers.helpers import Reports, notification
 

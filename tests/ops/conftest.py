@@ -9,12 +9,12 @@ from typing import Any
 import pika
 import pytest
 
-from bridge.publisher import Publisher
+from broker.publisher import Publisher
 from consumers.retry import Decision, dead_headers
 from core import parsing
-from core.notification import Notification
+from schemas.notification import Notification
 from core.settings import Settings
-from core.topology import dead_queue
+from broker.topology import dead_queue
 from tests.ops import helpers
 
 MAGENTO_TOKEN = "ops-test-token-9d2e"
@@ -23,7 +23,7 @@ MAGENTO_TOKEN = "ops-test-token-9d2e"
 @pytest.fixture
 def magento() -> Iterator[helpers.MagentoSandbox]:
     """The Magento sandbox (empty seed) served from a thread, with its admin API at hand."""
-    from sandbox.magento import create_app, run_in_thread
+    from sandbox.magento.app import create_app, run_in_thread
 
     app = create_app(MAGENTO_TOKEN, "empty")
     with run_in_thread(app) as server:
@@ -39,7 +39,7 @@ def settings(make_settings: Callable[..., Settings], broker: str, magento: helpe
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[Any]:
-    from consumers.magento.client import MagentoClient
+    from magento.client import MagentoClient
 
     with MagentoClient(settings, sleep=lambda _seconds: None) as made:
         yield made
@@ -47,7 +47,7 @@ def client(settings: Settings) -> Iterator[Any]:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Any]:
-    from core.db import ensure_schema, make_engine
+    from store.db import ensure_schema, make_engine
 
     made = make_engine(settings.database_url)
     ensure_schema(made)

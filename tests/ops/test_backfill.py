@@ -8,9 +8,9 @@ import math
 import time
 
 from core.errors import BrokerUnavailable, MagentoServerError, MagentoUnavailable
-from core.topology import entity_queue
+from broker.topology import entity_queue
 from ops.backfill import FINISHED, SKIPPED, STOPPED, Backfill, Request
-from ops.positions import BackfillPositions
+from store.positions import BackfillPositions
 from tests.ops.conftest import MAGENTO_TOKEN
 from tests.ops.helpers import bodies, depth, drain, ids
 
@@ -139,8 +139,8 @@ def test_a_product_magento_cannot_list_is_stepped_over_and_the_rest_published(ma
 
 def test_an_order_magento_cannot_list_is_published_by_its_id(settings, make_settings, publisher, engine,
                                                              amqp_channel):
-    from consumers.magento.client import MagentoClient
-    from sandbox.magento import create_app, run_in_thread
+    from magento.client import MagentoClient
+    from sandbox.magento.app import create_app, run_in_thread
 
     with run_in_thread(create_app(MAGENTO_TOKEN, "demo")) as demo, MagentoClient(make_settings(
             MAGENTO_BASE_URL=demo.url, MAGENTO_ACCESS_TOKEN=MAGENTO_TOKEN, MAGENTO_RETRIES="1"),

@@ -6,10 +6,10 @@ import collections
 import signal
 import sys
 
-from core.db import make_engine
-from core.topology import entity_queue
+from store.db import make_engine
+from broker.topology import entity_queue
 from ops.backfill_cmd import backfill
-from ops.positions import BackfillPositions
+from store.positions import BackfillPositions
 from tests import support
 from tests.ops.conftest import MAGENTO_TOKEN
 from tests.ops.helpers import bodies, drain, invoke

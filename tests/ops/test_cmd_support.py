@@ -11,7 +11,7 @@ import datetime as dt
 import click
 import pytest
 
-from bridge.publisher import Publisher
+from broker.publisher import Publisher
 from ops.cmd_support import Moment, aligned, plural, ready_publisher, require_magento
 from tests.support import free_port, temporary_vhost
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from consumers.reports import ReportStore
+from store.reports import ReportStore
 from ops.dead_letter_groups import OPEN, RESOLVED, SUPERSEDED, group, last_syncs
 from ops.dead_letters import read
 from tests.ops.conftest import dead_letter

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from consumers.reports import ReportStore
+from store.reports import ReportStore
 from core import parsing
 
-from core.topology import dead_queue, entity_queue
+from broker.topology import dead_queue, entity_queue
 from ops.dlq_cmd import dlq
 from tests.support import free_port
 from tests.ops.helpers import bodies, depth, drain, ids, invoke, peek

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import tenacity
 
-from consumers.magento.records import list_endpoint
+from magento.records import list_endpoint
 from core.errors import BrokerUnavailable, MessageUnroutable
-from core.notification import Notification
-from core.topology import entity_queue
+from schemas.notification import Notification
+from broker.topology import entity_queue
 from ops.publishing import backfill_event_id, event_id, occurred_at, publish_all, reconcile_event_id, record_key
 from tests.ops.helpers import bodies, drain, ids
 

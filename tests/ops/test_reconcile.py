@@ -8,10 +8,10 @@ import threading
 import pytest
 import tenacity
 
-from core.db import sync_state
+from store.db import sync_state
 from core.errors import BrokerUnavailable
-from core.topology import entity_queue
-from ops.positions import Watermarks
+from broker.topology import entity_queue
+from store.positions import Watermarks
 from ops.reconcile import DONE, FAILED, NOT_DUE, SKIPPED, Reconciler, Timing
 from tests.ops.helpers import bodies, drain, ids
 

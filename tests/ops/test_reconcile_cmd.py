@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 
-from core.topology import entity_queue
-from ops.positions import Watermarks
+from broker.topology import entity_queue
+from store.positions import Watermarks
 from ops.reconcile_cmd import reconcile
 from tests import support
 from tests.ops.conftest import MAGENTO_TOKEN

@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from consumers.reports import ReportStore
-from core.db import ensure_schema, make_engine
+from store.reports import ReportStore
+from store.db import ensure_schema, make_engine
 from ops.cli import cli
 from ops.reports_cmd import JSON_FIELDS
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pika
 
-from bridge.amqp import connection_parameters
-from consumers.reports import ReportStore
-from core.notification import ENTITIES
-from core.topology import DEFAULT_EXCHANGE, RETRY_EXCHANGE, RETRY_TIER_HEADER, entity_queue, retry_queue
-from ops.positions import Watermark, Watermarks
+from broker.amqp import connection_parameters
+from store.reports import ReportStore
+from schemas.notification import ENTITIES
+from broker.topology import DEFAULT_EXCHANGE, RETRY_EXCHANGE, RETRY_TIER_HEADER, entity_queue, retry_queue
+from store.positions import Watermark, Watermarks
 from ops.status import FIELDS, collect, queue_figures, retrying_by_entity
 from tests.support import free_port
 

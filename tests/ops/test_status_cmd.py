@@ -6,9 +6,9 @@ import json
 
 import pika
 
-from consumers.reports import ReportStore
-from core.notification import ENTITIES
-from core.topology import entity_queue
+from store.reports import ReportStore
+from schemas.notification import ENTITIES
+from broker.topology import entity_queue
 from ops.status_cmd import status
 from tests.ops.helpers import invoke
 from tests.support import free_port

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.magento.paging import ListEndpoint
-from consumers.magento.responses import SearchResult
-from consumers.magento.search_criteria import SearchCriteria
+from magento.paging import ListEndpoint
+from magento.responses import SearchResult
+from magento.search_criteria import SearchCriteria
 from core.errors import MagentoServerError, MagentoUnavailable
 from ops.step_over import unlistable_key
 

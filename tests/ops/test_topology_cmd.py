@@ -8,7 +8,7 @@ import pika
 import pytest
 from click.testing import CliRunner
 
-from bridge.amqp import connection_parameters
+from broker.amqp import connection_parameters
 from ops.cli import cli
 from tests import support
 

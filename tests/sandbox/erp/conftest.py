@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from sandbox.erp import SandboxThread, create_app, store_of
-from sandbox.erp_store import ErpStore
+from sandbox.erp.app import SandboxThread, create_app, store_of
+from sandbox.erp.store import ErpStore
 from tests.support import free_port
 
 TOKEN = "sandbox-token-1"

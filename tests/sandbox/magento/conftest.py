@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from sandbox.magento import RunningServer, create_app, run_in_thread, sandbox_of
-from sandbox.magento_rest import Sandbox
+from sandbox.magento.app import RunningServer, create_app, run_in_thread, sandbox_of
+from sandbox.magento.rest import Sandbox
 
 TOKEN = "sandbox-test-token-5f1c"
 START = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.timezone.utc)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.odoo import ServerThread, create_app
-from sandbox.odoo_orm import Database, Env
-from sandbox.odoo_seed import seed
+from sandbox.odoo.app import ServerThread, create_app
+from sandbox.odoo.orm import Database, Env
+from sandbox.odoo.seed import seed
 from tests.support import free_port
 
 

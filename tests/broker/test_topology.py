@@ -1,0 +1,54 @@
+"""The broker layout: names operators see, and the arguments that make retries and dead letters safe."""
+
+from __future__ import annotations
+
+import pika
+
+from broker import topology as t
+
+
+def test_names_are_the_documented_ones():
+    layout = t.topology(["product"], [5, 30])
+    assert [q.name for q in layout.queues] == [
+        "magento.product", "magento.product.dead", "magento.retry.5s", "magento.retry.30s"]
+    assert {(e.name, e.type) for e in layout.exchanges} == {("magento.events", "topic"), ("magento.retry", "headers")}
+
+
+def test_entity_queue_dead_letters_poison_messages_at_least_once():
+    main = t.topology(["order"]).queues[0]
+    assert main.arguments["x-queue-type"] == "quorum"
+    assert main.arguments["x-dead-letter-routing-key"] == "magento.order.dead"
+    assert main.arguments["x-dead-letter-strategy"] == "at-least-once"
+    assert main.arguments["x-delivery-limit"] == t.DELIVERY_LIMIT
+
+
+def test_entity_of_queue():
+    assert t.entity_of_queue("magento.stock") == "stock"
+    assert t.entity_of_queue("magento.stock.dead") == "stock"
+    assert t.entity_of_queue("magento.retry.5s") is None
+    assert t.entity_of_queue("magento.widget") is None
+
+
+def test_a_retried_message_comes_back_to_its_entity_queue(broker_url):
+    """Through the real broker: headers exchange -> tier queue -> TTL -> default exchange -> entity queue."""
+    from broker.amqp import connection_parameters, declare
+
+    layout = t.topology(["customer"], [1])
+    connection = pika.BlockingConnection(connection_parameters(broker_url, name="test-topology"))
+    try:
+        channel = connection.channel()
+        declare(channel, layout)
+        channel.queue_purge("magento.customer")
+        channel.confirm_delivery()
+        channel.basic_publish(t.RETRY_EXCHANGE, t.entity_queue("customer"), b"{}",
+                              pika.BasicProperties(delivery_mode=2, headers={t.RETRY_TIER_HEADER: "1s"}),
+                              mandatory=True)
+        assert channel.queue_declare("magento.retry.1s", passive=True).method.message_count == 1
+        for _ in range(60):
+            method, _props, body = channel.basic_get("magento.customer", auto_ack=True)
+            if method:
+                break
+            connection.sleep(0.1)
+        assert method is not None and body == b"{}"
+    finally:
+        connection.close()

@@ -1,0 +1,25 @@
+"""The bridge's own tables are created idempotently on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from store import db
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", pytest.param("postgres_url", marks=pytest.mark.postgres)])
+def test_schema_is_created_twice_without_error(url_fixture, request):
+    engine = db.make_engine(request.getfixturevalue(url_fixture))
+    db.ensure_schema(engine)
+    db.ensure_schema(engine)
+    names = set(sa.inspect(engine).get_table_names())
+    assert {"seen_events", "sync_reports", "sync_state", "backfill_positions", "reconcile_watermarks"} <= names
+    engine.dispose()
+
+
+def test_sqlite_uses_wal(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'sub' / 'x.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
