@@ -2,6 +2,10 @@
 
 SQLite by default (WAL mode, so readers never wait for the writer), PostgreSQL in production.
 Tables are created idempotently at start-up with ``ensure_schema``.
+
+``store/`` owns the database: only its modules import SQLAlchemy or these tables (tests/store/test_ownership.py
+checks it). Other packages open an engine with ``make_engine``, create the tables with ``ensure_schema``, name
+the engine's type ``Engine``, catch ``DatabaseError`` and read and write through the stores.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
+
+# The names other packages use, so that only store/ imports SQLAlchemy: the handle they pass to the stores,
+# and what a store raises when the database fails (cannot connect, refuses a statement).
+Engine = sa.engine.Engine
+DatabaseError = sa.exc.SQLAlchemyError
 
 metadata = sa.MetaData()
 
@@ -94,6 +103,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def in_memory(url: str) -> bool:
+    """Whether ``url`` names a database that lives in one process's memory (SQLite without a file)."""
+    return sa.engine.make_url(url).database in (None, "", ":memory:")
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:

@@ -20,9 +20,10 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import parsing
@@ -77,6 +78,18 @@ def decision(state: Mapping[str, Any] | None, version: str | None, doc_hash: str
     if state["doc_hash"] == doc_hash and not state["deleted"]:
         return "unchanged"
     return "write"
+
+
+def synced_versions(engine: Engine, backend: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
+    """The version ``backend`` holds for each of ``keys`` (records written with a version and not deleted)."""
+    if not keys:
+        return {}
+    table = sync_state.c
+    statement = sa.select(table.key, table.version).where(
+        table.backend == backend, table.entity == entity, table.key.in_(keys),
+        table.version.is_not(None), table.deleted.is_(False))
+    with engine.connect() as connection:
+        return {key: version for key, version in connection.execute(statement)}
 
 
 class SyncStateStore:

@@ -23,3 +23,17 @@ def test_sqlite_uses_wal(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_in_memory_is_sqlite_without_a_file():
+    assert db.in_memory("sqlite://") and db.in_memory("sqlite:///:memory:")
+    assert not db.in_memory("sqlite:///var/bridge.sqlite3")
+    assert not db.in_memory("postgresql://bridge@127.0.0.1:5432/bridge")
+
+
+def test_a_database_failure_is_a_database_error(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with pytest.raises(db.DatabaseError), engine.connect() as connection:
+        connection.exec_driver_sql("SELECT * FROM no_such_table")
+    engine.dispose()
+    assert isinstance(engine, db.Engine)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,18 +15,6 @@ from store.reports import STATUSES, ReportStore, ReportWriter
 from store.db import ensure_schema, make_engine, sync_reports
 
 NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request) -> Iterator[Engine]:
-    """An empty reports table, on SQLite and on the local PostgreSQL."""
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "module_postgres_url")
-    database = make_engine(url)
-    ensure_schema(database)
-    with database.begin() as connection:
-        connection.execute(sync_reports.delete())
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

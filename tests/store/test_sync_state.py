@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from store.sync_state import RecordBusy, SyncStateStore, canonical_version, stored_owner
+from store.sync_state import RecordBusy, SyncStateStore, canonical_version, stored_owner, synced_versions
 from store.db import KEPT_CONNECTIONS, ensure_schema, make_engine, sqlite_write_lock
 from store.db import sync_state as sync_state_table
 from core.errors import RetryableError
@@ -415,3 +415,14 @@ def test_a_lost_database_connection_is_replaced_and_the_statement_runs(module_po
     assert "connection lost" in caplog.text
     store.close()
     engine.dispose()
+
+
+def test_synced_versions_are_those_of_one_backend_written_and_not_deleted(state, state_engines):
+    for key, version, deleted in [("A", MID, False), ("B", NEW, False), ("C", OLD, True), ("D", None, False)]:
+        state.remember("product", key, version=version, doc_hash="h", erp_id="1", deleted=deleted)
+    state.remember("customer", "A", version=OLD, doc_hash="h", erp_id="1")
+    SyncStateStore(state_engines[1], "odoo").remember("product", "E", version=NEW, doc_hash="h", erp_id="2")
+    keys = ["A", "B", "C", "D", "E", "F"]
+    assert synced_versions(state_engines[1], "http", "product", keys) == {"A": MID, "B": NEW}
+    assert synced_versions(state_engines[1], "odoo", "product", keys) == {"E": NEW}
+    assert synced_versions(state_engines[1], "http", "product", []) == {}
