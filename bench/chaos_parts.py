@@ -16,11 +16,11 @@ from typing import Any
 
 import pika
 import requests
-import sqlalchemy as sa
 
 from broker.amqp import connection_parameters
 from bridge.signatures import sign
-from store.db import make_engine, sync_reports
+from store.db import make_engine
+from store.report_queries import report_history
 from broker.topology import dead_queue, entity_queue, retry_queue
 
 ENTITIES = ("product", "stock")
@@ -211,10 +211,8 @@ def rabbitmqctl(ctl: str, *args: str) -> None:
 def final_reports(database_url: str) -> tuple[dict[str, str], dict[str, int]]:
     """(event id -> its final status, event id -> how many times it was synced) from the reports."""
     engine = make_engine(database_url)
-    table = sync_reports.c
     try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.select(table.event_id, table.status).order_by(table.id)).all()
+        rows = report_history(engine)
     finally:
         engine.dispose()
     final: dict[str, str] = {}

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import sqlalchemy as sa
 
 from broker.publisher import Publisher
 from consumers.dispatch import Outcome
-from store.db import ensure_schema, make_engine, sync_reports
+from store.db import Engine, ensure_schema, make_engine
+from store.report_queries import count_reports
 from schemas.notification import Notification
 from broker.topology import EVENTS_EXCHANGE, topology
 from tests import support
@@ -134,14 +134,9 @@ def _publish(amqp_url: str, notes: list[Notification]) -> None:
         publisher.close()
 
 
-def _count(engine: sa.Engine, *conditions: sa.ColumnElement[bool]) -> int:
-    with engine.connect() as connection:
-        return connection.execute(sa.select(sa.func.count()).select_from(sync_reports).where(*conditions)).scalar_one()
-
-
-def _wait_for_reports(engine: sa.Engine, consumer: subprocess.Popen, at_least: int) -> int:
+def _wait_for_reports(engine: Engine, consumer: subprocess.Popen, at_least: int) -> int:
     """Poll until ``at_least`` reports exist; the count then. Exits when the consumer died."""
-    while (done := _count(engine)) < at_least:
+    while (done := count_reports(engine)) < at_least:
         if consumer.poll() is not None:
             raise SystemExit(f"the consumer exited with {consumer.returncode}:\n"
                              f"{consumer.log_path.read_text()[-3000:]}")  # type: ignore[attr-defined]
@@ -193,7 +188,7 @@ def run_one(concurrency: int, size: int, standins: StandIns, amqp_url: str, data
         io_cpu = cpu_seconds(consumer.pid, consumer.pid) - io_start
         standin_cpu = cpu_seconds(standins.pid) - standin_start
         peak = peak_rss_kb(consumer.pid)
-    failed = _count(engine, sync_reports.c.status != "synced")
+    failed = count_reports(engine, except_status="synced")
     engine.dispose()
     return Run(concurrency, size, elapsed, size - first, cpu, io_cpu, standin_cpu, peak, failed,
                standins.stats()["erp_puts"] - puts_before)

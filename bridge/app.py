@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 
 from broker.link import BrokerLink
@@ -19,7 +18,7 @@ from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastP
                               magento_endpoint)
 from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
-from store.db import make_engine
+from store.db import in_memory, make_engine
 from core.logs import configure_from
 from schemas.notification import ENTITIES
 from core.settings import Settings
@@ -74,8 +73,8 @@ def default_broker(settings: Settings) -> BrokerLink:
 
 def default_store(settings: Settings) -> SeenEvents:
     """The shared duplicate store; each request thread keeps a connection, so the pool has room for them."""
-    in_memory = sa.engine.make_url(settings.database_url).database in (None, "", ":memory:")
-    engine = make_engine(settings.database_url, **({} if in_memory else {"pool_size": 32, "max_overflow": 32}))
+    pooled = {} if in_memory(settings.database_url) else {"pool_size": 32, "max_overflow": 32}
+    engine = make_engine(settings.database_url, **pooled)
     return open_store(engine, settings.dedup_window_seconds)
 
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from store.seen_events import SeenEvents
-from store.db import ensure_schema
+from store.db import DatabaseError, Engine, ensure_schema
 
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 0.5
@@ -26,7 +23,7 @@ def open_store(engine: Engine, window_seconds: float) -> SeenEvents:
     store = SeenEvents(engine, window_seconds)
     try:
         ensure_schema(engine)
-    except sa.exc.SQLAlchemyError as error:
+    except DatabaseError as error:
         reason = _first_line(error)
         store.schema_missing(reason)
         log.error("duplicate-detection database unreachable at start-up (%s); starting without duplicate checks "
@@ -41,7 +38,7 @@ def _retry_schema(engine: Engine, store: SeenEvents) -> None:
     while not store.closed:
         try:
             ensure_schema(engine)
-        except sa.exc.SQLAlchemyError:
+        except DatabaseError:
             store.wait_closed(delay)
             delay = min(delay * 2, MAX_RETRY_SECONDS)
             continue

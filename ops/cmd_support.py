@@ -12,11 +12,9 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from core import parsing
-from store.db import ensure_schema, make_engine
+from store.db import DatabaseError, Engine, ensure_schema, make_engine
 from core.errors import ConfigError
 from core.logs import configure_from, printable
 from core.settings import Settings
@@ -67,7 +65,7 @@ def open_database(url: str) -> Engine:
     try:
         engine = make_engine(url)
         ensure_schema(engine)
-    except sa.exc.SQLAlchemyError as exc:
+    except DatabaseError as exc:
         raise click.ClickException(f"cannot open the database: {getattr(exc, 'orig', exc)}") from None
     return engine
 

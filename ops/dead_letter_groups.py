@@ -17,17 +17,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from core import parsing
-from store.db import sync_reports
 from ops.dead_letters import DeadLetter
 
 OPEN, SUPERSEDED, RESOLVED = "open", "superseded", "resolved"
 SETTLED = (SUPERSEDED, RESOLVED)
 Record = tuple[str, str | None]  # (entity, key); key None for a malformed body
-KEYS_PER_QUERY = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,26 +87,3 @@ def _judge(letter: DeadLetter, newer: Sequence[DeadLetter], synced: dt.datetime 
     if newer:
         return Judged(letter, SUPERSEDED, newer[-1].id)
     return Judged(letter, OPEN)
-
-
-def last_syncs(engine: Engine, records: Iterable[Record]) -> dict[Record, dt.datetime]:
-    """Each record's latest successful sync (``synced``, or ``skipped`` as unchanged, stale or deleted)."""
-    keys_by_entity: dict[str, set[str]] = {}
-    for entity, key in records:
-        if key is not None:
-            keys_by_entity.setdefault(entity, set()).add(key)
-    table = sync_reports.c
-    found: dict[Record, dt.datetime] = {}
-    with engine.connect() as connection:
-        for entity, keys in keys_by_entity.items():
-            ordered = sorted(keys)
-            for start in range(0, len(ordered), KEYS_PER_QUERY):
-                statement = (
-                    sa.select(table.key, sa.func.max(table.at))
-                    .where(table.entity == entity, table.key.in_(ordered[start:start + KEYS_PER_QUERY]),
-                           table.status.in_(("synced", "skipped")),
-                           sa.or_(table.detail.is_(None), ~table.detail.like("entity unavailable%")))
-                    .group_by(table.key))
-                for key, at in connection.execute(statement):
-                    found[(entity, key)] = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
-    return found

@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 import pika
-import sqlalchemy as sa
 
 from broker.amqp import connection_parameters
 from store.reports import ReportStore
-from store.db import make_engine, sync_reports
+from store.db import Engine, make_engine
+from store.report_queries import latest_statuses
 from schemas.notification import ENTITIES
 from core.settings import Settings
 from broker.topology import dead_queue, entity_queue
@@ -20,13 +20,9 @@ from broker.topology import dead_queue, entity_queue
 FINAL = ("synced", "skipped", "dead")
 
 
-def _finished_events(engine: sa.Engine) -> int:
-    """Event ids whose latest report is final (synced, skipped or dead)."""
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(sync_reports.c.event_id, sync_reports.c.status)
-                                  .order_by(sync_reports.c.id)).all()
-    latest = {event_id: status for event_id, status in rows}
-    return sum(1 for status in latest.values() if status in FINAL)
+def _finished_events(engine: Engine) -> int:
+    """Event ids whose latest report is final (synced, skipped or dead); 0 before the reports table exists."""
+    return sum(1 for status in latest_statuses(engine).values() if status in FINAL)
 
 
 def wait_until_synced(env: dict[str, str], expected: int, timeout: float, processes: Any) -> None:
@@ -35,7 +31,7 @@ def wait_until_synced(env: dict[str, str], expected: int, timeout: float, proces
     deadline, done = time.monotonic() + timeout, 0
     while time.monotonic() < deadline:
         processes.check_alive()
-        done = _finished_events(engine) if sa.inspect(engine).has_table("sync_reports") else 0
+        done = _finished_events(engine)
         if done >= expected:
             engine.dispose()
             return

@@ -15,16 +15,16 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import click
-import sqlalchemy as sa
 import tqdm
 
-from store.db import make_engine
+from store.db import DatabaseError, make_engine
+from store.report_queries import last_successful_syncs
 from core.errors import BrokerUnavailable
 from core.logs import printable, printable_json
 from schemas.notification import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
-from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group, last_syncs
+from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group
 from ops.dead_letters import DeadLetter, Selection
 from ops.dlq import DeadLetterQueues, DlqError, ReplayResult, list_letters, purge, replay
 
@@ -154,10 +154,10 @@ def _grouped(settings: Settings, letters: Sequence[DeadLetter]) -> list[Group]:
     try:
         engine = make_engine(settings.database_url)
         try:
-            synced = last_syncs(engine, {(letter.entity, letter.key) for letter in letters})
+            synced = last_successful_syncs(engine, {(letter.entity, letter.key) for letter in letters})
         finally:
             engine.dispose()
-    except sa.exc.SQLAlchemyError as exc:
+    except DatabaseError as exc:
         click.echo(f"cannot read the reports database ({getattr(exc, 'orig', exc)}): no dead letter is shown "
                    "as resolved", err=True)
         synced = {}

@@ -34,17 +34,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from magento.paging import ListEndpoint, iterate
 from magento.records import list_endpoint
 from magento.search_criteria import SearchCriteria
 from core import parsing
-from store.db import sync_state
+from store.db import Engine
 from core.errors import BrokerUnavailable, MagentoError, MagentoNotFound
 from schemas.notification import Notification
 from store.positions import Watermark, Watermarks
+from store.sync_state import synced_versions
 from ops.publishing import Publishing, occurred_at, publish_all, reconcile_event_id, record_key
 
 log = logging.getLogger(__name__)
@@ -202,14 +200,7 @@ class Reconciler:
 
     def _synced_versions(self, entity: str, keys: list[str]) -> dict[str, str]:
         """The version the ERP holds for each of ``keys`` (records written and not deleted)."""
-        if not keys:
-            return {}
-        table = sync_state.c
-        statement = sa.select(table.key, table.version).where(
-            table.backend == self.erp_backend, table.entity == entity, table.key.in_(keys),
-            table.version.is_not(None), table.deleted.is_(False))
-        with self.engine.connect() as connection:
-            return {key: version for key, version in connection.execute(statement)}
+        return synced_versions(self.engine, self.erp_backend, entity, keys)
 
     # ---- stock: full passes ---------------------------------------------------------------------
     def _full_pass(self, entity: str, endpoint: ListEndpoint) -> PollResult:

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
+from store.db import DatabaseError
 from store.reports import STATUSES, ReportStore
 from core import parsing
 from core.logs import printable, printable_json
@@ -61,7 +61,7 @@ def reports(ctx: click.Context, entity: str | None, status: str | None, since: d
             click.echo(f"deleted {deleted} reports older than {_age(prune_older_than)}")
             return
         rows = store.query(entity=entity, status=status, since=since, limit=limit or None)
-    except sa.exc.SQLAlchemyError as exc:
+    except DatabaseError as exc:
         raise click.ClickException(f"cannot read the reports database: {getattr(exc, 'orig', exc)}") from None
     finally:
         store.engine.dispose()
@@ -83,7 +83,7 @@ def prune(ctx: click.Context, older_than: dt.timedelta | None, database_url: str
     store = _open_store(settings.database_url)
     try:
         deleted = store.prune(age)
-    except sa.exc.SQLAlchemyError as exc:
+    except DatabaseError as exc:
         raise click.ClickException(f"cannot prune the reports database: {getattr(exc, 'orig', exc)}") from None
     finally:
         store.engine.dispose()

@@ -18,16 +18,15 @@ from typing import Any
 
 import pika
 import pika.exceptions
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from broker.amqp import connection_parameters
 from store.reports import ReportStore
 from core import parsing
-from store.db import sync_reports
+from store.db import DatabaseError, Engine
 from core.errors import broker_unreachable
 from broker.topology import dead_queue, entity_queue, retry_queue
 from store.positions import Watermarks
+from store.report_queries import retrying_by_entity
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +67,6 @@ def queue_figures(url: str, queues: Iterable[str]) -> QueueFigures:
     return figures
 
 
-def retrying_by_entity(engine: Engine, since: dt.datetime) -> dict[str, int]:
-    """Events per entity whose latest report since ``since`` is ``retrying``."""
-    table = sync_reports.c
-    latest = sa.select(sa.func.max(table.id)).where(table.at >= since).group_by(table.event_id)
-    statement = (sa.select(table.entity, sa.func.count()).where(table.id.in_(latest), table.status == "retrying")
-                 .group_by(table.entity))
-    with engine.connect() as connection:
-        return {entity: count for entity, count in connection.execute(statement)}
-
-
 @dataclasses.dataclass
 class Status:
     """Everything ``status`` prints: per entity figures, the retry tiers' depths, and any source that failed."""
@@ -102,7 +91,7 @@ def collect(url: str, engine: Engine | None, entities: Sequence[str], retry_dela
         return status
     try:
         _add_database(status, engine, entities, retry_delays, now)
-    except sa.exc.SQLAlchemyError as error:
+    except DatabaseError as error:
         status.problems.append(f"cannot read the database: {getattr(error, 'orig', error)}")
     return status
 

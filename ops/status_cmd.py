@@ -10,9 +10,8 @@ import json
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
-from store.db import ensure_schema, make_engine
+from store.db import DatabaseError, ensure_schema, make_engine
 from schemas.notification import ENTITIES
 from ops.cmd_support import aligned, settings_from
 from ops.status import FIELDS, Status, collect
@@ -56,6 +55,6 @@ def _engine(url: str) -> Any:
         engine = make_engine(url)
         ensure_schema(engine)
         return engine
-    except sa.exc.SQLAlchemyError as error:
+    except DatabaseError as error:
         click.echo(f"bridgectl status: cannot open the database: {getattr(error, 'orig', error)}", err=True)
         return None

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from store.reports import ReportStore
-from ops.dead_letter_groups import OPEN, RESOLVED, SUPERSEDED, group, last_syncs
+from ops.dead_letter_groups import OPEN, RESOLVED, SUPERSEDED, group
 from ops.dead_letters import read
 from tests.ops.conftest import dead_letter
 
@@ -33,15 +32,3 @@ def test_a_sync_after_a_letter_resolves_it_and_one_before_does_not():
     synced = {("order", "7"): T0 + dt.timedelta(minutes=3)}
     groups = group([letter("order", "7", "before", 1), letter("order", "7", "after", 5)], synced)
     assert states(groups) == {"before": (RESOLVED, "synced 2026-12-01T12:03:00.000Z"), "after": (OPEN, None)}
-
-
-def test_last_syncs_reads_synced_and_skipped_reports_but_not_unavailable_skips(engine):
-    store = ReportStore(engine)
-    rows = [("order", "7", "synced", None, 1), ("order", "7", "skipped", "unchanged", 4),
-            ("order", "8", "skipped", "entity unavailable: magento answered 503", 9),
-            ("order", "9", "dead", None, 9), ("product", "7", "synced", None, 2)]
-    for entity, key, status, detail, minutes in rows:
-        store.record(event_id=f"e-{entity}-{key}-{minutes}", entity=entity, key=key, action="save", status=status,
-                     attempts=1, duration_ms=1, detail=detail, at=T0 + dt.timedelta(minutes=minutes))
-    found = last_syncs(engine, {("order", "7"), ("order", "8"), ("order", "9"), ("order", None)})
-    assert found == {("order", "7"): T0 + dt.timedelta(minutes=4)}

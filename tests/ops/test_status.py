@@ -11,7 +11,7 @@ from store.reports import ReportStore
 from schemas.notification import ENTITIES
 from broker.topology import DEFAULT_EXCHANGE, RETRY_EXCHANGE, RETRY_TIER_HEADER, entity_queue, retry_queue
 from store.positions import Watermark, Watermarks
-from ops.status import FIELDS, collect, queue_figures, retrying_by_entity
+from ops.status import FIELDS, collect, queue_figures
 from tests.support import free_port
 
 DELAYS = (5, 30, 120, 600, 1800)
@@ -36,16 +36,6 @@ def test_depths_and_consumers_come_from_passive_declarations(broker, amqp_channe
     figures = queue_figures(broker, [entity_queue("order"), entity_queue("customer"), "magento.nothing"])
     assert figures.depths == {"magento.order": 3, "magento.customer": 0, "magento.nothing": None}
     assert figures.consumers["magento.customer"] == 1 and figures.consumers["magento.nothing"] is None
-
-
-def test_retrying_counts_events_whose_latest_report_is_retrying(engine):
-    store = ReportStore(engine)
-    report(store, "a", "order", "retrying", 20)
-    report(store, "a", "order", "synced", 10)  # retried, then synced
-    report(store, "b", "order", "retrying", 5)
-    report(store, "c", "product", "retrying", 3)
-    report(store, "d", "product", "retrying", 200)  # too old to still be in a tier
-    assert retrying_by_entity(engine, NOW - dt.timedelta(minutes=40)) == {"order": 1, "product": 1}
 
 
 def test_collect_puts_every_figure_under_its_entity(broker, amqp_channel, engine):
