@@ -51,7 +51,7 @@ def last_successful_syncs(engine: Engine, records: Iterable[Record]) -> dict[Rec
     return found
 
 
-def _last_syncs_statement(entity: str, keys: list[str]) -> sa.Select[tuple[str, dt.datetime]]:
+def _last_syncs_statement(entity: str, keys: list[str]) -> sa.Select[str, dt.datetime]:
     table = sync_reports.c
     return (sa.select(table.key, sa.func.max(table.at))
             .where(table.entity == entity, table.key.in_(keys), table.status.in_(("synced", "skipped")),
