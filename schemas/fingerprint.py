@@ -62,7 +62,7 @@ def _first(pair: tuple[str, Any]) -> str:
     return pair[0]
 
 
-def _number(value: int | float | decimal.Decimal) -> str:
+def _number(value: float | decimal.Decimal) -> str:
     """The shortest exact decimal text of a finite number: ``10``, ``0.1``, ``-2.5``; ``-0`` is ``0``."""
     number = decimal.Decimal(repr(value)) if isinstance(value, float) else decimal.Decimal(value)
     if not number.is_finite():

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from store.db import erp_watermarks, sqlite_write_lock
 from store.poll_window import PollMark, decode_seen, encode_seen
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _TABLE = erp_watermarks.c
 _FIELDS = ("source", "write_date", "seen", "cursor", "published", "updated_at")
 

@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 SIDES: tuple[str, ...] = ("erp", "magento")
 PRUNE_BATCH = 5000
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-_KEY_LENGTH = echo_fingerprints.c.key.type.length
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_KEY_LENGTH: int = echo_fingerprints.c.key.type.length  # type: ignore[attr-defined]
 _TABLE = echo_fingerprints.c
 _RECORD = sa.and_(_TABLE.entity == sa.bindparam("entity"), _TABLE.key == sa.bindparam("key"))
 

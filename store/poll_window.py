@@ -20,13 +20,13 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any
 
 DEFAULT_OVERLAP = 300  # seconds, ODOO_POLL_OVERLAP
 MAX_SEEN = 50_000
 ODOO_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-RecordId = Union[int, str]
+RecordId = int | str
 Seen = tuple[str, RecordId, str]  # (model, id, write_date)
 
 

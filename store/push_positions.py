@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from store.db import push_positions, sqlite_write_lock
 
 _TABLE = push_positions.c
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclasses.dataclass(frozen=True)

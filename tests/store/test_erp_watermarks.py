@@ -3,6 +3,7 @@ racing pollers on two engines (Odoo write_dates never go back; a cursor moves on
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import threading
@@ -91,10 +92,10 @@ def test_racing_pollers_on_two_engines_end_on_the_newest_watermark_and_never_go_
 def test_a_cursor_moves_only_from_where_the_poller_read_it(engines):
     marks = ErpWatermarks(engines[0])
     feed = PollMark("http:changes")
-    assert marks.advance_cursor(dataclass_with(feed, cursor="c1", published=3), None, NOW)
-    assert not marks.advance_cursor(dataclass_with(feed, cursor="c9"), None, NOW)  # not the first any more
-    assert not marks.advance_cursor(dataclass_with(feed, cursor="c9"), "c0", NOW)  # read from an old one
-    assert marks.advance_cursor(dataclass_with(feed, cursor="c2", published=5), "c1", NOW)
+    assert marks.advance_cursor(dataclasses.replace(feed, cursor="c1", published=3), None, NOW)
+    assert not marks.advance_cursor(dataclasses.replace(feed, cursor="c9"), None, NOW)  # not the first any more
+    assert not marks.advance_cursor(dataclasses.replace(feed, cursor="c9"), "c0", NOW)  # read from an old one
+    assert marks.advance_cursor(dataclasses.replace(feed, cursor="c2", published=5), "c1", NOW)
     assert marks.load("http:changes") == PollMark("http:changes", cursor="c2", published=5)
     with pytest.raises(ValueError):
         marks.advance_cursor(feed, "c2", NOW)
@@ -130,8 +131,3 @@ def test_reset_forgets_a_source(engines):
     assert marks.reset(SOURCE) and not marks.reset(SOURCE)
     assert marks.load(SOURCE) is None
     assert marks.advance(PollMark(SOURCE, "2020-01-01 00:00:00"), NOW)  # a fresh start may begin anywhere
-
-
-def dataclass_with(mark: PollMark, **fields) -> PollMark:
-    import dataclasses
-    return dataclasses.replace(mark, **fields)

@@ -149,4 +149,3 @@ def test_the_pruner_thread_prunes_fingerprints(engines):
     pruner.close()
 
     assert store.last_written("stock", "OLD", "erp") is None
-    assert pruner._thread.name == "echo-fingerprints-pruner"

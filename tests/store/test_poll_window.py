@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from store.poll_window import (PollMark, decode_seen, encode_seen, fresh_rows, odoo_write_date, read_from,
-                               shifted)
+from store.poll_window import PollMark, decode_seen, encode_seen, fresh_rows, odoo_write_date, read_from, shifted
 
 MODEL = "stock.quant"
 WATERMARK = "2026-12-06 04:00:00"
