@@ -33,6 +33,14 @@ def fingerprint(fields: Mapping[str, Any], numeric: Collection[str] = QUANTITY_F
     return hashlib.sha256(canonical_json(fields, numeric).encode("utf-8")).hexdigest()
 
 
+def project(record: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
+    """``record`` cut down to the fields ``names`` (a name it lacks is None, which is the same as missing).
+
+    The echo guard compares like with like: a fetched record is projected onto the fields the bridge writes.
+    """
+    return {name: record.get(name) for name in names}
+
+
 def canonical_json(fields: Mapping[str, Any], numeric: Collection[str] = QUANTITY_FIELDS) -> str:
     """The canonical JSON text the fingerprint hashes (for logs and tests)."""
     if not isinstance(fields, Mapping):

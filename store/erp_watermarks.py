@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from store.db import erp_watermarks, sqlite_write_lock
-from store.poll_window import PollMark, decode_seen, encode_seen
+from store.poll_window import PollMark, decode_seen, encode_seen, odoo_write_date
 
 _INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _TABLE = erp_watermarks.c
@@ -113,7 +113,8 @@ class ErpWatermarks:
 
 
 def _values(mark: PollMark, now: dt.datetime) -> dict[str, Any]:
-    return {"source": mark.source, "write_date": mark.write_date, "seen": encode_seen(mark.seen),
+    write_date = None if mark.write_date is None else odoo_write_date(mark.write_date)  # sortable text, or refused
+    return {"source": mark.source, "write_date": write_date, "seen": encode_seen(mark.seen),
             "cursor": mark.cursor, "published": mark.published, "updated_at": now}
 
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from schemas.fingerprint import canonical_json, fingerprint
+from schemas.fingerprint import canonical_json, fingerprint, project
 
 D = decimal.Decimal
 
@@ -100,3 +100,9 @@ def test_only_a_mapping_has_a_fingerprint():
 def test_the_fingerprint_is_sha256_hex():
     print_ = fingerprint({"qty": 1})
     assert len(print_) == 64 and int(print_, 16) >= 0
+
+
+def test_a_fetched_record_projected_onto_the_written_fields_compares_like_with_like():
+    fetched = {"item_id": 12, "qty": "10.0000", "is_in_stock": True, "low_stock_date": None, "min_qty": 0}
+    assert fingerprint(project(fetched, ("qty", "is_in_stock"))) == fingerprint({"qty": 10, "is_in_stock": True})
+    assert project({"qty": 1}, ("qty", "is_in_stock")) == {"qty": 1, "is_in_stock": None}

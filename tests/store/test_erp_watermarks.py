@@ -55,6 +55,10 @@ def test_a_watermark_never_goes_back_and_may_stay_at_its_second(engines):
     same_second = PollMark(SOURCE, "2026-12-06 04:00:00", newer.seen | {("stock.quant", 2, "2026-12-06 04:00:00")})
     assert marks.advance(same_second, NOW)
     assert marks.load(SOURCE) == same_second
+    with pytest.raises(ValueError):
+        marks.advance(PollMark(SOURCE, "2026-12-06T05:00:00Z"), NOW)  # not Odoo's text: would not sort
+    assert marks.advance(PollMark(SOURCE, "2026-12-06 05:00:00.250000"), NOW)
+    assert marks.load(SOURCE).write_date == "2026-12-06 05:00:00"
 
 
 def test_racing_pollers_on_two_engines_end_on_the_newest_watermark_and_never_go_back(engines):
