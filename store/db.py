@@ -97,6 +97,42 @@ reconcile_watermarks = sa.Table(
     sa.Column("published", sa.Integer, nullable=False, default=0),
 )
 
+# The echo guard: per record and side ("erp" or "magento"), the fingerprint of what the bridge last wrote there.
+echo_fingerprints = sa.Table(
+    "echo_fingerprints", metadata,
+    sa.Column("entity", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("side", sa.String(16), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # sha256 hex, schemas.fingerprint
+    sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_echo_fingerprints_written_at", "written_at"),  # pruning
+)
+
+# ERP poll watermark per source ("odoo:stock.quant", "http:changes"): Odoo's newest write_date seen, or a cursor.
+erp_watermarks = sa.Table(
+    "erp_watermarks", metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("write_date", sa.String(19), nullable=True),  # Odoo's clock, "YYYY-MM-DD HH:MM:SS", sortable text
+    sa.Column("seen", sa.Text, nullable=False, default="{}"),  # JSON {model: {write_date: [ids]}} in the overlap
+    sa.Column("cursor", sa.String(255), nullable=True),  # the HTTP ERP change feed's opaque cursor
+    sa.Column("published", sa.Integer, nullable=False, default=0),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Where a full push (bridgectl push stock --all) is: the last SKU whose chunk Magento confirmed, per job.
+push_positions = sa.Table(
+    "push_positions", metadata,
+    sa.Column("job", sa.String(32), primary_key=True),  # "stock"
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("last_sku", sa.String(255), nullable=True),
+    sa.Column("chunks_done", sa.Integer, nullable=False, default=0),
+    sa.Column("pushed", sa.Integer, nullable=False, default=0),
+    sa.Column("skipped", sa.Integer, nullable=False, default=0),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""

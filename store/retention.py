@@ -1,5 +1,8 @@
 """Keeping sync reports only ``REPORTS_RETENTION_DAYS``: every consumer process prunes them hourly.
 
+``Pruner`` is the same thread for any store with a ``prune(age) -> int`` (the echo guard's fingerprints too);
+``ReportPruner`` is the one for reports.
+
 Reports hold error texts (scrubbed of secrets and personal data, see docs/operations.md "Personal data"),
 record keys and event ids; they are kept for the operator's questions, not for ever. Several consumer
 processes pruning at once is harmless: each deletes what is older than the cut-off, in small batches.
@@ -10,37 +13,46 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from typing import Protocol
 
 import sqlalchemy as sa
-
-from store.reports import ReportStore
 
 log = logging.getLogger(__name__)
 
 PRUNE_INTERVAL = 3600.0  # seconds between prunes
 
 
-class ReportPruner:
-    """A daemon thread deleting reports older than ``days`` days now and every ``interval`` seconds."""
+class Prunable(Protocol):
+    def prune(self, older_than: dt.timedelta) -> int: ...
 
-    def __init__(self, store: ReportStore, days: int, interval: float = PRUNE_INTERVAL) -> None:
+
+class Pruner:
+    """A daemon thread deleting ``what`` older than ``days`` days now and every ``interval`` seconds."""
+
+    what = "rows"
+    thread_name = ""
+
+    def __init__(self, store: Prunable, days: float, interval: float = PRUNE_INTERVAL,
+                 what: str | None = None) -> None:
         self.store = store
         self.retention = dt.timedelta(days=days)
+        self.what = what or self.what
         self._interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="report-pruner", daemon=True)
+        name = self.thread_name or f"{self.what.replace(' ', '-')}-pruner"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
-    def start(self) -> ReportPruner:
+    def start(self) -> Pruner:
         self._thread.start()
         return self
 
     def prune_once(self) -> int:
-        """Delete the reports older than the retention; a database failure is logged (tried again later)."""
+        """Delete what is older than the retention; a database failure is logged (tried again later)."""
         try:
             return self.store.prune(self.retention)
         except sa.exc.SQLAlchemyError as error:
-            log.warning("could not prune sync reports (%s); trying again in %g s",
-                        getattr(error, "orig", error), self._interval)
+            log.warning("could not prune %s (%s); trying again in %g s",
+                        self.what, getattr(error, "orig", error), self._interval)
             return 0
 
     def close(self) -> None:
@@ -52,3 +64,10 @@ class ReportPruner:
         self.prune_once()
         while not self._stop.wait(self._interval):
             self.prune_once()
+
+
+class ReportPruner(Pruner):
+    """The pruner of sync reports (``REPORTS_RETENTION_DAYS``)."""
+
+    what = "sync reports"
+    thread_name = "report-pruner"

@@ -37,3 +37,13 @@ def test_a_database_failure_is_a_database_error(tmp_path):
         connection.exec_driver_sql("SELECT * FROM no_such_table")
     engine.dispose()
     assert isinstance(engine, db.Engine)
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", pytest.param("postgres_url", marks=pytest.mark.postgres)])
+def test_tables_added_later_are_created_on_a_database_that_has_the_older_ones(url_fixture, request):
+    engine = db.make_engine(request.getfixturevalue(url_fixture))
+    newer = {"echo_fingerprints", "erp_watermarks", "push_positions"}
+    db.metadata.create_all(engine, tables=[table for table in db.metadata.sorted_tables if table.name not in newer])
+    assert not newer & set(sa.inspect(engine).get_table_names())
+    db.ensure_schema(engine)
+    inspector = sa.inspect(engine)
+    assert newer <= set(inspector.get_table_names())
+    assert "ix_echo_fingerprints_written_at" in {index["name"] for index in inspector.get_indexes("echo_fingerprints")}
