@@ -44,9 +44,40 @@ class CountryState(Model):
 
 @register
 class Users(Model):
+    """Users; ``password`` is write-only (read answers nothing), kept beside the record as Odoo hashes it apart."""
+
     _name, _description = "res.users", "User"
     _declared = {"name": Char("Name", required=True), "login": Char("Login", required=True, index=True),
+                 "password": Char("Password", compute="_compute_password"),
                  "active": Boolean("Active", default=True)}
+    _unique = ((("login",), "The operation cannot be completed: You can not have two users with the same login !"),)
+
+    def _compute_password(self, record: dict) -> str:
+        return ""
+
+    def _create_one(self, vals: dict) -> int:
+        vals = dict(vals)
+        password = vals.pop("password", None)
+        rid = super()._create_one(vals)
+        self._keep_password([rid], password)
+        return rid
+
+    def _prepare_write(self, ids: list[int], vals: dict) -> dict:
+        if "password" in vals:
+            self._keep_password(ids, vals.pop("password"))
+        return vals
+
+    def _keep_password(self, ids: list[int], password: Any) -> None:
+        for rid in ids if isinstance(password, str) and password else []:
+            self.db.put(self._name, {**self._record(rid), "_password": password})
+
+    def _check_credentials(self, login: str, password: str) -> int | None:
+        """The uid of the active user ``login`` whose password is ``password``, else None."""
+        for rid in sorted(self.db.lookup(self._name, "login", login) or ()):
+            record = self.db.get(self._name, rid)
+            if record["active"] and record.get("_password") == password:
+                return rid
+        return None
 
 
 @register
@@ -237,6 +268,8 @@ class ProductProduct(Model):
         "default_code": Char("Internal Reference", index=True), "barcode": Char("Barcode"),
         "active": Boolean("Active", default=True),
         "qty_available": Float("Quantity On Hand", compute="_compute_qty_available"),
+        "free_qty": Float("Free To Use Quantity", compute="_compute_free_qty"),
+        "virtual_available": Float("Forecasted Quantity", compute="_compute_virtual_available"),
         **{name: Field(kind, label, related=f"product_tmpl_id.{name}", comodel=comodel)
            for name, kind, label, comodel in (
                ("name", "char", "Name", None), ("list_price", "float", "Sales Price", None),
@@ -265,10 +298,14 @@ class ProductProduct(Model):
         return f"[{record['default_code']}] {name}" if record.get("default_code") else name
 
     def _compute_qty_available(self, record: dict) -> float:
-        quants = self.env["stock.quant"]
-        return sum(self.db.get("stock.quant", qid)["quantity"]
-                   for qid in self.db.lookup("stock.quant", "product_id", record["id"]) or ()
-                   if quants._internal(self.db.get("stock.quant", qid)))
+        """On hand in the context's ``location``/``warehouse`` (ids or names), else in every internal location."""
+        return self.env["stock.quant"]._on_hand(record["id"])
+
+    def _compute_free_qty(self, record: dict) -> float:
+        return self.env["stock.quant"]._on_hand(record["id"], free=True)
+
+    def _compute_virtual_available(self, record: dict) -> float:
+        return self.env["stock.quant"]._on_hand(record["id"]) + self.env["stock.move"]._expected(record["id"])
 
     def _delegated(self, vals: dict) -> dict:
         """Values of the template's fields (Odoo's ``_inherits``): written on the template."""
