@@ -9,8 +9,8 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from sandbox.erp.store import ErpStore
-from schemas.notification import ENTITIES
 from sandbox.erp.webhook import Webhook
+from schemas.notification import ENTITIES
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -29,6 +29,7 @@ from sandbox.odoo import (  # noqa: F401  (register the models)
     stock,
     tax,
     uom,
+    users,
 )
 from sandbox.odoo.errors import InjectedError, server_error
 from sandbox.odoo.faults import Fault, Faults

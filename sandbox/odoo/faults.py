@@ -1,5 +1,6 @@
 """Fault injection for the Odoo sandbox: latency, unavailability, HTTP errors, dropped connections,
-Odoo server errors and revoked credentials, set over ``/__sandbox/faults`` (see docs/odoo.md)."""
+Odoo server errors, revoked credentials, serialization failures and transactions held open before their
+commit (``slow_commits``), set over ``/__sandbox/faults`` (see docs/odoo.md)."""
 
 from __future__ import annotations
 

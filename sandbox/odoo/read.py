@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -180,7 +179,7 @@ class Reader:
         if field.type == "many2one" and _has_text(value) and operator not in ("=?",):
             return self._by_name_leaf(head, field, operator, value)
         if field.type == "datetime":
-            return _leaf_predicate(field, operator, _instant(value), lambda record: _instant(self._value(record, head)))
+            return _leaf_predicate(field, operator, domains.instant(value), lambda record: domains.instant(self._value(record, head)))
         return _leaf_predicate(field, operator, value, lambda record: self._value(record, head))
 
     def _path_leaf(self, field: Field, rest: str, operator: str, value: Any) -> domains.Predicate:
@@ -257,20 +256,6 @@ class Reader:
         if value is None or value is False and field.type != "boolean" or value == "":
             return (1, 0)
         return (0, value)
-
-
-def _instant(value: Any) -> Any:
-    """A datetime text as PostgreSQL compares timestamps (``10:00:00.5`` after ``10:00:00``); other values as is."""
-    if isinstance(value, (list, tuple)):
-        return [_instant(item) for item in value]
-    if not isinstance(value, str):
-        return value
-    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(value, pattern)
-        except ValueError:
-            continue
-    return value
 
 
 def _has_text(value: Any) -> bool:

@@ -3,7 +3,11 @@
 Signatures and failures follow Odoo's: ``common.authenticate(db, login, password, user_agent_env)`` answers
 the uid or ``false``; ``object.execute_kw(db, uid, password, model, method, args, kwargs)`` checks the
 password on every call (``AccessDenied``), refuses private methods (``AccessError``), unknown models
-(``UserError``) and unknown methods (``AttributeError``).
+(``UserError``) and unknown methods (``AttributeError``). Users made over RPC log in with their own password.
+
+Each ``execute_kw`` is one transaction. When it must commit late (fault ``slow_commits``) or fires automation
+webhooks, its changes are taken out of the tables when its work is done, the webhooks are sent and the hold
+waited out with the store unlocked (other calls see the old rows), then the changes are put back: committed.
 """
 
 from __future__ import annotations
