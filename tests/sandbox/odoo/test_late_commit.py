@@ -20,7 +20,7 @@ def test_a_held_transaction_is_invisible_until_it_commits_with_its_start_time(od
     writer = threading.Thread(target=lambda: held.update(id=odoo_copy(odoo).result(
         "res.partner", "create", [{"name": "Held"}])))
     writer.start()
-    time.sleep(0.4)
+    _wait_for_call(odoo, "res.partner.create")
 
     seen_during = _names(odoo, [("name", "in", ["Held", "Quick"])])
     quick = odoo.result("res.partner", "create", [{"name": "Quick"}])
@@ -41,7 +41,7 @@ def test_a_held_transaction_keeps_the_old_values_visible(odoo):
     writer = threading.Thread(target=lambda: odoo_copy(odoo).result("res.partner", "write",
                                                                       [[partner], {"phone": "new"}]))
     writer.start()
-    time.sleep(0.3)
+    _wait_for_call(odoo, "res.partner.write")
 
     during = odoo.result("res.partner", "read", [[partner], ["phone"]])[0]["phone"]
     writer.join(5)
@@ -101,6 +101,14 @@ def test_the_bridge_user_authenticates_and_stamps_write_uid(odoo):
     assert (row["create_uid"], row["write_uid"], row["phone"]) == ([2, "Mitchell Admin"], [bridge, "Magento Bridge"],
                                                                    "1")
     assert odoo.call("common", "authenticate", "bridge", "bridge", "nope", {})["result"] is False
+
+
+def _wait_for_call(odoo: Client, name: str) -> None:
+    """Until the sandbox has taken a call of ``name`` (the held transaction is then open)."""
+    deadline = time.monotonic() + 5
+    while odoo.admin("GET", "calls").json().get(name, 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
 
 
 def odoo_copy(odoo: Client) -> Client:
