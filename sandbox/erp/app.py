@@ -1,5 +1,5 @@
 """A stand-in for any HTTP ERP (docs/http-erp.md): an in-memory store (``sandbox.erp.store``) behind
-``/{entity}/{key}``.
+``/{entity}/{key}``, with a change feed (``GET /changes``) and an outgoing signed webhook (``sandbox.erp.changes``).
 
 Keys are read from the raw request URI, so ``bla%2Fkoe`` is the one key ``bla/koe`` (werkzeug decodes
 ``%2F`` before routing). Write counters per record prove "written exactly once"; ``/__sandbox/...``
@@ -21,19 +21,26 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from schemas.notification import ENTITIES
+from sandbox.erp import changes
 from sandbox.erp.store import ErpStore, Fault
+from sandbox.erp.webhook import Webhook
 from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger(__name__)
 EXTENSION = "erp_sandbox"
+WEBHOOK = "erp_sandbox_webhook"
 
 
 def create_app(token: str = "") -> Flask:
     """The sandbox ERP; requires ``Authorization: Bearer <token>`` when ``token`` is set."""
     app = Flask(__name__)
     store = ErpStore()
+    webhook = Webhook()
+    store.listeners.append(webhook)
     app.extensions[EXTENSION] = store
+    app.extensions[WEBHOOK] = webhook
     _admin_routes(app, store)
+    changes.admin_routes(app, store, webhook)
 
     @app.route("/", defaults={"_path": ""}, methods=["GET", "PUT", "DELETE"])
     @app.route("/<path:_path>", methods=["GET", "PUT", "DELETE"])
@@ -74,6 +81,9 @@ def _raw_segments() -> list[str]:
 
 
 def _record_call(store: ErpStore, segments: list[str]) -> Response:
+    if segments == ["changes"] and request.method == "GET":
+        answer, status = changes.feed(store, request.args)
+        return _json(answer, status)
     if not segments or segments[0] not in ENTITIES or len(segments) > 2:
         return _error(404, "no such resource: use /{entity} or /{entity}/{key} with the key URL-encoded "
                            f"as one path segment; entities: {', '.join(ENTITIES)}")
@@ -155,6 +165,7 @@ def _admin_routes(app: Flask, store: ErpStore) -> None:
     @app.post("/__sandbox/reset")
     def reset() -> Response:
         store.reset()
+        app.extensions[WEBHOOK].reset()
         return _json({"reset": True}, 200)
 
     @app.get("/__sandbox/counters")
@@ -228,6 +239,7 @@ class SandboxThread:
     def __init__(self, token: str = "", host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = create_app(token)
         self.store = store_of(self.app)
+        self.webhook: Webhook = self.app.extensions[WEBHOOK]
         self.server = threaded_server(self.app, host, port)
         self.url = f"http://{host}:{self.server.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="erp-sandbox", daemon=True)

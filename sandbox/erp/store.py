@@ -1,13 +1,19 @@
-"""The HTTP ERP sandbox's in-memory storage: records, per-record write/delete counters, and faults to inject.
+"""The HTTP ERP sandbox's in-memory storage: records, per-record write/delete counters, the change log, and
+faults to inject.
 
 ``sandbox.erp.app`` serves it over HTTP; tests read it through ``store_of`` to prove "written exactly once".
+Every write (a client's PUT/DELETE or the ERP's own edit, ``edit``/``remove``) is logged in order with a
+cursor that only grows, even across resets, and handed to the ``listeners`` (the outgoing webhook).
 """
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
+import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Any
 
 
@@ -23,11 +29,24 @@ class Fault:
     hang: float = 0.0
 
 
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One write to the ERP: its cursor (a growing number), the record, ``save`` or ``delete``, and when."""
+
+    cursor: int
+    entity: str
+    key: str
+    action: str
+    occurred_at: dt.datetime
+
+
 class ErpStore:
-    """The sandbox's records, per-record write/delete counters, and the faults still to inject."""
+    """The sandbox's records, per-record write/delete counters, the change log, and the faults still to inject."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.listeners: list[Callable[[Change], None]] = []
+        self.last_cursor = 0
         self.reset()
 
     def reset(self) -> None:
@@ -41,21 +60,54 @@ class ErpStore:
             self.next_id = 1
             self.latency_ms = 0.0
             self.faults: list[Fault] = []
+            self.changes: list[Change] = []
             self.released = threading.Event()
         if released is not None:
             released.set()
 
     def put(self, entity: str, key: str, document: dict[str, Any]) -> tuple[int, bool]:
-        """Store the document; (record id, whether it was created)."""
+        """Store a client's document (counted as a write); (record id, whether it was created)."""
         with self.lock:
             self.writes[(entity, key)] += 1
+        return self.edit(entity, key, document)
+
+    def edit(self, entity: str, key: str, document: dict[str, Any]) -> tuple[int, bool]:
+        """Store the document as the ERP's own users would (not counted as a client's write), logged as a change."""
+        with self.lock:
             record = self.records.get((entity, key))
             created = record is None
             if record is None:
                 record = self.records[(entity, key)] = {"id": self.next_id}
                 self.next_id += 1
             record["document"] = document
-            return record["id"], created
+            change = self._log(entity, key, "save")
+        self._tell(change)
+        return record["id"], created
+
+    def remove(self, entity: str, key: str) -> bool:
+        """Delete as the ERP's own users would (not counted); whether the record existed (then logged)."""
+        with self.lock:
+            existed = self.records.pop((entity, key), None) is not None
+            change = self._log(entity, key, "delete") if existed else None
+        if change is not None:
+            self._tell(change)
+        return existed
+
+    def changes_after(self, cursor: int, limit: int) -> list[Change]:
+        """The changes logged after ``cursor``, oldest first, at most ``limit``."""
+        with self.lock:
+            start = bisect.bisect_right(self.changes, cursor, key=lambda change: change.cursor)
+            return self.changes[start:start + limit]
+
+    def _log(self, entity: str, key: str, action: str) -> Change:
+        self.last_cursor += 1
+        change = Change(self.last_cursor, entity, key, action, dt.datetime.now(dt.UTC))
+        self.changes.append(change)
+        return change
+
+    def _tell(self, change: Change) -> None:
+        for listener in list(self.listeners):
+            listener(change)
 
     def get(self, entity: str, key: str) -> dict[str, Any] | None:
         with self.lock:
@@ -64,9 +116,10 @@ class ErpStore:
                                                 "document": record["document"]}
 
     def delete(self, entity: str, key: str) -> bool:
+        """A client's DELETE (counted even when the record is missing); whether it existed."""
         with self.lock:
             self.deletes[(entity, key)] += 1
-            return self.records.pop((entity, key), None) is not None
+        return self.remove(entity, key)
 
     def listing(self, entity: str, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
         with self.lock:

@@ -29,12 +29,14 @@ from sandbox.odoo import (  # noqa: F401  (register the models)
     stock,
     tax,
     uom,
+    users,
 )
 from sandbox.odoo.errors import InjectedError, server_error
 from sandbox.odoo.faults import Fault, Faults
 from sandbox.odoo.orm import DEFAULT_MODULES, Database, Env
 from sandbox.odoo.seed import seed
 from sandbox.odoo.service import OdooService
+from sandbox.odoo.webhooks import Webhooks
 from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,8 @@ class Sandbox:
         self.modules = DEFAULT_MODULES | set(modules)
         self.database = Database(version=version, modules=self.modules)
         self.faults = Faults()
-        self.service = OdooService(self.database, db, login, password, self.faults)
+        self.webhooks = Webhooks()
+        self.service = OdooService(self.database, db, login, password, self.faults, self.webhooks)
         self.login = login
         self.currencies = tuple(currencies)
         self.reset()
@@ -60,6 +63,7 @@ class Sandbox:
             self.database.modules = frozenset(self.modules)
             seed(self.database, self.login, self.currencies)
         self.faults.clear()
+        self.webhooks.clear()
         self.service.reset_calls()
 
     def records(self, model: str, fields: list[str] | None) -> list[dict]:
@@ -164,6 +168,17 @@ def _admin_routes(app: Flask, sandbox: Sandbox) -> None:
             return _json(sandbox.faults.clear())
         try:
             return _json(sandbox.faults.configure(request.get_json(silent=True)))
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
+
+    @app.route("/__sandbox/webhooks", methods=["GET", "POST", "DELETE"])
+    def webhooks() -> Response:
+        if request.method == "GET":
+            return _json(sandbox.webhooks.snapshot())
+        if request.method == "DELETE":
+            return _json(sandbox.webhooks.clear())
+        try:
+            return _json(sandbox.webhooks.add(request.get_json(silent=True), Env(sandbox.database)))
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)
 

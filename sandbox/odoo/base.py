@@ -43,13 +43,6 @@ class CountryState(Model):
 
 
 @register
-class Users(Model):
-    _name, _description = "res.users", "User"
-    _declared = {"name": Char("Name", required=True), "login": Char("Login", required=True, index=True),
-                 "active": Boolean("Active", default=True)}
-
-
-@register
 class Partner(Model):
     _name, _description = "res.partner", "Contact"
     _order = "display_name asc, id desc"
@@ -237,6 +230,8 @@ class ProductProduct(Model):
         "default_code": Char("Internal Reference", index=True), "barcode": Char("Barcode"),
         "active": Boolean("Active", default=True),
         "qty_available": Float("Quantity On Hand", compute="_compute_qty_available"),
+        "free_qty": Float("Free To Use Quantity", compute="_compute_free_qty"),
+        "virtual_available": Float("Forecasted Quantity", compute="_compute_virtual_available"),
         **{name: Field(kind, label, related=f"product_tmpl_id.{name}", comodel=comodel)
            for name, kind, label, comodel in (
                ("name", "char", "Name", None), ("list_price", "float", "Sales Price", None),
@@ -265,10 +260,14 @@ class ProductProduct(Model):
         return f"[{record['default_code']}] {name}" if record.get("default_code") else name
 
     def _compute_qty_available(self, record: dict) -> float:
-        quants = self.env["stock.quant"]
-        return sum(self.db.get("stock.quant", qid)["quantity"]
-                   for qid in self.db.lookup("stock.quant", "product_id", record["id"]) or ()
-                   if quants._internal(self.db.get("stock.quant", qid)))
+        """On hand in the context's ``location``/``warehouse`` (ids or names), else in every internal location."""
+        return self.env["stock.quant"]._on_hand(record["id"])
+
+    def _compute_free_qty(self, record: dict) -> float:
+        return self.env["stock.quant"]._on_hand(record["id"], free=True)
+
+    def _compute_virtual_available(self, record: dict) -> float:
+        return self.env["stock.quant"]._on_hand(record["id"]) + self.env["stock.move"]._expected(record["id"])
 
     def _delegated(self, vals: dict) -> dict:
         """Values of the template's fields (Odoo's ``_inherits``): written on the template."""

@@ -7,6 +7,7 @@ that the ORM provides (it knows fields and relations); this module owns the oper
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -141,3 +142,17 @@ def compare(operator: str, stored: Any, value: Any) -> bool:
         return stored >= value
     except TypeError:
         return False
+
+
+def instant(value: Any) -> Any:
+    """A datetime text as PostgreSQL compares timestamps (``10:00:00.5`` after ``10:00:00``); other values as is."""
+    if isinstance(value, (list, tuple)):
+        return [instant(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+    return value

@@ -1,5 +1,6 @@
 """Fault injection for the Odoo sandbox: latency, unavailability, HTTP errors, dropped connections,
-Odoo server errors and revoked credentials, set over ``/__sandbox/faults`` (see docs/odoo.md)."""
+Odoo server errors, revoked credentials, serialization failures and transactions held open before their
+commit (``slow_commits``), set over ``/__sandbox/faults`` (see docs/odoo.md)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class FaultPlan:
     error_message: str = DEFAULT_ERROR_MESSAGE
     revoked: bool = False
     serialization_failures: dict[str, int] = dataclasses.field(default_factory=dict)
+    slow_commits: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +48,16 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "latency_ms": (int, float), "unavailable": (bool,), "fail_next": (int,), "fail_status": (int,),
     "retry_after": (int, type(None)), "drop_next": (int,), "error_next": (int,), "error_name": (str,),
     "error_message": (str,), "revoked": (bool,), "serialization_failures": (dict,),
+    "slow_commits": (dict,),
 }
+MERGED = ("serialization_failures", "slow_commits")  # settings merged per model rather than replaced
+
+
+def _check_holds(value: dict) -> None:
+    for target, seconds in value.items():
+        if (not isinstance(target, str) or isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                or not 0 <= seconds <= 600):
+            raise ValueError('slow_commits must map "model" or "model.method" to seconds (0 to 600)')
 
 
 def _check_counts(value: dict) -> None:
@@ -73,14 +84,15 @@ class Faults:
                 raise ValueError(f"{key} must be of type {' or '.join(t.__name__ for t in _TYPES[key])}")
             if key == "serialization_failures":
                 _check_counts(value)
+            if key == "slow_commits":
+                _check_holds(value)
             if key == "fail_status" and not 400 <= value <= 599:
                 raise ValueError("fail_status must be an HTTP error status (400-599)")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"{key} must be 0 or more")
         with self._lock:
-            if "serialization_failures" in changes:
-                changes = {**changes, "serialization_failures": {**self._plan.serialization_failures,
-                                                                 **changes["serialization_failures"]}}
+            changes = {**changes, **{key: {**getattr(self._plan, key), **changes[key]}
+                                     for key in MERGED if key in changes}}
             self._plan = dataclasses.replace(self._plan, **changes)
             return dataclasses.asdict(self._plan)
 
@@ -93,6 +105,17 @@ class Faults:
             if left:
                 self._plan.serialization_failures[model] = left - 1
             return bool(left)
+
+    def take_slow_commit(self, model: str, method: str) -> float:
+        """Seconds this writing call holds its transaction open before committing (one use per setting)."""
+        if method in READ_METHODS:
+            return 0.0
+        with self._lock:
+            holds = self._plan.slow_commits
+            for target in (f"{model}.{method}", model):
+                if target in holds:
+                    return float(holds.pop(target))
+            return 0.0
 
     def clear(self) -> dict[str, Any]:
         with self._lock:

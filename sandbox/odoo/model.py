@@ -87,12 +87,14 @@ class Model(Reader):
                 given = fname in vals and not field.x2many
                 record[fname] = (convert(field, vals[fname], self._name, self._digits(field)) if given
                                  else field.initial(self))
-        record["create_date"] = record["write_date"] = self.env.now()
+        record["create_date"] = record["write_date"] = self.env.stamp()
+        record["create_uid"] = record["write_uid"] = self.env.uid
         self._validate(record, set(vals) | {fname for fname, f in self._fields.items() if f.required})
         self.db.put(self._name, record)
         self._apply_relations(record["id"], vals)
         self._after_create(record["id"], vals)
         self._check([record["id"]])
+        self.db.note(self._name, record["id"], "create", vals)
         return record["id"]
 
     def _write_one(self, rid: int, vals: dict) -> None:
@@ -101,10 +103,11 @@ class Model(Reader):
             field = self._fields[fname]
             if field.stored and fname != "id" and not field.x2many:
                 record[fname] = convert(field, value, self._name, self._digits(field))
-        record["write_date"] = self.env.now()
+        record["write_date"], record["write_uid"] = self.env.stamp(), self.env.uid
         self._validate(record, set(vals))
         self.db.put(self._name, record)
         self._apply_relations(rid, vals)
+        self.db.note(self._name, rid, "write", vals)
 
     def _check_names(self, vals: dict) -> None:
         for fname in vals:
@@ -258,7 +261,9 @@ class Model(Reader):
 
     def _set(self, rid: int, **values: Any) -> None:
         """Write stored values directly, bypassing hooks (the workflow methods' own state changes)."""
-        self.db.put(self._name, {**self._record(rid), **values, "write_date": self.env.now()})
+        self.db.put(self._name, {**self._record(rid), **values, "write_date": self.env.stamp(),
+                                 "write_uid": self.env.uid})
+        self.db.note(self._name, rid, "write", values)
 
     def _prepare_create(self, vals: dict) -> dict:
         return vals

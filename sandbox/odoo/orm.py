@@ -28,7 +28,10 @@ MAGIC_FIELDS: dict[str, Callable[[], Field]] = {
     "display_name": lambda: Field("char", "Display Name", compute="_compute_display_name"),
     "create_date": lambda: Datetime("Created on"),
     "write_date": lambda: Datetime("Last Updated on"),
+    "create_uid": lambda: Field("many2one", "Created by", comodel="res.users"),
+    "write_uid": lambda: Field("many2one", "Last Updated by", comodel="res.users"),
 }
+STAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # create_date/write_date as PostgreSQL keeps them (microseconds)
 
 
 def register(cls: type[Model]) -> type[Model]:
@@ -92,6 +95,7 @@ class Database:
         self.clear()
 
     def clear(self) -> None:
+        self.generation = getattr(self, "generation", 0) + 1  # a reset drops changes still waiting to commit
         self.tables: dict[str, dict[int, dict]] = {name: {} for name in self.registry}
         self.sequences: dict[str, int] = defaultdict(int)
         self.counters: dict[str, int] = defaultdict(int)
@@ -100,6 +104,8 @@ class Database:
             for name, cls in self.registry.items()
         }
         self._undo: dict[tuple[str, int], dict | None] | None = None
+        self.started: dt.datetime | None = None  # the running transaction's start (Odoo's ``cr.now()``)
+        self.events: list[tuple[str, int, str, frozenset[str]]] = []  # (model, id, create|write, fields) of the call
         self.xmlids: dict[str, int] = {}  # external id -> ir.model.data id, checked on every use
 
     def next_id(self, model: str) -> int:
@@ -144,19 +150,51 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Hold the lock for one call; undo every change when the call raises."""
+        """Hold the lock for one call; undo every change when the call raises.
+
+        The transaction's start time is taken once (``stamp``), as PostgreSQL's ``now()`` that Odoo stamps
+        ``create_date``/``write_date`` with.
+        """
         with self.lock:
-            self._undo = {}
+            self._undo, self.events, self.started = {}, [], self.clock()
             try:
                 yield
             except BaseException:
                 self._rollback()
                 raise
             finally:
-                self._undo = None
+                self._undo, self.started = None, None
 
     def now(self) -> str:
         return self.clock().strftime("%Y-%m-%d %H:%M:%S")
+
+    def stamp(self) -> str:
+        """The running transaction's start with microseconds (the clock outside a transaction)."""
+        return (self.started or self.clock()).strftime(STAMP_FORMAT)
+
+    def note(self, model: str, rid: int, action: str, fnames: Any) -> None:
+        """Remember that the running call created or wrote a record (for automation rules)."""
+        if self._undo is not None:
+            self.events.append((model, rid, action, frozenset(fnames)))
+
+    def detach(self) -> Pending:
+        """Take the running call's changes out of the tables (uncommitted: invisible to other calls)."""
+        undo = self._undo or {}
+        changes = {key: self.tables[key[0]].get(key[1]) for key in undo}
+        self._rollback()
+        self._undo = {}
+        return Pending(changes, self.generation)
+
+    def attach(self, pending: Pending) -> None:
+        """Commit changes taken out by ``detach``: they become visible, with the stamps they got."""
+        with self.lock:
+            if pending.generation != self.generation:
+                return
+            for (model, rid), record in pending.changes.items():
+                if record is None:
+                    self.remove(model, rid)
+                else:
+                    self.put(model, record)
 
     def _remember(self, model: str, rid: int, old: dict | None) -> None:
         if self._undo is not None and (model, rid) not in self._undo:
@@ -181,6 +219,14 @@ class Database:
         if record is not None:
             for fname, index in self.indexes[model].items():
                 index[_index_key(record.get(fname))].discard(record["id"])
+
+
+class Pending:
+    """A finished call's changes not committed yet: record per (model, id), None for a deletion."""
+
+    def __init__(self, changes: dict[tuple[str, int], dict | None], generation: int) -> None:
+        self.changes = changes
+        self.generation = generation
 
 
 def precision_digits(db: Database, name: str) -> int:
@@ -225,6 +271,9 @@ class Env:
 
     def now(self) -> str:
         return self.db.now()
+
+    def stamp(self) -> str:
+        return self.db.stamp()
 
     def today(self) -> str:
         return self.db.now()[:10]

@@ -210,6 +210,38 @@ class Move(Model):
         product_unit(self, vals, "product_uom")
         return vals
 
+    def _write_one(self, rid: int, vals: dict) -> None:
+        super()._write_one(rid, vals)
+        self._reservation_changed(rid)
+
+    def _set(self, rid: int, **values: Any) -> None:
+        super()._set(rid, **values)
+        self._reservation_changed(rid)
+
+    def _reservation_changed(self, rid: int) -> None:
+        move = self._record(rid)
+        if self._storable(move):
+            self.env["stock.quant"]._sync_reserved(move["product_id"], move["location_id"])
+
+    def _reserved(self, product: int, location: int) -> float:
+        """What the open moves of ``product`` from ``location`` hold reserved."""
+        moves = self.search([("product_id", "=", product), ("location_id", "=", location),
+                             ("state", "in", ["assigned", "partially_available"])])
+        return sum(self.db.get(self._name, mid)["quantity"] for mid in moves)
+
+    def _expected(self, product: int) -> float:
+        """Incoming less outgoing quantity of the product's open moves, for the context's locations."""
+        inside = self.env["stock.location"]._from_context()
+        internal = {rid for rid, loc in self.db.tables["stock.location"].items() if loc["usage"] == "internal"}
+        inside = internal if inside is None else inside
+        total = 0.0
+        for mid in self.db.lookup(self._name, "product_id", product) or ():
+            move = self.db.get(self._name, mid)
+            if move["state"] in OPEN and move["state"] != "draft":
+                into, out_of = move["location_dest_id"] in inside, move["location_id"] in inside
+                total += move["product_uom_qty"] * (int(into) - int(out_of))
+        return total
+
     def _picked(self, move: dict) -> float:
         return move["quantity"] if move["picked"] else 0.0
 

@@ -97,6 +97,8 @@ class Reader:
             return int(value or 0)
         if field.type == "boolean":
             return bool(value)
+        if field.type == "datetime" and isinstance(value, str):
+            return value[:19]  # Odoo's RPC answers whole seconds (DEFAULT_SERVER_DATETIME_FORMAT)
         return False if value is None or value == "" else value
 
     def _digits(self, field: Field) -> int | None:
@@ -176,6 +178,8 @@ class Reader:
             return self._in_ids(head, field, ids)
         if field.type == "many2one" and _has_text(value) and operator not in ("=?",):
             return self._by_name_leaf(head, field, operator, value)
+        if field.type == "datetime":
+            return _leaf_predicate(field, operator, domains.instant(value), lambda record: domains.instant(self._value(record, head)))
         return _leaf_predicate(field, operator, value, lambda record: self._value(record, head))
 
     def _path_leaf(self, field: Field, rest: str, operator: str, value: Any) -> domains.Predicate:

@@ -3,13 +3,18 @@
 Signatures and failures follow Odoo's: ``common.authenticate(db, login, password, user_agent_env)`` answers
 the uid or ``false``; ``object.execute_kw(db, uid, password, model, method, args, kwargs)`` checks the
 password on every call (``AccessDenied``), refuses private methods (``AccessError``), unknown models
-(``UserError``) and unknown methods (``AttributeError``).
+(``UserError``) and unknown methods (``AttributeError``). Users made over RPC log in with their own password.
+
+Each ``execute_kw`` is one transaction. When it must commit late (fault ``slow_commits``) or fires automation
+webhooks, its changes are taken out of the tables when its work is done, the webhooks are sent and the hold
+waited out with the store unlocked (other calls see the old rows), then the changes are put back: committed.
 """
 
 from __future__ import annotations
 
 import collections
 import threading
+import time
 from typing import Any
 
 from sandbox.odoo.errors import (
@@ -23,6 +28,7 @@ from sandbox.odoo.errors import (
 )
 from sandbox.odoo.faults import Faults
 from sandbox.odoo.orm import Database, Env
+from sandbox.odoo.webhooks import Webhooks
 
 def rpc_version(version: int) -> dict:
     """``common.version`` of an Odoo ``version`` (17 or 18) release."""
@@ -34,12 +40,14 @@ ADMIN_UID = 2
 class OdooService:
     """Answers ``/jsonrpc`` calls against one in-memory database named ``dbname``."""
 
-    def __init__(self, db: Database, dbname: str, login: str, password: str, faults: Faults) -> None:
+    def __init__(self, db: Database, dbname: str, login: str, password: str, faults: Faults,
+                 webhooks: Webhooks | None = None) -> None:
         self.db = db
         self.dbname = dbname
         self.login = login
         self.password = password
         self.faults = faults
+        self.webhooks = webhooks or Webhooks()
         self._calls: collections.Counter[str] = collections.Counter()
         self._calls_lock = threading.Lock()
 
@@ -81,9 +89,12 @@ class OdooService:
 
     def exp_authenticate(self, db: str, login: str, password: str, user_agent_env: Any) -> Any:
         self._check_db(db)
-        if login == self.login and password == self.password and not self.faults.revoked:
+        if self.faults.revoked:
+            return False
+        if login == self.login and password == self.password:
             return ADMIN_UID
-        return False
+        with self.db.transaction():
+            return Env(self.db)["res.users"]._check_credentials(login, password) or False
 
     # ---- db
     def _db(self, method: str, params: list) -> Any:
@@ -95,11 +106,13 @@ class OdooService:
     def _object(self, method: str, params: list) -> Any:
         db, uid, password = params[0], int(params[1]), params[2]
         self._check_db(db)
-        if password != self.password or self.faults.revoked:
+        if self.faults.revoked:
+            raise AccessDenied()
+        if password != self.password and not self._password_of(uid, password):
             raise AccessDenied()
         if uid and uid not in self.db.tables["res.users"]:  # the user's credentials are read from a missing record
             raise MissingError(missing_message("res.users", [uid], uid))
-        if uid != ADMIN_UID:
+        if not (uid == ADMIN_UID and password == self.password) and not self._password_of(uid, password):
             raise AccessDenied()
         if method == "execute_kw":
             return self._execute(uid, *params[3:])
@@ -107,6 +120,12 @@ class OdooService:
             model, name, *args = params[3:]
             return self._execute(uid, model, name, args, {})
         raise NameError(f"Method not available {method}")
+
+    def _password_of(self, uid: int, password: Any) -> bool:
+        """Whether ``password`` is the password of the active user ``uid`` (a user made over RPC)."""
+        with self.db.lock:
+            record = self.db.get("res.users", uid)
+            return bool(record and record["active"] and record.get("_password") and record["_password"] == password)
 
     def _execute(self, uid: int, model: str, method: str, args: Any, kwargs: Any = None) -> Any:
         if not isinstance(method, str) or method.startswith("_"):
@@ -118,7 +137,15 @@ class OdooService:
             self._count(f"{model}.{method}")
             if self.faults.take_serialization_failure(model, method):
                 raise SerializationFailure()
-            return call_kw(env, model, method, args, kwargs or {})
+            result = call_kw(env, model, method, args, kwargs or {})
+            hold = self.faults.take_slow_commit(model, method)
+            calls = self.webhooks.prepare(env, self.db.events)
+            pending = self.db.detach() if hold or calls else None
+        if pending is not None:  # not committed yet: other calls see the old rows meanwhile
+            self.webhooks.send(calls)
+            time.sleep(hold)
+            self.db.attach(pending)
+        return result
 
     def _check_db(self, db: Any) -> None:
         if db != self.dbname:

@@ -42,6 +42,29 @@ class Location(Model):
     def _compute_display_name(self, record: dict) -> str:
         return self._compute_complete_name(record)
 
+    def _from_context(self) -> set[int] | None:
+        """Odoo's ``_get_domain_locations``: the context's ``location`` (or else ``warehouse``), ids or names
+        (``ilike`` on the full name, "WH/Stock"), one or a list, with every location below them; None without."""
+        context = self.env.context
+        if context.get("location"):
+            roots = self._search_ids(self._name, "complete_name", context["location"])
+        elif context.get("warehouse"):
+            warehouses = self._search_ids("stock.warehouse", "name", context["warehouse"])
+            stock = [self.db.get("stock.warehouse", wid) for wid in warehouses]
+            roots = {self.db.get(self._name, w["lot_stock_id"]).get("location_id") or w["lot_stock_id"]
+                     for w in stock if w is not None}
+        else:
+            return None
+        return self._hierarchy(self._name, "child_of", sorted(roots))
+
+    def _search_ids(self, model: str, name_field: str, values: Any) -> set[int]:
+        values = values if isinstance(values, list) else [values]
+        ids = {value for value in values if isinstance(value, int) and not isinstance(value, bool)}
+        for value in values:
+            if isinstance(value, str):
+                ids |= set(self.env[model].search([(name_field, "ilike", value)]))
+        return ids
+
 
 @register
 class Warehouse(Model):
@@ -88,6 +111,25 @@ class Quant(Model):
     def _internal(self, record: dict) -> bool:
         location = self.db.get("stock.location", record["location_id"])
         return location is not None and location["usage"] == "internal"
+
+    def _on_hand(self, product: int, free: bool = False) -> float:
+        """Quantity (less reserved when ``free``) of the product's quants in the context's locations."""
+        locations = self.env["stock.location"]._from_context()
+        total = 0.0
+        for qid in self.db.lookup(self._name, "product_id", product) or ():
+            record = self.db.get(self._name, qid)
+            if record["location_id"] in locations if locations is not None else self._internal(record):
+                total += record["quantity"] - (record["reserved_quantity"] if free else 0.0)
+        return total
+
+    def _sync_reserved(self, product: int, location: int) -> None:
+        """``reserved_quantity`` of the quant at ``location``: what the open moves from there have reserved."""
+        found = self.search([("product_id", "=", product), ("location_id", "=", location)], limit=1)
+        if not found:
+            return
+        reserved = self.env["stock.move"]._reserved(product, location)
+        if self.db.get(self._name, found[0])["reserved_quantity"] != reserved:
+            self._set(found[0], reserved_quantity=reserved)
 
     def _inventory_mode(self) -> bool:
         return bool(self.env.context.get("inventory_mode"))

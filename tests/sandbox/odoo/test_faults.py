@@ -60,3 +60,21 @@ def test_serialization_failures_count_down_per_model_and_spare_reads():
 def test_bad_serialization_failure_settings_are_refused(value):
     with pytest.raises(ValueError, match="serialization_failures"):
         Faults().configure({"serialization_failures": value})
+
+
+def test_slow_commits_apply_once_per_setting_method_first_and_spare_reads():
+    faults = Faults()
+    faults.configure({"slow_commits": {"stock.quant": 2, "stock.quant.action_apply_inventory": 5}})
+    faults.configure({"slow_commits": {"res.partner": 1.5}})
+
+    assert faults.take_slow_commit("stock.quant", "search_read") == 0.0
+    assert faults.take_slow_commit("stock.quant", "action_apply_inventory") == 5.0
+    assert faults.take_slow_commit("stock.quant", "action_apply_inventory") == 2.0
+    assert faults.take_slow_commit("stock.quant", "create") == 0.0
+    assert faults.take_slow_commit("res.partner", "write") == 1.5
+
+
+@pytest.mark.parametrize("value", [{"stock.quant": -1}, {"stock.quant": True}, {"stock.quant": 601}, [1]])
+def test_bad_slow_commit_settings_are_refused(value):
+    with pytest.raises(ValueError, match="slow_commits"):
+        Faults().configure({"slow_commits": value})
