@@ -18,11 +18,12 @@ from typing import Any
 import tenacity
 
 from broker.publisher import Publisher
-from consumers.dispatch import DEAD, RETRYING, Handler, Outcome, Reporter
+from consumers.dispatch import Handler, Outcome, Reporter
 from consumers.pause import CredentialsGate
 from consumers.retry import RETRY, BrokerRetryTiers, Decision, attempts_made, copy_route
 from core import parsing
 from core.errors import BridgeError, BrokerUnavailable
+from core.outcomes import DEAD, RETRYING
 from schemas.notification import Notification
 from broker.topology import entity_queue
 

@@ -140,6 +140,12 @@ class MalformedMessage(PermanentError):
     source = "message"
 
 
+class RecordBusy(RetryableError):
+    """Another consumer holds the record's lease; the message is retried after a delay."""
+
+    source = "sync-state"
+
+
 def describe(error: BaseException) -> tuple[str, str]:
     """(error_class, readable text) for any exception, for reports and dead-letter headers."""
     if isinstance(error, BridgeError):

@@ -9,7 +9,8 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from store.reports import STATUSES, ReportStore
+from core.outcomes import STATUSES
+from store.reports import ReportStore
 from core import parsing
 from core.logs import printable, printable_json
 from schemas.notification import ENTITIES
