@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.parsing import host_port
+
 # The exit code of every process (receiver, consumers, bridgectl) refusing to start on bad configuration
 # (sysexits.h EX_CONFIG): a process manager should not restart it until the configuration is fixed.
 EXIT_CONFIG = 78
@@ -158,8 +160,6 @@ _WRAPPED_OS_ERROR = re.compile(r"\w+Error\(\d+, '([^']+)'\)")  # pika's text of 
 
 def broker_unreachable(url: str, error: BaseException) -> str:
     """``cannot reach the broker at host:port: cause`` (never the credentials), for logs and commands."""
-    from core.parsing import host_port
-
     return f"cannot reach the broker at {host_port(url)}: {network_cause(error)}"
 
 
