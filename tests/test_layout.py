@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import itertools
 from pathlib import Path
 
 import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("core", "schemas", "store", "broker", "magento", "erp", "bridge", "consumers", "ops")
@@ -40,7 +42,7 @@ def test_no_module_of_the_product_imports_another_that_imports_it_back() -> None
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in cycles)
 
 
-def test_the_cycle_finder_names_the_modules_of_a_cycle(tmp_path: Path, monkeypatch) -> None:
+def test_the_cycle_finder_names_the_modules_of_a_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "loop"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -51,8 +53,8 @@ def test_the_cycle_finder_names_the_modules_of_a_cycle(tmp_path: Path, monkeypat
     (package / "e.py").write_text("from loop import d\n")  # a cycle for type checkers only: not one
     monkeypatch.syspath_prepend(str(tmp_path))
     [cycle] = import_cycles(("loop",))
-    assert cycle[0] == cycle[-1] and set(zip(cycle, cycle[1:])) == {("loop.a", "loop.b"), ("loop.b", "loop.c"),
-                                                                     ("loop.c", "loop.a")}
+    assert cycle[0] == cycle[-1]
+    assert set(itertools.pairwise(cycle)) == {("loop.a", "loop.b"), ("loop.b", "loop.c"), ("loop.c", "loop.a")}
 
 
 def module_level_imports(path: Path) -> list[tuple[int, str]]:
