@@ -14,7 +14,7 @@ from broker.amqp import connection_parameters
 from store.reports import ReportStore
 from store.db import make_engine, sync_reports
 from schemas.notification import ENTITIES
-from core.outcomes import FINAL_STATUSES
+from core.outcomes import FINAL_STATUSES as FINAL
 from core.settings import Settings
 from broker.topology import dead_queue, entity_queue
 
@@ -25,7 +25,7 @@ def _finished_events(engine: sa.Engine) -> int:
         rows = connection.execute(sa.select(sync_reports.c.event_id, sync_reports.c.status)
                                   .order_by(sync_reports.c.id)).all()
     latest = {event_id: status for event_id, status in rows}
-    return sum(1 for status in latest.values() if status in FINAL_STATUSES)
+    return sum(1 for status in latest.values() if status in FINAL)
 
 
 def wait_until_synced(env: dict[str, str], expected: int, timeout: float, processes: Any) -> None:
