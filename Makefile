@@ -18,6 +18,7 @@ services:
 	@scripts/ensure-services.sh --postgres
 
 test: install services
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 test-fast: install services

@@ -88,12 +88,12 @@ def notification_from_event(event: Any, client_id: str = "") -> Notification:
         raise Rejection(400, "the event has no type", {"type": ["Missing data for required field."]})
     entity, action = entity_action(event_type)
     value = _record_fields(event)
-    key, key_type = record_key(entity, value, event_type)
+    key, key_type = event_key(entity, value, event_type)
     return Notification(id=event_id, entity=entity, action=action, key=key,
                         occurred_at=_occurred_at(event.get("time")), source="adobe-io", key_type=key_type)
 
 
-def record_key(entity: str, value: dict[str, Any], event_type: str) -> tuple[str, str | None]:
+def event_key(entity: str, value: dict[str, Any], event_type: str) -> tuple[str, str | None]:
     """(key, key_type) from ``data.value``: the SKU for product and stock, the numeric id otherwise.
 
     A stock item without a SKU is keyed by its ``product_id`` (key_type ``product_id``): the consumer

@@ -23,7 +23,7 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_content_length, get_input_stream
 
-from bridge import adobe_io, intake
+from bridge import adobe_io, parse
 from bridge.receiver import Intake
 from bridge.rejection import Rejection, unauthenticated
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, SignatureError, StandardWebhooksVerifier
@@ -143,15 +143,15 @@ class NotificationEndpoint:
         """The answer to one request; a refusal is raised as a Rejection."""
         body = read_body(environ, self._max_body_bytes)
         self._authenticate(EnvironHeaders(environ), body)
-        intake.require_json(mimetype(environ))
-        payload = intake.parse_json(body)
+        parse.require_json(mimetype(environ))
+        payload = parse.parse_json(body)
         outcome = self._intake.accept(self._notifications_from(payload))
         return Answer(outcome.status, outcome.body(batch=isinstance(payload, list)))
 
 
 def magento_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int) -> NotificationEndpoint:
     """``POST /webhooks/magento``: the bridge's own format, one notification per request."""
-    return NotificationEndpoint(intake_, auth.check_magento, lambda payload: [intake.notification_from_webhook(payload)],
+    return NotificationEndpoint(intake_, auth.check_magento, lambda payload: [parse.notification_from_webhook(payload)],
                                 max_body_bytes=max_body_bytes)
 
 

@@ -18,13 +18,8 @@ import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
+from core.outcomes import OUTCOME_STATUSES, SYNCED
 from schemas.notification import Notification
-
-SYNCED = "synced"
-SKIPPED = "skipped"
-RETRYING = "retrying"
-DEAD = "dead"
-OUTCOME_STATUSES = (SYNCED, SKIPPED)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,15 +18,16 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from consumers import stock_keys
-from consumers.dispatch import SKIPPED, SYNCED, Outcome
+from consumers.dispatch import Outcome
 from erp.base import ErpBackend
 from magento.records import fetch_record, list_endpoint
 from store.reports import ReportStore, ReportWriter
 from store.retention import ReportPruner
-from store.sync_state import Lease, RecordBusy, SyncStateStore
+from store.sync_state import Lease, SyncStateStore
 from store.db import ensure_schema, make_engine
-from core.errors import MagentoNotFound, MagentoUnavailable, MappingError
+from core.errors import MagentoNotFound, MagentoUnavailable, MappingError, RecordBusy
 from core.logs import scrub_stored
+from core.outcomes import SKIPPED, SYNCED
 from schemas.notification import Notification
 from schemas.mapping import document_hash, document_version, map_record
 

@@ -43,14 +43,14 @@ class Decision:
 
 
 @dataclasses.dataclass(frozen=True)
-class RetryPolicy:
+class BrokerRetryTiers:
     """The delay tiers (seconds, increasing) and how many attempts a message gets in all."""
 
     delays: tuple[int, ...]
     max_attempts: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
+    def from_settings(cls, settings: Settings) -> BrokerRetryTiers:
         return cls(tuple(settings.retry_delays), settings.max_attempts)
 
     def decide(self, error: BaseException, attempt: int) -> Decision:

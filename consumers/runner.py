@@ -26,7 +26,7 @@ from broker.publisher import Publisher
 from consumers.connection import FATAL_CONNECT_ERRORS, RECONNECT_WAIT, ConsumerConnection
 from consumers.dispatch import Dispatcher, Handler, Outcome, Reporter, no_report
 from consumers.pause import CredentialsGate
-from consumers.retry import RetryPolicy
+from consumers.retry import BrokerRetryTiers
 from consumers.settling import Settler
 from consumers.worker import PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
@@ -67,7 +67,7 @@ class Runner:
         self._handler = handler
         self._reporter = reporter
         self._name = name
-        self._policy = RetryPolicy.from_settings(settings)
+        self._policy = BrokerRetryTiers.from_settings(settings)
         self._publish_retry = publish_retry or PUBLISH_RETRY
         self._poll_interval = poll_interval
         self._clock = clock

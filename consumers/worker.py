@@ -18,11 +18,12 @@ from typing import Any
 import tenacity
 
 from broker.publisher import Publisher
-from consumers.dispatch import DEAD, RETRYING, Handler, Outcome, Reporter
+from consumers.dispatch import Handler, Outcome, Reporter
 from consumers.pause import CredentialsGate
-from consumers.retry import RETRY, Decision, RetryPolicy, attempts_made, copy_route
+from consumers.retry import RETRY, BrokerRetryTiers, Decision, attempts_made, copy_route
 from core import parsing
 from core.errors import BridgeError, BrokerUnavailable
+from core.outcomes import DEAD, RETRYING
 from schemas.notification import Notification
 from broker.topology import entity_queue
 
@@ -69,7 +70,7 @@ Settles = list[tuple[Delivery, str]]  # what the I/O thread does with each deliv
 class Worker:
     """Handles one record's group at a time on any thread; thread-safe (it keeps no per-group state)."""
 
-    def __init__(self, handler: Handler, reporter: Reporter, policy: RetryPolicy, publisher: Publisher,
+    def __init__(self, handler: Handler, reporter: Reporter, policy: BrokerRetryTiers, publisher: Publisher,
                  publish_retry: dict[str, Any] = PUBLISH_RETRY, clock: Callable[[], Any] = parsing.utc_now,
                  gate: CredentialsGate | None = None) -> None:
         self._handler = handler

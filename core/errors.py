@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.parsing import host_port
+
 # The exit code of every process (receiver, consumers, bridgectl) refusing to start on bad configuration
 # (sysexits.h EX_CONFIG): a process manager should not restart it until the configuration is fixed.
 EXIT_CONFIG = 78
@@ -140,6 +142,12 @@ class MalformedMessage(PermanentError):
     source = "message"
 
 
+class RecordBusy(RetryableError):
+    """Another consumer holds the record's lease; the message is retried after a delay."""
+
+    source = "sync-state"
+
+
 def describe(error: BaseException) -> tuple[str, str]:
     """(error_class, readable text) for any exception, for reports and dead-letter headers."""
     if isinstance(error, BridgeError):
@@ -152,8 +160,6 @@ _WRAPPED_OS_ERROR = re.compile(r"\w+Error\(\d+, '([^']+)'\)")  # pika's text of 
 
 def broker_unreachable(url: str, error: BaseException) -> str:
     """``cannot reach the broker at host:port: cause`` (never the credentials), for logs and commands."""
-    from core.parsing import host_port
-
     return f"cannot reach the broker at {host_port(url)}: {network_cause(error)}"
 
 

@@ -10,6 +10,8 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 
+from core.settings import VARIABLES
+
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -135,8 +137,6 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
 
 def configure_from(settings: object) -> None:
     """Configure logging from a Settings object, scrubbing every secret it holds."""
-    from core.settings import VARIABLES
-
     secrets: list[str] = []
     for variable in VARIABLES:
         value = getattr(settings, variable.attr)

@@ -4,7 +4,7 @@ With core/http_pool.py, the only module that imports requests for Magento. ``Mag
 authenticates with ``Authorization: Bearer <MAGENTO_ACCESS_TOKEN>``, or signs every request with OAuth 1.0a HMAC-SHA256 when
 MAGENTO_CONSUMER_KEY is set (Magento 2.4.4+ with ``oauth/consumer/enable_integration_as_bearer`` off
 refuses integration tokens as bearer tokens, and refuses HMAC-SHA1). The endpoint methods come from
-``Endpoints``; the retry rules are ``RetryPolicy``'s; the error sentences are ``errors.classify``'s.
+``Endpoints``; the retry rules are ``MagentoRetryPolicy``'s; the error sentences are ``errors.classify``'s.
 
 Requests go straight to the session's connection pool (its ``HTTPAdapter``), prepared from parts built
 once per client: the store's URL prefix, the headers (with the bearer token), the proxy and CA settings
@@ -36,7 +36,7 @@ from magento import errors
 from magento import urls
 from magento.endpoints import Endpoints
 from magento.responses import Answer
-from magento.retry import RetryPolicy
+from magento.retry import MagentoRetryPolicy
 from core.http_pool import pooled_session
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class MagentoClient(Endpoints):
         settings.validate_magento()
         self.settings = settings
         self.sleep = sleep
-        self.policy = RetryPolicy.from_settings(settings)
+        self.policy = MagentoRetryPolicy.from_settings(settings)
         self._clock = clock
         self._auth = auth or build_auth(settings)
         self._session = session or pooled_session(max(10, settings.consumer_concurrency), USER_AGENT)
@@ -113,7 +113,7 @@ class MagentoClient(Endpoints):
 
     def request(self, method: str, relative_path: str, *, params: list[tuple[str, str]] | None = None,
                 body: Any = None, store: str | None = None, idempotent: bool | None = None) -> Answer:
-        """One call with the in-process retries of ``RetryPolicy``; ``relative_path`` is already encoded."""
+        """One call with the in-process retries of ``MagentoRetryPolicy``; ``relative_path`` is already encoded."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS

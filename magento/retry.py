@@ -23,13 +23,13 @@ from core.settings import Settings
 
 
 @dataclasses.dataclass(frozen=True)
-class RetryPolicy:
+class MagentoRetryPolicy:
     retries: int = 3
     backoff_seconds: float = 1.0
     retry_after_cap: float = 60.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
+    def from_settings(cls, settings: Settings) -> MagentoRetryPolicy:
         return cls(retries=settings.magento_retries, backoff_seconds=settings.magento_backoff_seconds,
                    retry_after_cap=settings.magento_retry_after_cap)
 

@@ -41,7 +41,7 @@ from ops.backfill_report import (ALREADY_DONE, FINISHED, INTERRUPTED, SKIPPED, S
                                  Request, Unlisted)
 from ops.page_sizer import NARROW, PAGE_ATTEMPTS, RETRY, PageSizer
 from store.positions import BackfillPositions, Position
-from ops.publishing import Publishing, backfill_event_id, occurred_at, publish_all, record_key
+from ops.publishing import Publishing, backfill_event_id, listed_key, occurred_at, publish_all
 from ops.step_over import unlistable_key
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ class Backfill:
                       report: EntityReport) -> Position:
         notes = []
         for item in batch.items:
-            key = record_key(endpoint, entity, item)
+            key = listed_key(endpoint, entity, item)
             if key is None:
                 report.invalid_keys.append(str(item.get(endpoint.record_key)))
                 log.warning("backfill %s: a listed record has no usable %s (%r); not published", entity,

@@ -14,10 +14,9 @@ from store.reports import ReportStore
 from store.db import Engine, make_engine
 from store.report_queries import latest_statuses
 from schemas.notification import ENTITIES
+from core.outcomes import FINAL_STATUSES as FINAL
 from core.settings import Settings
 from broker.topology import dead_queue, entity_queue
-
-FINAL = ("synced", "skipped", "dead")
 
 
 def _finished_events(engine: Engine) -> int:

@@ -26,7 +26,7 @@ from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
 from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group
 from ops.dead_letters import DeadLetter, Selection
-from ops.dlq import DeadLetterQueues, DlqError, ReplayResult, list_letters, purge, replay
+from ops.dead_letter_queues import DeadLetterQueues, DlqError, ReplayResult, list_letters, purge, replay
 
 T = TypeVar("T")
 

@@ -62,7 +62,7 @@ def reconcile_event_id(entity: str, key: str, version: str) -> str:
     return event_id(f"reconcile-{entity}", key, f"-{stamp}Z")
 
 
-def record_key(endpoint: ListEndpoint, entity: str, item: dict[str, Any]) -> str | None:
+def listed_key(endpoint: ListEndpoint, entity: str, item: dict[str, Any]) -> str | None:
     """The notification key of a listed record (SKU or numeric id), or None when the item has no usable one."""
     raw = item.get(endpoint.record_key)
     try:

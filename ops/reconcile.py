@@ -43,7 +43,7 @@ from core.errors import BrokerUnavailable, MagentoError, MagentoNotFound
 from schemas.notification import Notification
 from store.positions import Watermark, Watermarks
 from store.sync_state import synced_versions
-from ops.publishing import Publishing, occurred_at, publish_all, reconcile_event_id, record_key
+from ops.publishing import Publishing, listed_key, occurred_at, publish_all, reconcile_event_id
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class Reconciler:
         newest: str | None = None
         for batch in iterate(self.client, endpoint, criteria, batch_size=self.batch_size,
                              batch_delay=self.batch_delay, sleep=self.sleep):
-            versions = [(record_key(endpoint, entity, item), _version(item.get(endpoint.updated_field)))
+            versions = [(listed_key(endpoint, entity, item), _version(item.get(endpoint.updated_field)))
                         for item in batch.items]
             newest = max([newest or "", *(version for _key, version in versions if version)]) or None
             self._publish_new(entity, endpoint, batch.items, versions, result)
@@ -213,7 +213,7 @@ class Reconciler:
         result = PollResult(entity, DONE)
         for batch in iterate(self.client, endpoint, _projection(endpoint), batch_size=self.batch_size,
                              batch_delay=self.batch_delay, sleep=self.sleep):
-            keys = [record_key(endpoint, entity, item) for item in batch.items]
+            keys = [listed_key(endpoint, entity, item) for item in batch.items]
             notes = [Notification(id=reconcile_event_id(entity, key, stamp), entity=entity, action="save", key=key,
                                   source="reconcile") for key in keys if key]
             publish_all(self.publisher, notes, self.publish_retry)

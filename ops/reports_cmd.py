@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
+from core.outcomes import STATUSES
 from store.db import DatabaseError
-from store.reports import STATUSES, ReportStore
+from store.reports import ReportStore
 from core import parsing
 from core.logs import printable, printable_json
 from schemas.notification import ENTITIES

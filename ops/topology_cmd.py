@@ -11,6 +11,7 @@ from broker.amqp import declare_all
 from core.errors import broker_unreachable
 from schemas.notification import ENTITIES
 from broker.topology import Topology, topology as layout_of
+from ops.cli import load_settings_or_exit
 
 
 @click.command(name="topology")
@@ -21,8 +22,6 @@ def topology(dry_run: bool) -> None:
     Safe to run again: declaring what exists with the same arguments changes nothing. AMQP_URL and
     RETRY_DELAYS come from the environment.
     """
-    from ops.cli import load_settings_or_exit
-
     settings = load_settings_or_exit()
     where = _describe(settings.amqp_url)
     if dry_run:

@@ -25,11 +25,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.outcomes import STATUSES
 from store.db import sqlite_write_lock, sync_reports
 
 log = logging.getLogger(__name__)
 
-STATUSES: tuple[str, ...] = ("synced", "skipped", "retrying", "dead")
 DEFAULT_RETENTION = dt.timedelta(days=30)
 PRUNE_BATCH = 5000
 WRITE_BATCH = 500  # rows per transaction of a ReportWriter at most

@@ -29,19 +29,13 @@ from sqlalchemy.engine import Engine
 from core import parsing
 from store.db import KeptConnections, sqlite_write_lock, sync_state
 from store.sync_state_sql import DIALECTS, statements
-from core.errors import RetryableError
+from core.errors import RecordBusy
 
 log = logging.getLogger(__name__)
 
 Decision = Literal["write", "stale", "unchanged"]
 _ID_LENGTH = sync_state.c.erp_id.type.length
 _OWNER_LENGTH = sync_state.c.lease_owner.type.length
-
-
-class RecordBusy(RetryableError):
-    """Another consumer holds the record's lease; the message is retried after a delay."""
-
-    source = "sync-state"
 
 
 def stored_owner(owner: str) -> str:

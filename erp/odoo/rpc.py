@@ -40,7 +40,7 @@ SERIALIZATION_SIGNS = ("serializationfailure", "could not serialize access", "co
 
 
 @dataclasses.dataclass(frozen=True)
-class RetryPolicy:
+class OdooRetryPolicy:
     """In-process retries of idempotent calls (reads, authenticate) after an ErpUnavailable."""
 
     attempts: int = 3
@@ -109,7 +109,7 @@ class OdooRpc:
     """
 
     def __init__(self, url: str, db: str, login: str, password: str, *, timeout: float = 10.0,
-                 retry: RetryPolicy = RetryPolicy(), session: requests.Session | None = None,
+                 retry: OdooRetryPolicy = OdooRetryPolicy(), session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep, pool_size: int = 16) -> None:
         self.url = url.rstrip("/")
         self.endpoint = self.url + "/jsonrpc"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consumers.retry import (
-    DEAD, MAX_ERROR_TEXT, RETRY, RetryPolicy, attempts_made, carried_headers, dead_headers, error_report,
+    DEAD, MAX_ERROR_TEXT, RETRY, BrokerRetryTiers, attempts_made, carried_headers, dead_headers, error_report,
     retry_headers, tier_for,
 )
 from core.errors import (
@@ -17,7 +17,7 @@ from broker.topology import (
 )
 
 TIERS = (5, 30, 120, 600, 1800)
-POLICY = RetryPolicy(TIERS, max_attempts=8)
+POLICY = BrokerRetryTiers(TIERS, max_attempts=8)
 
 
 @pytest.mark.parametrize(("attempt", "tier"), [(1, 5), (2, 30), (3, 120), (4, 600), (5, 1800), (7, 1800)])
@@ -119,5 +119,5 @@ def test_carried_headers_drop_broker_headers_only() -> None:
 
 
 def test_policy_from_settings(make_settings) -> None:
-    policy = RetryPolicy.from_settings(make_settings(RETRY_DELAYS="1,2", MAX_ATTEMPTS="3"))
-    assert policy == RetryPolicy((1, 2), 3)
+    policy = BrokerRetryTiers.from_settings(make_settings(RETRY_DELAYS="1,2", MAX_ATTEMPTS="3"))
+    assert policy == BrokerRetryTiers((1, 2), 3)

@@ -13,7 +13,7 @@ import pytest
 import tenacity
 
 from consumers.dispatch import Outcome
-from consumers.retry import RetryPolicy
+from consumers.retry import BrokerRetryTiers
 from consumers.worker import ACK, REQUEUE, Delivery, Worker
 from core.errors import BrokerUnavailable, ErpRejected, ErpUnavailable, MalformedMessage
 from schemas.notification import Notification
@@ -58,7 +58,7 @@ def raising(error: Exception):
 
 
 def worker_for(handler, reports: Reports, broker: Broker) -> Worker:
-    return Worker(handler, reports, RetryPolicy((5, 30), max_attempts=3), broker, ONCE, clock=lambda: NOW)
+    return Worker(handler, reports, BrokerRetryTiers((5, 30), max_attempts=3), broker, ONCE, clock=lambda: NOW)
 
 
 def delivery(key: str, event: str, attempts_made: int = 0) -> Delivery:
@@ -167,7 +167,7 @@ def test_a_failing_reporter_does_not_stop_the_ack(broker, caplog):
     def reporter(*args) -> None:
         raise RuntimeError("report database gone")
 
-    worker = Worker(lambda notes: Outcome(), reporter, RetryPolicy((5,), 3), broker, ONCE, clock=lambda: NOW)
+    worker = Worker(lambda notes: Outcome(), reporter, BrokerRetryTiers((5,), 3), broker, ONCE, clock=lambda: NOW)
     caplog.set_level(logging.ERROR)
 
     assert worker.settle(("product", "A"), [item], None) == [(item, ACK)]
@@ -181,7 +181,7 @@ def test_refused_credentials_requeue_the_group_untouched_while_the_gate_is_close
     refused = MagentoAuthError("The consumer isn't authorized to access Magento_Catalog::products.", status=401)
     gate = CredentialsGate(lambda: raising(refused)([]), 30)  # the probe is refused too
     first, second = delivery("A", "e-6"), delivery("B", "e-7")
-    worker = Worker(raising(refused), reports, RetryPolicy((5, 30), max_attempts=3), broker, ONCE,
+    worker = Worker(raising(refused), reports, BrokerRetryTiers((5, 30), max_attempts=3), broker, ONCE,
                     clock=lambda: NOW, gate=gate)
 
     assert worker.settle(("product", "A"), [first], None) == [(first, REQUEUE)]

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from erp.odoo.backend import OdooBackend
-from erp.odoo.rpc import OdooRpc, RetryPolicy
+from erp.odoo.rpc import OdooRetryPolicy, OdooRpc
 from sandbox.odoo.app import ServerThread, create_app
 from tests import support
 from tests.support import free_port
@@ -63,7 +63,7 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def odoo_rpc(odoo_sandbox: OdooSandbox, sleeps: list[float]) -> Iterator[OdooRpc]:
     rpc = OdooRpc(odoo_sandbox.url, "bridge", "admin", "admin", timeout=5, sleep=sleeps.append,
-                  retry=RetryPolicy(attempts=3, first_wait=0.1, max_wait=1.0))
+                  retry=OdooRetryPolicy(attempts=3, first_wait=0.1, max_wait=1.0))
     yield rpc
     rpc.close()
 

@@ -9,7 +9,7 @@ from magento.records import list_endpoint
 from core.errors import BrokerUnavailable, MessageUnroutable
 from schemas.notification import Notification
 from broker.topology import entity_queue
-from ops.publishing import backfill_event_id, event_id, occurred_at, publish_all, reconcile_event_id, record_key
+from ops.publishing import backfill_event_id, event_id, listed_key, occurred_at, publish_all, reconcile_event_id
 from tests.ops.helpers import bodies, drain, ids
 
 ONCE = {"stop": tenacity.stop_after_attempt(1), "reraise": True}
@@ -17,10 +17,10 @@ ONCE = {"stop": tenacity.stop_after_attempt(1), "reraise": True}
 
 def test_keys_and_times_come_from_the_list_item():
     products, orders = list_endpoint("product"), list_endpoint("order")
-    assert record_key(products, "product", {"id": 7, "sku": "24-MB 01/x"}) == "24-MB 01/x"
-    assert record_key(orders, "order", {"entity_id": 12}) == "12"
-    assert record_key(orders, "order", {"entity_id": None}) is None
-    assert record_key(products, "product", {"id": 7, "sku": ""}) is None
+    assert listed_key(products, "product", {"id": 7, "sku": "24-MB 01/x"}) == "24-MB 01/x"
+    assert listed_key(orders, "order", {"entity_id": 12}) == "12"
+    assert listed_key(orders, "order", {"entity_id": None}) is None
+    assert listed_key(products, "product", {"id": 7, "sku": ""}) is None
     assert occurred_at(products, {"updated_at": "2024-05-01 10:00:00"}) == "2024-05-01T10:00:00.000Z"
     assert occurred_at(products, {"updated_at": "yesterday"}) is None
     assert occurred_at(list_endpoint("stock"), {"updated_at": "2024-05-01 10:00:00"}) is None

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from store import reports as report_store
-from store.reports import STATUSES, ReportStore, ReportWriter
+from core.outcomes import STATUSES
+from store.reports import ReportStore, ReportWriter
 from store.db import ensure_schema, make_engine, sync_reports
 
 NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 import threading
 
-from store.sync_state import RecordBusy, SyncStateStore
+from core.errors import RecordBusy
+from store.sync_state import SyncStateStore
 
 
 def run_together(work, count: int) -> None:

@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from erp.odoo.rpc import OdooRpc, RetryPolicy, http_error, rpc_error
+from erp.odoo.rpc import OdooRetryPolicy, OdooRpc, http_error, rpc_error
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable
 
 URL = "http://odoo.test"
@@ -31,7 +31,7 @@ def _error(name, message, code=200):
 def client():
     sleeps = []
     rpc = OdooRpc(URL, "shop", "api", "s3cret-key", timeout=3, sleep=sleeps.append,
-                  retry=RetryPolicy(attempts=3, first_wait=0.1, max_wait=1.0))
+                  retry=OdooRetryPolicy(attempts=3, first_wait=0.1, max_wait=1.0))
     rpc.sleeps = sleeps
     yield rpc
     rpc.close()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bridge.intake import notification_from_webhook, parse_json, require_json
+from bridge.parse import notification_from_webhook, parse_json, require_json
 from bridge.rejection import Rejection
 
 
@@ -112,12 +112,12 @@ PLAIN_NOTIFICATIONS = [
 
 @pytest.mark.parametrize("data", PLAIN_NOTIFICATIONS, ids=lambda data: data["id"].strip())
 def test_the_fast_path_reads_a_plain_notification_as_the_schema_does(data: dict, monkeypatch) -> None:
-    from bridge import intake
+    from bridge import parse
     from schemas.notification import plainly_valid
 
     assert plainly_valid({name: value for name, value in data.items() if name != "source"})  # the fast path
     fast = notification_from_webhook(data)
-    monkeypatch.setattr(intake, "plainly_valid", lambda fields: False)
+    monkeypatch.setattr(parse, "plainly_valid", lambda fields: False)
     assert fast == notification_from_webhook(data)
 
 
