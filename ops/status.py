@@ -20,6 +20,7 @@ import pika
 import pika.exceptions
 
 from broker.amqp import connection_parameters
+from core.outcomes import DEAD, SYNCED
 from store.reports import ReportStore
 from core import parsing
 from store.db import DatabaseError, Engine
@@ -120,8 +121,8 @@ def _add_database(status: Status, engine: Engine, entities: Sequence[str], retry
     in_tiers = None if None in status.tiers.values() or not status.tiers else sum(status.tiers.values())
     for entity in entities:
         row = status.entities[entity]
-        row["synced_last_hour"] = counts.get(entity, {}).get("synced", 0)
-        row["failed_last_hour"] = counts.get(entity, {}).get("dead", 0)
+        row["synced_last_hour"] = counts.get(entity, {}).get(SYNCED, 0)
+        row["failed_last_hour"] = counts.get(entity, {}).get(DEAD, 0)
         estimate = retrying.get(entity, 0)
         row["retrying"] = estimate if in_tiers is None else min(estimate, in_tiers)
         mark = marks.get(entity)

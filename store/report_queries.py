@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.outcomes import RETRYING, SKIPPED, SYNCED
 from store.db import sync_reports
 from store.reports import as_utc
 
@@ -27,7 +28,7 @@ def retrying_by_entity(engine: Engine, since: dt.datetime) -> dict[str, int]:
     """Events per entity whose latest report since ``since`` is ``retrying``."""
     table = sync_reports.c
     latest = sa.select(sa.func.max(table.id)).where(table.at >= since).group_by(table.event_id)
-    statement = (sa.select(table.entity, sa.func.count()).where(table.id.in_(latest), table.status == "retrying")
+    statement = (sa.select(table.entity, sa.func.count()).where(table.id.in_(latest), table.status == RETRYING)
                  .group_by(table.entity))
     with engine.connect() as connection:
         return {entity: count for entity, count in connection.execute(statement)}
@@ -54,7 +55,7 @@ def last_successful_syncs(engine: Engine, records: Iterable[Record]) -> dict[Rec
 def _last_syncs_statement(entity: str, keys: list[str]) -> sa.Select[str, dt.datetime]:
     table = sync_reports.c
     return (sa.select(table.key, sa.func.max(table.at))
-            .where(table.entity == entity, table.key.in_(keys), table.status.in_(("synced", "skipped")),
+            .where(table.entity == entity, table.key.in_(keys), table.status.in_((SYNCED, SKIPPED)),
                    sa.or_(table.detail.is_(None), ~table.detail.like(_NOT_A_SYNC)))
             .group_by(table.key))
 
