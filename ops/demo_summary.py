@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from broker.amqp import connection_parameters
 from store.reports import ReportStore
 from store.db import make_engine, sync_reports
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from broker.topology import dead_queue, entity_queue
 
