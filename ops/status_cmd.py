@@ -13,7 +13,7 @@ import click
 import sqlalchemy as sa
 
 from store.db import ensure_schema, make_engine
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from ops.cmd_support import aligned, settings_from
 from ops.status import FIELDS, Status, collect
 
