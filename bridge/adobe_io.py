@@ -10,29 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from core import parsing
-from schemas.notification import PRODUCT_ID, SKU_KEYED, Notification, identifier_problem, key_problem, normalise_key
+from core import entities
+from core.entities import PRODUCT_ID, SKU_KEYED
+from schemas.notification import Notification, identifier_problem, key_problem, normalise_key
 from bridge.rejection import Rejection
 
-# Magento model event prefixes (the model's $_eventPrefix) and the bridge entity each one changes.
-_MODEL_PREFIXES: dict[str, str] = {
-    "catalog_product": "product",
-    "catalog_category": "category",
-    "customer": "customer",
-    "sales_order": "order",
-    "sales_order_invoice": "invoice",
-    "sales_order_shipment": "shipment",
-    "sales_order_creditmemo": "creditmemo",
-    "cataloginventory_stock_item": "stock",
-}
-_SUFFIX_ACTIONS: dict[str, str] = {
-    "save_after": "save", "save_commit_after": "save",
-    "delete_after": "delete", "delete_commit_after": "delete",
-}
+# Every observer event the bridge maps, and the (entity, action) it announces: the entity table's
+# ``adobe_io_prefix`` (the model's $_eventPrefix) with each suffix, and its ``adobe_io_extra`` events.
 OBSERVER_EVENTS: dict[str, tuple[str, str]] = {
-    f"{prefix}_{suffix}": (entity, action)
-    for prefix, entity in _MODEL_PREFIXES.items() for suffix, action in _SUFFIX_ACTIONS.items()
+    event: (row.name, action) for row in entities.rows() for event, action in row.adobe_io_events.items()
 }
-OBSERVER_EVENTS["sales_order_place_after"] = ("order", "save")
 
 _SKU_FIELDS = ("sku", "product_sku")
 _ID_FIELDS = ("entity_id", "id")

@@ -20,7 +20,7 @@ from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
 from store.db import in_memory, make_engine
 from core.logs import configure_from
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from broker.topology import topology
 

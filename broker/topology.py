@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES, QUEUES
 
 EVENTS_EXCHANGE = "magento.events"
 RETRY_EXCHANGE = "magento.retry"
@@ -67,11 +67,12 @@ class Topology:
 
 
 def entity_queue(entity: str) -> str:
-    return f"magento.{entity}"
+    """The entity's queue (the entity table's ``queue``); ``magento.<entity>`` for a name the table lacks."""
+    return QUEUES.get(entity) or f"magento.{entity}"
 
 
 def dead_queue(entity: str) -> str:
-    return f"magento.{entity}.dead"
+    return f"{entity_queue(entity)}.dead"
 
 
 def retry_tier(seconds: int) -> str:
@@ -84,10 +85,11 @@ def retry_queue(seconds: int) -> str:
 
 def entity_of_queue(queue: str) -> str | None:
     """The entity whose main or dead-letter queue this is, or None."""
-    parts = queue.split(".")
-    if len(parts) in (2, 3) and parts[0] == "magento" and parts[1] in ENTITIES:
-        return parts[1] if len(parts) == 2 or parts[2] == "dead" else None
-    return None
+    return _ENTITY_OF_QUEUE.get(queue)
+
+
+_ENTITY_OF_QUEUE: dict[str, str] = {name: entity for entity in ENTITIES
+                                    for name in (entity_queue(entity), dead_queue(entity))}
 
 
 def _entity_queues(entity: str) -> tuple[QueueSpec, QueueSpec]:

@@ -24,7 +24,7 @@ import tenacity
 
 from core.errors import EXIT_CONFIG, BridgeError, ConfigError, MagentoAuthError, MagentoForbidden, RetryableError
 from core.logs import configure_from, scrub_stored
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 
 log = logging.getLogger("consumers")

@@ -20,6 +20,7 @@ from typing import Any
 from consumers import stock_keys
 from consumers.dispatch import Outcome
 from erp.base import ErpBackend
+from erp.factory import build_backend
 from magento.records import fetch_record, list_endpoint
 from store.reports import ReportStore, ReportWriter
 from store.retention import ReportPruner
@@ -195,18 +196,6 @@ def _is_dead_local_owner(owner: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-
-def build_backend(settings: Any) -> ErpBackend:
-    """The ERP backend ``ERP_BACKEND`` names, built from the settings."""
-    if settings.erp_backend == "odoo":
-        from erp.odoo.backend import OdooBackend
-
-        return OdooBackend.from_settings(settings)
-    from erp.http import HttpErpBackend
-
-    return HttpErpBackend.from_settings(settings)
 
 
 class StoredReports:

@@ -31,7 +31,8 @@ from consumers.settling import Settler
 from consumers.worker import PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
 from core.errors import MalformedMessage
-from schemas.notification import ENTITIES, Notification
+from core.entities import ENTITIES
+from schemas.notification import Notification
 from core.settings import Settings
 from broker.topology import entity_queue
 

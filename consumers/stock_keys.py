@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import MagentoBadResponse, MagentoError, MalformedMessage
-from schemas.notification import PRODUCT_ID, Notification
+from core.entities import PRODUCT_ID
+from schemas.notification import Notification
 from magento.search_criteria import SearchCriteria
 
 SKU_PROJECTION = "items[id,sku],total_count"

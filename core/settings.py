@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from core import parsing
+from core.entities import ENTITIES, NONCRITICAL
 from core.errors import ConfigError
-from schemas.notification import ENTITIES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +140,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("RETRY_DELAYS", parsing.delay_tiers, "5,30,120,600,1800",
       "Broker-held retry delays in seconds, one queue per tier, used in order."),
     V("MAX_ATTEMPTS", parsing.positive_int, "8", "Attempts before a retryable failure is dead-lettered."),
-    V("NONCRITICAL_ENTITIES", _entities, "category,invoice,shipment,creditmemo",
+    V("NONCRITICAL_ENTITIES", _entities, ",".join(NONCRITICAL),
       "Entities skipped and reported, not retried, while their Magento endpoint is unavailable."),
     V("CONSUMER_CONCURRENCY", parsing.positive_int, "8", "Records a consumer process handles in parallel."),
     V("CONSUMER_PREFETCH", parsing.non_negative_int, "0",

@@ -17,6 +17,11 @@ class ErpBackend(abc.ABC):
 
     name: str = "erp"
 
+    @property
+    def writers(self) -> frozenset[str]:
+        """The writer names (``core.entities``: each entity's ``writer``) this backend implements."""
+        return frozenset()
+
     @abc.abstractmethod
     def upsert(self, entity: str, key: str, document: Document) -> str | None:
         """Create or update the record for (entity, key); returns the ERP's id as text when it has one."""

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 import requests.auth
 
+from core import entities
 from erp.base import Document, ErpBackend
 from core.http_pool import pooled_session
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable, MappingError
@@ -75,6 +76,15 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
+
+
+def resource(entity: str) -> str:
+    """The contract's ``{entity}`` path segment: the entity's writer in the entity table (its own name
+    today); a name the table lacks is sent as it is, for the ERP to refuse."""
+    try:
+        return entities.entity(entity).writer
+    except ValueError:
+        return entity
 
 
 def _encode(entity: str, key: str, document: Document) -> bytes:
@@ -136,8 +146,13 @@ class HttpErpBackend(ErpBackend):
         user_password = requests.utils.get_netrc_auth(self.base_url) or requests.utils.get_auth_from_url(self.base_url)
         return requests.auth.HTTPBasicAuth(*user_password) if any(user_password) else None
 
+    @property
+    def writers(self) -> frozenset[str]:
+        """Every writer of the entity table: each is the resource ``{url}/{writer}`` of the contract."""
+        return frozenset(row.writer for row in entities.rows())
+
     def record_url(self, entity: str, key: str) -> str:
-        return f"{self.base_url}/{key_segment(entity)}/{key_segment(key)}"
+        return f"{self.base_url}/{key_segment(resource(entity))}/{key_segment(key)}"
 
     def upsert(self, entity: str, key: str, document: Document) -> str | None:
         body = _encode(entity, key, document)
@@ -156,7 +171,7 @@ class HttpErpBackend(ErpBackend):
     def count(self, entity: str) -> int:
         """Records the ERP lists at ``GET {url}/{entity}``; -1 (with a warning) when it cannot say."""
         try:
-            response = self._call("GET", f"{self.base_url}/{key_segment(entity)}")
+            response = self._call("GET", f"{self.base_url}/{key_segment(resource(entity))}")
             self._raise_for(response, "GET")
         except (ErpUnavailable, ErpRejected, ErpAuthError) as exc:
             log.warning("cannot count %s records in the ERP: %s", entity, exc.report_text())

@@ -16,19 +16,9 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from core.entities import ListEndpoint  # the entity table's list endpoints; defined there, pure
 from core.errors import MagentoBadResponse
 from magento.search_criteria import SearchCriteria, parse_fields
-
-
-@dataclasses.dataclass(frozen=True)
-class ListEndpoint:
-    """A list endpoint and how to page it: ``sort_field`` in searchCriteria is ``item_key`` in each item."""
-
-    path: str
-    sort_field: str = "entity_id"
-    item_key: str = "entity_id"
-    updated_field: str | None = "updated_at"
-    record_key: str = "entity_id"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from core.errors import MagentoAuthError, MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MalformedMessage
-from schemas.notification import ENTITIES, key_problem
-from magento.paging import ListEndpoint
+from core import entities
+from core.entities import ENTITIES, ListEndpoint
+from schemas.notification import key_problem
 from magento.store_configs import StoreConfigCache
 
 log = logging.getLogger(__name__)
@@ -31,40 +32,24 @@ ALL_STORE_VIEWS = frozenset({"all", "admin"})  # not a store view: the default v
 ATTRIBUTE_SETS = ListEndpoint("products/attribute-sets/sets/list", sort_field="attribute_set_id",
                               item_key="attribute_set_id", updated_field=None, record_key="attribute_set_id")
 
-# Stock has no list with an updated_at: a stock change does not touch the product's updated_at, and the
-# products list omits extension_attributes.stock_item (magento/magento2#36533). Stock is therefore
-# reconciled by a full pass over the products list (SKUs by entity_id), fetching each stock item by SKU.
-_LIST_ENDPOINTS: dict[str, ListEndpoint] = {
-    "product": ListEndpoint("products", item_key="id", record_key="sku"),
-    "customer": ListEndpoint("customers/search", item_key="id", record_key="id"),
-    "category": ListEndpoint("categories/list", item_key="id", record_key="id"),
-    "order": ListEndpoint("orders"),
-    "invoice": ListEndpoint("invoices"),
-    "shipment": ListEndpoint("shipments"),
-    "creditmemo": ListEndpoint("creditmemos"),
-    "stock": ListEndpoint("products", item_key="id", updated_field=None, record_key="sku"),
-}
+Fetcher = Callable[[Any, str, str | None], dict[str, Any]]
 
 
 def list_endpoint(entity: str) -> ListEndpoint:
-    """How to page ``entity``'s records: list path, unique sort key, item key, updated field, record key."""
-    try:
-        return _LIST_ENDPOINTS[entity]
-    except KeyError:
-        raise ValueError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}") from None
+    """How to page ``entity``'s records (the entity table's ``list``): list path, unique sort key, item key,
+    updated field, record key."""
+    return entities.entity(entity).list
 
 
 def fetch_record(client: Any, entity: str, key: str, *, store_code: str | None = None) -> dict[str, Any]:
     """The full Magento record of ``entity`` ``key`` (SKU for product and stock, numeric id otherwise);
     ``store_code``: the store view a notification named (used for products' store-view names)."""
-    if entity not in _FETCHERS:
+    if entity not in ENTITIES:
         raise MalformedMessage(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
     problem = key_problem(entity, key)
     if problem:
         raise MalformedMessage(f"{entity} key {key!r} {problem}")
-    if entity == "product":
-        return _product(client, str(key), store_code)
-    return _FETCHERS[entity](client, str(key))
+    return FETCHERS[entities.entity(entity).fetch](client, str(key), store_code)
 
 
 def _product(client: Any, sku: str, store_code: str | None = None) -> dict[str, Any]:
@@ -115,7 +100,7 @@ def _store_view_name(client: Any, sku: str, store_code: str | None, record: dict
     return {"store_code": store_code, "store_name": name}
 
 
-def _stock(client: Any, sku: str) -> dict[str, Any]:
+def _stock(client: Any, sku: str, store_code: str | None = None) -> dict[str, Any]:
     record = client.get_stock_item(sku)
     record["_bridge"] = {"sku": sku}
     return record
@@ -161,7 +146,7 @@ def _product_skus(client: Any, rows: list[dict[str, Any]]) -> dict[str, str]:
     return client.product_skus(ids) if ids else {}
 
 
-def _order(client: Any, key: str) -> dict[str, Any]:
+def _order(client: Any, key: str, store_code: str | None = None) -> dict[str, Any]:
     record = client.get_order(key)
     rows = [row for row in record.get("items") or [] if isinstance(row, dict)]
     record["_bridge"] = {"timezone": _timezone(client, record), "product_skus": _product_skus(client, rows)}
@@ -183,10 +168,9 @@ def _order_rows(client: Any, entity: str, record: dict[str, Any]) -> list[dict[s
             for row in order.get("items") or [] if isinstance(row, dict)]
 
 
-def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, dated: bool = True
-                    ) -> Callable[[Any, str], dict[str, Any]]:
+def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, dated: bool = True) -> Fetcher:
     """A fetcher of an invoice, credit memo or shipment with its order's rows, product SKUs and time zone."""
-    def fetch(client: Any, key: str) -> dict[str, Any]:
+    def fetch(client: Any, key: str, store_code: str | None = None) -> dict[str, Any]:
         record = get(client, key)
         rows = _order_rows(client, entity, record) if record.get("order_id") is not None else None
         bridge: dict[str, Any] = {"order_items": rows, "product_skus": _product_skus(client, rows or [])}
@@ -197,13 +181,22 @@ def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, d
     return fetch
 
 
-_FETCHERS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
-    "product": _product,
-    "customer": lambda client, key: client.get_customer(key),
-    "category": lambda client, key: client.get_category(key),
-    "order": _order,
-    "invoice": _sales_document("invoice", lambda client, key: client.get_invoice(key)),
-    "shipment": _sales_document("shipment", lambda client, key: client.get_shipment(key), dated=False),
-    "creditmemo": _sales_document("creditmemo", lambda client, key: client.get_creditmemo(key)),
-    "stock": _stock,
+def _as_is(get: Callable[[Any, str], dict[str, Any]]) -> Fetcher:
+    """A fetcher of a record that needs no extras (a customer, a category)."""
+    def fetch(client: Any, key: str, store_code: str | None = None) -> dict[str, Any]:
+        return get(client, key)
+    return fetch
+
+
+# The fetcher of each Magento GET path the entity table names as an entity's ``fetch`` (store_code: the store
+# view a notification named; only products use it).
+FETCHERS: dict[str, Fetcher] = {
+    "products/{sku}": _product,
+    "customers/{id}": _as_is(lambda client, key: client.get_customer(key)),
+    "categories/{id}": _as_is(lambda client, key: client.get_category(key)),
+    "orders/{id}": _order,
+    "invoices/{id}": _sales_document("invoice", lambda client, key: client.get_invoice(key)),
+    "shipment/{id}": _sales_document("shipment", lambda client, key: client.get_shipment(key), dated=False),
+    "creditmemo/{id}": _sales_document("creditmemo", lambda client, key: client.get_creditmemo(key)),
+    "stockItems/{sku}": _stock,
 }

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import click
 
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from ops.backfill import ALREADY_DONE, FINISHED, Backfill, EntityReport, Request
 from ops.cmd_support import (

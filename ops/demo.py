@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 import requests
 
+from core import entities
 from ops.demo_summary import print_summary, wait_until_synced
 from ops.demo_processes import Processes
 
@@ -31,8 +32,17 @@ VHOST = "bridge-demo"
 MAGENTO_TOKEN = "demo-integration-token"
 ODOO = {"ODOO_DB": "bridge", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "admin"}
 DEMO_SALE_RATES = (8.5, 21.0)  # the tax rates of the demo store's orders (sandbox/magento/seed/orders.json)
-CONSUMER_GROUPS = {"catalog": ["product", "category", "stock"], "customers": ["customer"],
-                   "sales": ["order", "invoice", "shipment", "creditmemo"]}
+# The consumer processes as the Procfile starts them: the entity table's groups.
+CONSUMER_GROUPS = {group: list(names) for group, names in entities.groups().items()}
+# Records the demo emits first (what others depend on, so few are imported as dependencies); every other
+# entity of the table follows in table order.
+EMIT_FIRST = ("category", "product", "stock", "customer", "order")
+
+
+def emit_order() -> list[str]:
+    """Every entity, in the order the demo emits its records."""
+    return sorted(entities.ENTITIES, key=lambda name: EMIT_FIRST.index(name) if name in EMIT_FIRST
+                  else len(EMIT_FIRST))
 
 
 def _demo_vhost() -> str:
@@ -91,7 +101,7 @@ def _emit_every_change(magento_url: str, receiver_url: str, secret: str) -> int:
     admin = f"{magento_url}/__sandbox"
     requests.put(f"{admin}/feed", json={"url": f"{receiver_url}/webhooks/magento", "secret": secret,
                                         "suppress": False}, timeout=10).raise_for_status()
-    for entity in ("category", "product", "stock", "customer", "order", "invoice", "shipment", "creditmemo"):
+    for entity in emit_order():
         requests.post(f"{admin}/feed/emit/{entity}", timeout=30).raise_for_status()
     requests.post(f"{admin}/feed/flush", json={"timeout": 60}, timeout=90).raise_for_status()
     feed = requests.get(f"{admin}/feed", timeout=10).json()

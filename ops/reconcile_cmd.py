@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from core import parsing
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import aligned, open_database, ready_publisher, require_magento, settings_from, stop_on_signals
 from ops.reconcile import FAILED, FULL_PASS_EVERY, PollResult, Reconciler, Timing

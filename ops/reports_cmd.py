@@ -13,7 +13,7 @@ from store.db import DatabaseError
 from store.reports import ReportStore
 from core import parsing
 from core.logs import printable, printable_json
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from ops.cli import load_settings_or_exit
 from ops.cmd_support import Moment, open_database
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from store.db import DatabaseError, ensure_schema, make_engine
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from ops.cmd_support import aligned, settings_from
 from ops.status import FIELDS, Status, collect
 

@@ -9,7 +9,7 @@ import pika.exceptions
 
 from broker.amqp import declare_all
 from core.errors import broker_unreachable
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from broker.topology import Topology, topology as layout_of
 from ops.cli import load_settings_or_exit
 

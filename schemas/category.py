@@ -16,6 +16,7 @@ TREE_ROOT_ID = 1  # Magento's invisible "Root Catalog", path "1"
 
 
 class CategorySchema(MagentoSchema):
+    document_fields = CATEGORY_FIELDS  # the keys of the ERP document it loads
     id = required(Int)
     name = required(Text)
     parent_id = optional(Int)

@@ -20,6 +20,7 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
 
 
 class CustomerSchema(MagentoSchema):
+    document_fields = CUSTOMER_FIELDS  # the keys of the ERP document it loads
     id = required(Int)
     email = required(Text)
     firstname = optional(Text)

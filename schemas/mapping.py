@@ -7,34 +7,40 @@ message names the Magento field and the reason, and whose ``details`` holds ever
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import threading
 from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from core import entities
+from core.entities import ENTITIES, SKU_KEYED
 from core.errors import MappingError
-from schemas.notification import ENTITIES, SKU_KEYED
-from schemas.category import CATEGORY_FIELDS, CategorySchema
 from schemas.common import Int, flatten_errors
-from schemas.customer import CUSTOMER_FIELDS, CustomerSchema
-from schemas.order import ORDER_FIELDS, OrderSchema
-from schemas.product import PRODUCT_FIELDS, ProductSchema
-from schemas.sales import CREDITMEMO_FIELDS, INVOICE_FIELDS, SHIPMENT_FIELDS, CreditmemoSchema, InvoiceSchema, \
-    ShipmentSchema
-from schemas.stock import STOCK_FIELDS, StockSchema
 
-SCHEMAS: dict[str, type[Schema]] = {
-    "product": ProductSchema, "customer": CustomerSchema, "category": CategorySchema, "order": OrderSchema,
-    "invoice": InvoiceSchema, "shipment": ShipmentSchema, "creditmemo": CreditmemoSchema, "stock": StockSchema,
-}
-DOCUMENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "product": PRODUCT_FIELDS, "customer": CUSTOMER_FIELDS, "category": CATEGORY_FIELDS, "order": ORDER_FIELDS,
-    "invoice": INVOICE_FIELDS, "shipment": SHIPMENT_FIELDS, "creditmemo": CREDITMEMO_FIELDS, "stock": STOCK_FIELDS,
-}
+
+def mapper(name: str) -> type[Schema]:
+    """The schema a ``module:Class`` name of the entity table designates (``schemas.product:ProductSchema``)."""
+    module_name, _, attribute = name.partition(":")
+    schema = getattr(importlib.import_module(module_name), attribute, None)
+    if not (isinstance(schema, type) and issubclass(schema, Schema)):
+        raise TypeError(f"mapper {name!r} is not a marshmallow Schema")
+    return schema
+
+
+def document_fields(schema: type[Schema]) -> tuple[str, ...]:
+    """The keys of the ERP document a mapper loads (its ``document_fields``)."""
+    names = getattr(schema, "document_fields", None)
+    if not isinstance(names, tuple) or not names:
+        raise TypeError(f"mapper {schema.__name__} has no document_fields")
+    return names
+
+
+# The mapper of every entity and the keys of the document it loads, from the entity table.
+SCHEMAS: dict[str, type[Schema]] = {row.name: mapper(row.mapper) for row in entities.rows()}
+DOCUMENT_FIELDS: dict[str, tuple[str, ...]] = {name: document_fields(schema) for name, schema in SCHEMAS.items()}
 VOLATILE_FIELDS: frozenset[str] = frozenset({"updated_at"})
-_ID_FIELDS = {"customer": "id", "category": "id", "order": "entity_id", "invoice": "entity_id",
-              "shipment": "entity_id", "creditmemo": "entity_id"}
 _MAX_MESSAGE_FIELDS = 5
 _local = threading.local()
 
@@ -62,7 +68,7 @@ def record_key(entity: str, record: dict[str, Any]) -> str:
             where = "sku" if entity == "product" else "_bridge.sku"
             raise MappingError(f"{entity} record has no {where}", details={where: ["Missing data for required field."]})
         return sku
-    name = _ID_FIELDS[entity]
+    name = entities.entity(entity).list.record_key
     try:
         return str(Int(required=True).deserialize(record.get(name)))
     except ValidationError as exc:

@@ -14,18 +14,11 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from core.entities import ACTIONS, ENTITIES, KEY_TYPES, PRODUCT_ID, SKU_KEYED, SOURCES  # noqa: F401 (PRODUCT_ID)
 from core.errors import MalformedMessage
 
-ENTITIES: tuple[str, ...] = (
-    "product", "customer", "category", "order", "invoice", "shipment", "creditmemo", "stock",
-)
-ACTIONS: tuple[str, ...] = ("save", "delete")
-SKU_KEYED: frozenset[str] = frozenset({"product", "stock"})
-# Other keys than the usual one, and the entity each is allowed for: Adobe I/O stock item events carry the
-# product's numeric id, not its SKU; the consumer looks the SKU up (consumers/stock_keys.py).
-PRODUCT_ID = "product_id"
-KEY_TYPES: dict[str, str] = {PRODUCT_ID: "stock"}
-SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "replay", "sandbox")
+# ENTITIES, ACTIONS, SKU_KEYED, KEY_TYPES (with PRODUCT_ID) and SOURCES come from the entity table
+# (core/entities.py); the modules that take them with the format may import them from here too.
 # An event id travels as the AMQP message id, a short string of at most 255 bytes. A key travels only in
 # bodies; its limit, in bytes too, lets through any key of 255 characters (Magento's SKUs hold 64). Ids built
 # from long keys hash the key (ops.publishing.event_id).

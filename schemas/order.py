@@ -60,6 +60,7 @@ class _Extension(MagentoSchema):
 
 
 class OrderSchema(HeaderSchema):
+    document_fields = ORDER_FIELDS  # the keys of the ERP document it loads
     entity_id = required(Int)
     increment_id = required(Text)
     state = required(Text)

@@ -89,6 +89,7 @@ class _BridgeExtras(MagentoSchema):
 
 
 class ProductSchema(MagentoSchema):
+    document_fields = PRODUCT_FIELDS  # the keys of the ERP document it loads
     id = required(Int)
     sku = required(Text)
     name = required(Text)

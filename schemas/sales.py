@@ -90,6 +90,7 @@ class _BilledExtension(MagentoSchema):
 
 
 class InvoiceSchema(HeaderSchema):
+    document_fields = INVOICE_FIELDS  # the keys of the ERP document it loads
     entity_id = required(Int)
     order_id = required(Int)
     increment_id = required(Text)
@@ -111,6 +112,7 @@ class InvoiceSchema(HeaderSchema):
 
 
 class CreditmemoSchema(InvoiceSchema):
+    document_fields = CREDITMEMO_FIELDS  # the keys of the ERP document it loads
     invoice_id = optional(Int)
     adjustment_positive = optional(Number)
     adjustment_negative = optional(Number)
@@ -177,6 +179,7 @@ def _billed_document(data: dict[str, Any], sold_fields: tuple[str, ...]) -> dict
 
 
 class ShipmentSchema(MagentoSchema):
+    document_fields = SHIPMENT_FIELDS  # the keys of the ERP document it loads
     entity_id = required(Int)
     order_id = required(Int)
     increment_id = required(Text)

@@ -23,6 +23,7 @@ class _BridgeSku(MagentoSchema):
 
 
 class StockSchema(MagentoSchema):
+    document_fields = STOCK_FIELDS  # the keys of the ERP document it loads
     item_id = required(Int)
     product_id = optional(Int)
     qty = optional(Number)

@@ -5,6 +5,7 @@ See docs/odoo.md for the model mapping, the binding names, deletes, dependencies
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from erp.odoo import values
@@ -22,8 +23,9 @@ from erp.odoo.services import Services, names_from_settings
 from erp.odoo.shipments import Shipments
 from erp.odoo.taxes import Taxes
 from erp.odoo.version import Dialect, Server
+from core import entities
+from core.entities import ENTITIES, SKU_KEYED
 from core.errors import ErpRejected
-from schemas.notification import ENTITIES, SKU_KEYED
 
 
 class OdooBackend(ErpBackend):
@@ -49,6 +51,7 @@ class OdooBackend(ErpBackend):
         self.sales = Sales(rpc, self.bindings, self.writer, self.server, self.catalog, self.partners, money)
         self.moves = Moves(rpc, self.bindings, self.writer, self.server, self.sales)
         self.shipments = Shipments(rpc, self.bindings, self.writer, self.server, self.catalog, self.sales)
+        self._writer_table = self._writers()
 
     @classmethod
     def from_settings(cls, settings: Any, **rpc_options: Any) -> OdooBackend:
@@ -63,37 +66,45 @@ class OdooBackend(ErpBackend):
         given at construction) and their pricelists; OdooSetupError naming what to install or activate."""
         preflight(self.rpc, self.server, self.sales.currencies, tuple(self.currencies) + tuple(currencies))
 
+    def _writers(self) -> dict[str, tuple[Callable[[str, Document], Any], Callable[[str], None]]]:
+        """``{writer name (core.entities): (upsert, delete)}``: the Odoo writer of every entity."""
+        return {
+            "product": (self.catalog.upsert_product, self.catalog.delete_product),
+            "category": (self.catalog.upsert_category, self.catalog.delete_category),
+            "customer": (self.partners.upsert_customer, self.partners.delete_customer),
+            "order": (self.sales.upsert_order, self.sales.delete_order),
+            "shipment": (self.shipments.upsert, self.shipments.delete),
+            "invoice": (lambda k, d: self.moves.upsert("invoice", k, d), lambda k: self.moves.delete("invoice", k)),
+            "creditmemo": (lambda k, d: self.moves.upsert("creditmemo", k, d),
+                           lambda k: self.moves.delete("creditmemo", k)),
+            "stock": (self.catalog.upsert_stock, self._zero_stock),
+        }
+
+    @property
+    def writers(self) -> frozenset[str]:
+        return frozenset(self._writer_table)
+
     def upsert(self, entity: str, key: str, document: Document) -> str | None:
-        _check_entity(entity)
+        upsert, _ = self._writer(entity)
         with self.locks.hold((entity, _lock_key(entity, key))):
-            writers = {
-                "product": self.catalog.upsert_product, "category": self.catalog.upsert_category,
-                "customer": self.partners.upsert_customer, "order": self.sales.upsert_order,
-                "shipment": self.shipments.upsert,
-                "invoice": lambda k, d: self.moves.upsert("invoice", k, d),
-                "creditmemo": lambda k, d: self.moves.upsert("creditmemo", k, d),
-                "stock": self.catalog.upsert_stock,
-            }
-            odoo_id = writers[entity](key, document)
+            odoo_id = upsert(key, document)
         return str(odoo_id) if odoo_id is not None else None
 
     def delete(self, entity: str, key: str) -> None:
         """Archive products and customers, delete categories, cancel orders and moves, unbind shipments,
         set stock to 0; an absent record is fine."""
-        _check_entity(entity)
+        _, remove = self._writer(entity)
         with self.locks.hold((entity, _lock_key(entity, key))):
-            if entity == "stock":
-                if self.catalog.variant_ids([key]):
-                    self.catalog.set_stock(key, 0.0)
-                return
-            removers = {
-                "product": self.catalog.delete_product, "category": self.catalog.delete_category,
-                "customer": self.partners.delete_customer, "order": self.sales.delete_order,
-                "shipment": self.shipments.delete,
-                "invoice": lambda k: self.moves.delete("invoice", k),
-                "creditmemo": lambda k: self.moves.delete("creditmemo", k),
-            }
-            removers[entity](key)
+            remove(key)
+
+    def _writer(self, entity: str) -> tuple[Callable[[str, Document], Any], Callable[[str], None]]:
+        _check_entity(entity)
+        return self._writer_table[entities.entity(entity).writer]
+
+    def _zero_stock(self, sku: str) -> None:
+        """A deleted stock item: the bound product's quantity set to 0 (nothing when Odoo lacks the product)."""
+        if self.catalog.variant_ids([sku]):
+            self.catalog.set_stock(sku, 0.0)
 
     def dependencies(self, entity: str, document: Document) -> list[tuple[str, str]]:
         return values.dependencies(entity, document)
@@ -101,17 +112,17 @@ class OdooBackend(ErpBackend):
     def exists(self, entity: str, key: str) -> bool:
         """Bound through ir.model.data and still present in Odoo (archived records count)."""
         _check_entity(entity)
-        if entity == "stock":
-            entity = "product"
-        model, prefix = values.ENTITY_MODELS[entity]
+        writer = entities.entity(entity).writer
+        model, prefix = values.ENTITY_MODELS["product" if writer == "stock" else writer]
         return self.writer.exists(model, values.binding_name(prefix, key))
 
     def count(self, entity: str) -> int:
         """Bound records of the entity (stock: bound products with a quantity in the stock location)."""
         _check_entity(entity)
-        if entity == "stock":
+        writer = entities.entity(entity).writer
+        if writer == "stock":
             return self.catalog.count_stock()
-        model, prefix = values.ENTITY_MODELS[entity]
+        model, prefix = values.ENTITY_MODELS[writer]
         return self.bindings.count(model, prefix)
 
     def close(self) -> None:

@@ -17,7 +17,8 @@ from core.errors import ErpRejected, MappingError
 
 Vals = dict[str, Any]
 
-# (model, binding prefix) of the main Odoo record of each entity; stock has none (it sets quantities).
+# (model, binding prefix) of the main Odoo record of each writer (core.entities); stock has none (it sets
+# quantities).
 ENTITY_MODELS: dict[str, tuple[str, str]] = {
     "product": ("product.template", "product"), "category": ("product.category", "category"),
     "customer": ("res.partner", "customer"), "order": ("sale.order", "order"),

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from sandbox.erp import changes
 from sandbox.erp.store import ErpStore, Fault
 from sandbox.erp.webhook import Webhook

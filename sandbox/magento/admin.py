@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from sandbox.magento.categories import link_children
 from sandbox.magento.rest import Sandbox
 from sandbox.magento.sales import render_order
