@@ -21,7 +21,7 @@ from store.db import DatabaseError, make_engine
 from store.report_queries import last_successful_syncs
 from core.errors import BrokerUnavailable
 from core.logs import printable, printable_json
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
 from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from consumers.runner import Runner
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from sandbox.odoo.app import ServerThread
 from tests import support

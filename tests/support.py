@@ -134,7 +134,7 @@ def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fi
     import pika
 
     from broker.amqp import connection_parameters, declare
-    from schemas.notification import ENTITIES
+    from core.entities import ENTITIES
     from broker.topology import topology
 
     layout = topology(ENTITIES, delays)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 
 from sandbox.erp.store import ErpStore
 from sandbox.erp.webhook import Webhook
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from bridge.signatures import sign
-from schemas.notification import ACTIONS, ENTITIES, KEY_TYPES, SOURCES
+from core.entities import ACTIONS, ENTITIES, KEY_TYPES, SOURCES
 from tests.bridge.conftest import SECRET, TOKEN
 
 Request = tuple[str, dict[str, str], bytes]

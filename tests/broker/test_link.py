@@ -9,7 +9,8 @@ from flask import Flask
 
 from broker.link import BrokerLink
 from core.errors import BrokerUnavailable
-from schemas.notification import ENTITIES, Notification
+from core.entities import ENTITIES
+from schemas.notification import Notification
 from broker.topology import entity_queue, topology
 from tests import support
 from bridge.app import intake_of

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from broker.amqp import connection_parameters, declare
 from consumers.runner import Runner
 from store.db import ensure_schema, make_engine, sync_state
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from broker.topology import retry_queue, topology
 from tests import support

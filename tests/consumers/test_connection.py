@@ -15,7 +15,7 @@ from broker.amqp import connection_parameters, declare
 from consumers.connection import ConsumerConnection
 from consumers.dispatch import Outcome
 from consumers.runner import Runner, RunnerFailed
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from broker.topology import entity_queue, topology
 from tests import support
 from tests.consumers.helpers import Recorder, Reports, consumers_of, depth, notification, publish, wait_for_rows

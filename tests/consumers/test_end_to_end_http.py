@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.notification import ENTITIES, Notification
+from core.entities import ENTITIES
+
+from schemas.notification import Notification
 from broker.topology import H_ERROR_CLASS, entity_queue
 from sandbox.erp.app import SandboxThread
 from schemas.totals import totals_identity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from erp.odoo.backend import OdooBackend
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from core.settings import Settings
 from sandbox.odoo.app import ServerThread
 from tests import support

@@ -8,7 +8,7 @@ from responses import matchers
 from magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint, store_configs
 from core.errors import MagentoNotFound, MagentoRelatedMissing, MagentoServerError, \
     MagentoUnavailable, MalformedMessage
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from tests.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
 
 

@@ -9,7 +9,7 @@ from magento.paging import iterate
 from magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint
 from magento.search_criteria import SearchCriteria
 from core.errors import MagentoNotFound, MalformedMessage
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from schemas.mapping import DOCUMENT_FIELDS, map_record, record_key
 from sandbox.magento.store_config import default_configs
 from tests.magento.conftest import SANDBOX_START

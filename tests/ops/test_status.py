@@ -8,7 +8,7 @@ import pika
 
 from broker.amqp import connection_parameters
 from store.reports import ReportStore
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from broker.topology import DEFAULT_EXCHANGE, RETRY_EXCHANGE, RETRY_TIER_HEADER, entity_queue, retry_queue
 from store.positions import Watermark, Watermarks
 from ops.status import FIELDS, collect, queue_figures

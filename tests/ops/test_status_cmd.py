@@ -7,7 +7,7 @@ import json
 import pika
 
 from store.reports import ReportStore
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from broker.topology import entity_queue
 from ops.status_cmd import status
 from tests.ops.helpers import invoke

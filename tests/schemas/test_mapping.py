@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.errors import MappingError, PermanentError
-from schemas.notification import ENTITIES
+from core.entities import ENTITIES
 from schemas.mapping import DOCUMENT_FIELDS, SCHEMAS, document_hash, document_version, map_record, record_key
 from tests.schemas.conftest import FIXTURES_DIR, read_fixture
 
