@@ -21,8 +21,8 @@ import argparse
 import contextlib
 import dataclasses
 import os
-import sys
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,10 +34,10 @@ import sqlalchemy as sa
 
 from bench import harness
 from broker.publisher import Publisher
-from consumers.dispatch import Outcome
-from store.db import ensure_schema, make_engine, sync_reports
-from schemas.notification import Notification
 from broker.topology import EVENTS_EXCHANGE, topology
+from consumers.dispatch import Outcome
+from schemas.notification import Notification
+from store.db import ensure_schema, make_engine, sync_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"

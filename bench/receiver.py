@@ -29,8 +29,8 @@ import requests
 import sqlalchemy as sa
 
 from bench import harness
-from broker.amqp import connection_parameters
 from bridge.signatures import sign
+from broker.amqp import connection_parameters
 from broker.topology import entity_queue
 
 ROOT = Path(__file__).resolve().parent.parent

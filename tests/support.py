@@ -11,8 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.harness import (  # noqa: F401  (re-exported for the tests)
-    POSTGRES_ADMIN_URL, free_port, port_open, rabbitmqctl, running, stop, temporary_postgres_database,
-    temporary_vhost, wait_for)
+    POSTGRES_ADMIN_URL,
+    free_port,
+    port_open,
+    rabbitmqctl,
+    running,
+    stop,
+    temporary_postgres_database,
+    temporary_vhost,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -23,8 +31,8 @@ def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fi
     import pika
 
     from broker.amqp import connection_parameters, declare
-    from schemas.notification import ENTITIES
     from broker.topology import topology
+    from schemas.notification import ENTITIES
 
     layout = topology(ENTITIES, delays)
     connection = pika.BlockingConnection(connection_parameters(amqp_url, name=name))

@@ -51,7 +51,7 @@ def bridgectl(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedPro
     dependencies = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), *sorted(dependencies)])}
     code = "import sys; from ops.cli import main; sys.argv[0] = 'bridgectl'; main()"
-    return subprocess.run([sys.executable, "-S", "-c", code, *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-S", "-c", code, *args], check=False, cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=60)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from sandbox.times import iso, magento_time, utc_datetime
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize("text", ["2024-05-01 10:00:00", "2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00",

@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from magento.search_criteria import SearchCriteria
-from sandbox.magento.criteria import CONDITIONS, Criteria, Filter, SortOrder, parse_query
+from sandbox.magento.criteria import (
+    CONDITIONS,
+    Criteria,
+    Filter,
+    SortOrder,
+    parse_query,
+)
 from sandbox.magento.http import MagentoHttpError
 
 F = "searchCriteria[filter_groups][{}][filters][{}][{}]"
@@ -64,7 +70,8 @@ def test_the_echo_leaves_unset_parts_out():
     ([("fields", "items")], "required", {"fieldName": "searchCriteria"}),
     ([(F.format(0, 0, "field"), "sku"), (F.format(0, 0, "condition_type"), "contains")], "Invalid value",
      {"value": "contains", "fieldName": "condition_type"}),
-    ([("searchCriteria[sortOrders][0][direction]", "down")], "Invalid value", {"value": "down", "fieldName": "direction"}),
+    ([("searchCriteria[sortOrders][0][direction]", "down")], "Invalid value",
+     {"value": "down", "fieldName": "direction"}),
     ([("searchCriteria[pageSize]", "-1")], "type is invalid", {"value": "-1", "type": "int"}),
     ([("searchCriteria[currentPage]", "two")], "type is invalid", {"value": "two", "type": "int"}),
     ([(F.format(0, 0, "value"), "x")], "required", {"fieldName": "field"}),
@@ -77,7 +84,8 @@ def test_magento_s_400s(query, message, parameters):
 
 
 def test_every_documented_condition_type_is_known():
-    documented = "eq neq like nlike in nin gt gteq lt lteq null notnull moreq finset nfinset from to".split()
+    documented = ["eq", "neq", "like", "nlike", "in", "nin", "gt", "gteq", "lt", "lteq", "null", "notnull", "moreq",
+                  "finset", "nfinset", "from", "to"]
     assert CONDITIONS == set(documented)
 
 
