@@ -21,8 +21,8 @@ import argparse
 import contextlib
 import dataclasses
 import os
-import sys
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,13 +31,13 @@ from typing import Any
 
 import requests
 
+from bench import harness
 from broker.publisher import Publisher
+from broker.topology import EVENTS_EXCHANGE, topology
 from consumers.dispatch import Outcome
+from schemas.notification import Notification
 from store.db import Engine, ensure_schema, make_engine
 from store.report_queries import count_reports
-from schemas.notification import Notification
-from broker.topology import EVENTS_EXCHANGE, topology
-from tests import support
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
@@ -95,10 +95,10 @@ class Run:
 @contextlib.contextmanager
 def stand_ins(latency_ms: float) -> Iterator[StandIns]:
     """The Magento and ERP stand-ins in one child process, answering in ``latency_ms``."""
-    magento_port, erp_port = support.free_port(), support.free_port()
+    magento_port, erp_port = harness.free_port(), harness.free_port()
     args = [sys.executable, "-m", "bench.standins", "--magento-port", str(magento_port),
             "--erp-port", str(erp_port), "--latency-ms", str(latency_ms)]
-    with support.running(args, port=magento_port) as process:
+    with harness.running(args, port=magento_port) as process:
         yield StandIns(f"http://127.0.0.1:{magento_port}", f"http://127.0.0.1:{erp_port}", process.pid)
 
 
@@ -178,7 +178,7 @@ def run_one(concurrency: int, size: int, standins: StandIns, amqp_url: str, data
     args = [sys.executable, "-m", "consumers", "product", "--concurrency", str(concurrency)]
     if engine_only:
         args += ["--handler", "bench.consumers:waiting_pipeline"]
-    with support.running(args, env=env) as consumer:
+    with harness.running(args, env=env) as consumer:
         first = _wait_for_reports(engine, consumer, 1)
         started, cpu_start, standin_start = time.perf_counter(), cpu_seconds(consumer.pid), cpu_seconds(standins.pid)
         io_start = cpu_seconds(consumer.pid, consumer.pid)
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"consumer benchmark: stand-ins answer in {LATENCY_MS} ms; ideal = concurrency / {2 * LATENCY_MS} ms; "
           f"{os.cpu_count()} CPUs; load average {load_average()}")
     runs = []
-    with support.temporary_vhost("bench-consumers") as amqp_url, tempfile.TemporaryDirectory() as tmp, \
+    with harness.temporary_vhost("bench-consumers") as amqp_url, tempfile.TemporaryDirectory() as tmp, \
             stand_ins(LATENCY_MS) as standins:
         for repeat in range(args.repeat):
             for concurrency, size in zip(args.concurrency, sizes):

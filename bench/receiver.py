@@ -28,10 +28,10 @@ import pika
 import requests
 import sqlalchemy as sa
 
-from broker.amqp import connection_parameters
+from bench import harness
 from bridge.signatures import sign
+from broker.amqp import connection_parameters
 from broker.topology import entity_queue
-from tests import support
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("receiver.lua")
@@ -115,7 +115,7 @@ def run_wrk(wrk: str, port: int, folder: Path, *, seconds: float, connections: i
 def gunicorn(app: str, port: int, env: dict[str, str], extra: list[str]) -> Iterator[int]:
     """Run gunicorn for the block; yields the master's pid."""
     args = [GUNICORN, *extra, "-b", f"127.0.0.1:{port}", app]
-    with support.running(args, env=env, port=port, timeout=30) as process:
+    with harness.running(args, env=env, port=port, timeout=30) as process:
         yield process.pid
 
 
@@ -157,7 +157,7 @@ def wait_ready(port: int) -> None:
         with contextlib.suppress(requests.RequestException):
             return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
         return False
-    support.wait_for(ready, 30, message="the receiver to be ready")
+    harness.wait_for(ready, 30, message="the receiver to be ready")
 
 
 def queue_depth(amqp_url: str, queue: str, purge: bool = False) -> int:
@@ -200,7 +200,7 @@ class Plan:
 
 
 def bench_noop(plan: Plan) -> Result:
-    port = support.free_port()
+    port = harness.free_port()
     folder = plan.requests_for("noop", plan.seconds)
     with gunicorn("bench.noop_app:create_app()", port, {}, ["-w", "4", "-k", "sync", "--no-control-socket"]) as master:
         plan.load(port, folder, 1, "warm-up")
@@ -208,7 +208,7 @@ def bench_noop(plan: Plan) -> Result:
 
 
 def bench_receiver(plan: Plan, label: str, app: str, database_url: str) -> Result:
-    port = support.free_port()
+    port = harness.free_port()
     run = uuid.uuid4().hex[:6]
     warmup, folder = plan.requests_for(f"{run}-warm", 1), plan.requests_for(run, plan.seconds)
     extra = ["-c", "bridge/gunicorn.conf.py", "--threads", str(plan.threads)]
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     wrk = ensure_wrk()
     secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
     with tempfile.TemporaryDirectory(prefix="bench-receiver-") as scratch, \
-            support.temporary_vhost("bench-receiver") as amqp_url:
+            harness.temporary_vhost("bench-receiver") as amqp_url:
         plan = Plan(wrk, amqp_url, secret, Path(scratch), args.seconds, args.connections, args.wrk_threads,
                     args.workers, args.threads, args.worker_class)
         baseline = bench_noop(plan)
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_postgres:
             with contextlib.ExitStack() as stack:
                 try:
-                    postgres_url = stack.enter_context(support.temporary_postgres_database(prefix="bench_receiver"))
+                    postgres_url = stack.enter_context(harness.temporary_postgres_database(prefix="bench_receiver"))
                 except sa.exc.OperationalError as error:
                     print(f"bench: skipping the PostgreSQL run: {str(error).splitlines()[0]}", file=sys.stderr)
                 else:

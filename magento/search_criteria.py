@@ -1,8 +1,9 @@
 """Magento searchCriteria as pure data: build query parameters, parse them back, and project fields.
 
 Semantics (Magento's FilterProcessor): filter groups are ANDed, the filters inside one group are ORed.
-``from`` and ``to`` are therefore put in two groups by ``between``. The same module parses the query
-string back into a ``SearchCriteria`` (the sandbox uses it), so the two sides cannot drift apart.
+``from`` and ``to`` are therefore put in two groups by ``between``. ``parse_params`` reads a query string
+back (for tests); the sandbox reads requests with a parser of its own (``sandbox/magento/criteria.py``), so
+that a bug here shows there instead of hiding itself.
 """
 
 from __future__ import annotations

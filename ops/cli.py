@@ -10,6 +10,7 @@ import click
 
 from core.errors import EXIT_CONFIG, ConfigError
 from core.settings import Settings
+from ops import checkout
 
 # name -> "module:attribute" of a click command; modules are imported only when their command runs.
 COMMANDS: dict[str, str] = {
@@ -34,6 +35,8 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        if cmd_name in checkout.NEEDS_CHECKOUT and checkout.sandbox_root() is None:
+            return checkout.unavailable(cmd_name)
         module_name, attribute = target.split(":")
         try:
             module = importlib.import_module(module_name)

@@ -20,9 +20,8 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from core.entities import ENTITIES
 from sandbox.erp import changes
-from sandbox.erp.store import ErpStore, Fault
+from sandbox.erp.store import ENTITIES, ErpStore, Fault
 from sandbox.erp.webhook import Webhook
 from sandbox.serving import serve_until_interrupted, threaded_server
 

@@ -8,9 +8,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from sandbox.erp.store import ErpStore
+from sandbox.erp.store import ENTITIES, ErpStore
 from sandbox.erp.webhook import Webhook
-from core.entities import ENTITIES
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -40,6 +40,12 @@ class Change:
     occurred_at: dt.datetime
 
 
+# The resources of the HTTP ERP contract (docs/http-erp.md), written out here rather than taken from the
+# bridge, so that an entity the bridge sends and the contract lacks fails a test (tests/sandbox/erp).
+ENTITIES: tuple[str, ...] = (
+    "product", "customer", "category", "order", "invoice", "shipment", "creditmemo", "stock",
+)
+
 class ErpStore:
     """The sandbox's records, per-record write/delete counters, the change log, and the faults still to inject."""
 

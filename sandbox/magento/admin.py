@@ -10,13 +10,18 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from core.entities import ENTITIES
 from sandbox.magento.categories import link_children
 from sandbox.magento.rest import Sandbox
 from sandbox.magento.sales import render_order
 from sandbox.magento.seeding import parse_stamp, synthetic_products
 from sandbox.magento.shapes import coerce_stock, merge_custom_attributes
 from sandbox.magento.store import Change, Store
+
+# The entities the change feed notifies about (the sandbox's own list; tests/sandbox/magento checks it
+# against the bridge's notification format).
+ENTITIES: tuple[str, ...] = (
+    "product", "customer", "category", "order", "invoice", "shipment", "creditmemo", "stock",
+)
 
 admin = Blueprint("magento_sandbox_admin", __name__, url_prefix="/__sandbox")
 

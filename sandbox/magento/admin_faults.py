@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, current_app, jsonify
 
-from core.parsing import iso, utc_datetime
 from sandbox.magento.admin import AdminError, admin, current_sandbox, json_body
 from sandbox.magento.faults import KINDS
 from sandbox.magento.routes import MODULES
+from sandbox.times import iso, utc_datetime
 
 log = logging.getLogger("sandbox.magento.app.admin")
 

@@ -11,6 +11,7 @@ changes silently, like a lost webhook.
 from __future__ import annotations
 
 import base64
+import binascii
 import collections
 import hashlib
 import hmac
@@ -22,12 +23,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import tenacity
 
-from core.parsing import http_url_or_empty, iso, webhook_secret_key
 from sandbox.magento.store import Change
+from sandbox.times import iso
 
 log = logging.getLogger("sandbox.magento.app.feed")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -41,6 +43,26 @@ def sign(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
     """The ``webhook-signature`` header value for one body."""
     signed = f"{message_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a Standard Webhooks ``whsec_<base64>`` secret; raises ValueError."""
+    if not secret.startswith("whsec_"):
+        raise ValueError("the feed secret must start with whsec_")
+    try:
+        key = base64.b64decode(secret[len("whsec_"):], validate=True)
+    except binascii.Error:
+        raise ValueError("the part after whsec_ must be base64") from None
+    if len(key) < 16:
+        raise ValueError("the feed secret must decode to at least 16 bytes")
+    return key
+
+
+def feed_url(url: str) -> str:
+    """An http(s) URL without its trailing slash, or ``""`` for no feed; raises ValueError."""
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise ValueError("the feed URL must be an http:// or https:// URL")
+    return url.rstrip("/")
 
 
 def notification(change: Change) -> dict[str, Any]:
@@ -72,8 +94,8 @@ class Feed:
 
     def configure(self, url: str, secret: str, suppress: bool = False) -> None:
         """Raises ValueError for a URL that is not http(s) or a secret that is not ``whsec_<base64>``."""
-        url = http_url_or_empty(url or "")
-        key = webhook_secret_key(secret) if secret else b""
+        url = feed_url(url or "")
+        key = secret_key(secret) if secret else b""
         if url and not key:
             raise ValueError("a feed URL needs a whsec_ secret to sign with")
         with self._lock:

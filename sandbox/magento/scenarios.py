@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.parsing import utc_datetime
 from sandbox.magento.cancel import cancel_order
 from sandbox.magento.invoicing import invoice_order, refund_order
 from sandbox.magento.order_build import build_order
@@ -25,6 +24,7 @@ from sandbox.magento.shapes import expand_product
 from sandbox.magento.shipping import ship_order
 from sandbox.magento.store import Store
 from sandbox.magento.store_config import update_store_config
+from sandbox.times import utc_datetime
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 MONEY_CASES = ("multi_rate_tax", "tax_included_prices", "dynamic_bundle_coupon", "fixed_bundle",

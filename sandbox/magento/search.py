@@ -4,8 +4,9 @@ Filter groups are ANDed and the filters of one group ORed (``FilterProcessor``).
 ``Pdo\\Mysql::prepareSqlCondition`` with MySQL's default collation: text compares case-insensitively,
 numbers as numbers, Magento date-times as text (which sorts correctly), and a NULL column matches
 nothing but ``null`` (SQL's three-valued logic, so ``neq`` and ``nin`` skip NULLs). ``in``/``nin`` split
-the value on commas; ``finset`` is ``FIND_IN_SET(value, column)``. Paging clamps the page like
-``AbstractDb::getCurPage``: a page past the end returns the last page again.
+the value on commas; ``finset`` is ``FIND_IN_SET(value, column)`` and ``nfinset`` its negation; ``moreq``
+is ``gteq``. Paging clamps the page like ``AbstractDb::getCurPage``: a page past the end returns the last
+page again. The request's searchCriteria is read by ``criteria.py``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from magento.search_criteria import CONDITIONS, DIRECTIONS, Filter, SearchCriteria, parse_params
-from sandbox.magento.http import invalid_type, invalid_value, required
+from sandbox.magento.criteria import Criteria, Filter, parse_query
 
 FieldValue = Callable[[dict[str, Any], str], Any]
 
@@ -30,22 +30,12 @@ _NUMBER_PREFIX = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
 
 
-def criteria_from_query(params: Sequence[tuple[str, str]]) -> SearchCriteria:
-    """The request's searchCriteria; Magento's 400s for a missing one, a bad condition or a bad page."""
-    if not any(name == "searchCriteria" or name.startswith("searchCriteria[") for name, _ in params):
-        raise required("searchCriteria")
-    for name, value in params:
-        if re.search(r"\[(condition_type|conditionType)\]$", name) and value and value not in CONDITIONS:
-            raise invalid_value(value, "condition_type")
-        if re.search(r"\[direction\]$", name) and value and value.upper() not in DIRECTIONS:
-            raise invalid_value(value, "direction")
-        if re.fullmatch(r"searchCriteria\[(pageSize|page_size|currentPage|current_page)\]", name):
-            if value and not value.strip().isdigit():
-                raise invalid_type(value, "int")
-    return parse_params(params)
+def criteria_from_query(params: Sequence[tuple[str, str]]) -> Criteria:
+    """The request's searchCriteria (``criteria.parse_query``); Magento's 400s for a malformed one."""
+    return parse_query(params)
 
 
-def search(records: Iterable[dict[str, Any]], criteria: SearchCriteria, field_value: FieldValue,
+def search(records: Iterable[dict[str, Any]], criteria: Criteria, field_value: FieldValue,
            render: Callable[[dict[str, Any]], Any] = lambda record: record) -> dict[str, Any]:
     """The ``{"items", "search_criteria", "total_count"}`` envelope of ``records`` matching ``criteria``."""
     matched = [record for record in records if _matches_all(record, criteria, field_value)]
@@ -72,7 +62,7 @@ def paginate(items: list[Any], size: int | None, current: int | None) -> list[An
     return items[(page - 1) * size: page * size]
 
 
-def _matches_all(record: dict[str, Any], criteria: SearchCriteria, field_value: FieldValue) -> bool:
+def _matches_all(record: dict[str, Any], criteria: Criteria, field_value: FieldValue) -> bool:
     return all(any(matches(field_value(record, f.field), f) for f in group) for group in criteria.filter_groups)
 
 
@@ -94,14 +84,15 @@ def matches(value: Any, condition: Filter) -> bool:
         return _like(value, wanted) == (kind == "like")
     if kind in ("in", "nin"):
         return any(_compare(value, item, field) == 0 for item in wanted.split(",")) == (kind == "in")
-    if kind == "finset":
-        return wanted.casefold() in [item.casefold() for item in str(value).split(",")]
+    if kind in ("finset", "nfinset"):
+        return (wanted.casefold() in [item.casefold() for item in str(value).split(",")]) == (kind == "finset")
     return _COMPARISONS[kind](_compare(value, wanted, field))
 
 
 _COMPARISONS: dict[str, Callable[[int], bool]] = {
     "eq": lambda c: c == 0, "neq": lambda c: c != 0, "gt": lambda c: c > 0, "gteq": lambda c: c >= 0,
-    "lt": lambda c: c < 0, "lteq": lambda c: c <= 0, "from": lambda c: c >= 0, "to": lambda c: c <= 0,
+    "moreq": lambda c: c >= 0, "lt": lambda c: c < 0, "lteq": lambda c: c <= 0, "from": lambda c: c >= 0,
+    "to": lambda c: c <= 0,
 }
 
 

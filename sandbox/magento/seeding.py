@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.parsing import utc_datetime
 from sandbox.magento.categories import link_children
 from sandbox.magento.invoicing import invoice_order, refund_order
 from sandbox.magento.order_build import build_order
@@ -24,6 +23,7 @@ from sandbox.magento.shapes import expand_category, expand_product
 from sandbox.magento.shipping import ship_order
 from sandbox.magento.store import Store
 from sandbox.magento.store_config import default_configs
+from sandbox.times import utc_datetime
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 SEEDS = ("demo", "empty")

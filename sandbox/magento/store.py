@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from core.parsing import magento_timestamp, utc_now
+from sandbox.times import magento_time, utc_now
 
 Clock = Callable[[], dt.datetime]
 
@@ -90,7 +90,7 @@ class Store:
 
     def now_text(self) -> str:
         """Magento's own UTC timestamp form, ``YYYY-MM-DD HH:MM:SS``."""
-        return magento_timestamp(self.clock())
+        return magento_time(self.clock())
 
     def next_id(self, sequence: str) -> int:
         self._sequences[sequence] = self._sequences.get(sequence, 0) + 1

@@ -289,3 +289,9 @@ def test_store_of_gives_the_apps_store():
     app.test_client().put("/stock/A", json={"qty": 1})
 
     assert store_of(app).get("stock", "A")["document"] == {"qty": 1}
+
+
+def test_the_sandbox_serves_every_entity_the_bridge_sends():
+    """The sandbox keeps its own list of the contract's resources; it must cover the notification format's."""
+    from schemas.notification import ENTITIES
+    assert sandbox.erp.app.ENTITIES == ENTITIES

@@ -110,3 +110,10 @@ def test_overview_counts_every_entity(client):
                                   "shipment": 1, "creditmemo": 1, "stock": 13}
     assert overview["now"] == "2024-06-01 12:00:00"
     assert client.get("/__sandbox/health").json == {"ok": True}
+
+
+def test_the_feed_knows_every_entity_of_the_notification_format():
+    """The sandbox keeps its own entity list; it must be the one the bridge's notifications carry."""
+    from sandbox.magento.admin import ENTITIES as FEED_ENTITIES
+    from schemas.notification import ENTITIES
+    assert FEED_ENTITIES == ENTITIES

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from magento.search_criteria import Filter, SearchCriteria
+from magento.search_criteria import SearchCriteria
+from sandbox.magento.criteria import Filter
 from sandbox.magento.search import matches, paginate, search_by_id
 
 NONE = SearchCriteria()
