@@ -40,6 +40,7 @@ CREATED_AT = "2025-11-03 14:02:11"
 STATS_PATH = "/__standin/stats"
 MAX_HEAD_BYTES = 64 * 1024
 ROUTE_MISSING = {"message": "Request does not match any route."}
+EMPTY_LIST = b'{"items":[],"search_criteria":{"filter_groups":[],"page_size":1,"current_page":1},"total_count":0}'
 REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
            501: "Not Implemented"}
 DESCRIPTION = ("<p>A waterproof, breathable shell with a fleece lining for the coldest days.</p>\n<p>&bull; "
@@ -87,6 +88,8 @@ class Backends:
 
     def magento(self, request: Request) -> Answer:
         parts = request.path.split("/")  # "", "rest", store, "V1", "products", sku
+        if request.method == "GET" and parts[1:2] == ["rest"] and parts[3:] == ["V1", "products"]:
+            return 200, EMPTY_LIST  # the consumers' start-up check lists one product
         if request.method != "GET" or len(parts) != 6 or parts[1] != "rest" or parts[3:5] != ["V1", "products"]:
             return 404, _json(ROUTE_MISSING)
         sku = unquote(parts[5])

@@ -109,3 +109,11 @@ def test_the_real_pipeline_syncs_a_stand_in_product_then_finds_it_unchanged(stan
     assert (first.status, second.status, second.detail) == ("synced", "skipped", "unchanged")
     assert after["magento_gets"] - before["magento_gets"] == 2
     assert after["erp_puts"] - before["erp_puts"] == 1
+
+
+def test_magento_answers_the_consumers_start_up_list_so_the_default_benchmark_starts(standins):
+    answer = requests.get(f"{standins.magento}/rest/default/V1/products",
+                          params={"searchCriteria[pageSize]": "1", "searchCriteria[currentPage]": "1"}, timeout=5)
+
+    assert answer.status_code == 200
+    assert answer.json()["items"] == [] and answer.json()["total_count"] == 0
