@@ -159,10 +159,9 @@ def item_limit(text: str) -> int | None:
         return None
     parameters = body.get("parameters")
     limit = parameters.get("max") if isinstance(parameters, Mapping) else None
-    try:
-        return int(limit)
-    except (TypeError, ValueError):
-        return None
+    if isinstance(limit, int) and not isinstance(limit, bool):
+        return limit
+    return int(limit) if isinstance(limit, str) and limit.strip().isdigit() else None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
