@@ -5,7 +5,7 @@ Placing an order appends, per ordered SKU, a reservation of minus the ordered qu
 stock (``inventory_reservation``: ``quantity`` and a JSON ``metadata`` naming the event and the order).
 A shipment deducts the shipped quantity from its source (``arguments.extension_attributes.source_code``,
 else ``default``) and appends the compensation (plus the shipped quantity); a cancellation compensates
-what it canceled. ``GET /V1/inventory/get-product-salable-quantity/{sku}/{stockId}`` answers the stock's
+what it canceled, a credit memo what it refunded before shipping. ``GET /V1/inventory/get-product-salable-quantity/{sku}/{stockId}`` answers the stock's
 quantity plus the reservations minus ``min_qty`` (0 when the product is not salable on that stock).
 Only the order rows of types that have source items count (a configurable's child, a bundle's parts).
 """
@@ -88,6 +88,21 @@ def on_shipment(store: Store, order: dict[str, Any], shipment: dict[str, Any], s
             deduct(store, source_code, row["sku"], float(row["qty"]))
             _append(store, order, row["sku"], float(row["qty"]), "shipment_created")
             store.changed("stock", "save", row["sku"])
+
+
+def open_quantities(order: dict[str, Any]) -> dict[int, float]:
+    """What each row that has source items holds now (taken before a document changes the order)."""
+    return {item["item_id"]: open_quantity(item) for item in _rows(order)}
+
+
+def on_refund(store: Store, order: dict[str, Any], held: dict[int, float]) -> None:
+    """``creditmemo_created``: give back what a credit memo refunded before it was shipped."""
+    if not store.inventory.live:
+        return
+    for item in _rows(order):
+        released = held.get(item["item_id"], 0) - open_quantity(item)
+        if released > 0:
+            _append(store, order, item["sku"], released, "creditmemo_created")
 
 
 def on_cancel(store: Store, order: dict[str, Any], canceled: dict[int, float]) -> None:

@@ -140,3 +140,15 @@ def test_an_order_saved_through_rest_reserves_once_placed(api, client):
 
 def test_bad_order_spec_is_400(client):
     assert client.post("/__sandbox/orders", json={"lines": []}).status_code == 400
+
+
+def test_a_credit_memo_before_shipping_gives_the_reservation_back(api, client):
+    order = place(client)
+    stove = next(item for item in order["items"] if item["sku"] == "NW-STOVE")
+    assert api.post(f"/V1/order/{order['entity_id']}/invoice", {}).status_code == 200
+    response = api.post(f"/V1/order/{order['entity_id']}/refund", {"items": [{"order_item_id": stove["item_id"],
+                                                                              "qty": 1}]})
+    assert response.status_code == 200, response.json
+    assert salable(api, "NW-STOVE") == 35  # 37 - 3 placed + 1 refunded before shipping
+    last = client.get("/__sandbox/inventory").json["reservations"][-1]
+    assert last["quantity"] == 1 and json.loads(last["metadata"])["event_type"] == "creditmemo_created"
