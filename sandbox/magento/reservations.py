@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sandbox.magento.http import Call, MagentoHttpError, as_int, product_missing
@@ -61,9 +61,10 @@ def open_quantity(item: dict[str, Any]) -> float:
     return max(float(item["qty_ordered"]) - shipped - float(item.get("qty_canceled") or 0) - refunded_unshipped, 0)
 
 
-def adopt_open_orders(store: Store) -> None:
-    """After a seed: one reservation per open row, as placing and the documents since would have left."""
-    for order_id in sorted(store.orders):
+def adopt_open_orders(store: Store, order_ids: Iterable[int] | None = None) -> None:
+    """After a seed (or a scenario, for ``order_ids``): one reservation per open row, as placing the order and
+    the documents since would have left."""
+    for order_id in sorted(store.orders if order_ids is None else order_ids):
         order = store.orders[order_id]
         for item in _rows(order):
             if open_quantity(item) > 0:

@@ -55,6 +55,7 @@ def seed_money_cases(store: Store) -> dict[str, dict[str, Any]]:
         update_store_config(store, dict(US_STORE))
         with reservations.paused(store):  # recorded history: no reservations nor source deductions
             cases = {spec["case"]: _case(store, spec) for spec in _read("money_cases")}
+        reservations.adopt_open_orders(store, [ids["order_id"] for ids in cases.values()])
         store.scenarios["money"] = cases
         return cases
 
