@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from urllib.parse import urlencode
+
+import requests
+
+from tests import support
 
 SOURCE_ITEM_TYPE = "\\Magento\\InventoryApi\\Api\\Data\\SourceItemInterface"
 
@@ -188,3 +194,16 @@ def test_admin_adds_a_source(api, client):
     assert added.status_code == 200 and added.json["source_code"] == "paris"
     assert api.post("/V1/inventory/source-items", {"sourceItems": [item("NW-STOVE", "paris", 4)]}).status_code == 200
     assert client.post("/__sandbox/inventory/sources", json={"source_code": "bad code"}).status_code == 400
+
+
+def test_bridgectl_sandbox_magento_takes_the_input_limit():
+    port = support.free_port()
+    # ``python -m ops.cli`` from the checkout (the venv's bridgectl may belong to another checkout)
+    args = [sys.executable, "-m", "ops.cli", "sandbox", "magento", "--port", str(port), "--token", "cli-token",
+            "--input-limit", "2"]
+    with support.running(args, port=port) as process:
+        response = requests.post(f"http://127.0.0.1:{port}/rest/V1/inventory/source-items", timeout=5,
+                                 headers={"Authorization": "Bearer cli-token"},
+                                 json={"sourceItems": [item("NW-STOVE", "default", n) for n in range(3)]})
+        assert response.status_code == 400 and response.json()["parameters"]["max"] == 2
+        assert support.stop(process, signal.SIGTERM) == 0
