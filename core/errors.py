@@ -99,6 +99,12 @@ class MagentoValidationError(MagentoError, PermanentError):
     """400 (or another 4xx): Magento refused the request as it is."""
 
 
+class MagentoTooManyItems(MagentoValidationError):
+    """More items in one REST input array than Magento accepts (2.4.3+ input limits, 20 by default): refused by
+    the client above MAGENTO_MAX_ITEMS before sending, or Magento's own 400 ``Maximum items of type "%type" is
+    %max`` (``details["max"]`` then holds the store's limit). Permanent as it is: the caller sends smaller chunks."""
+
+
 class MagentoServerError(MagentoError, RetryableError):
     """500 and other 5xx not listed as unavailable; retried by the broker, not in-process."""
 

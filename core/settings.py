@@ -111,6 +111,9 @@ VARIABLES: tuple[Variable, ...] = (
       "Longest Retry-After (seconds) honoured in-process; longer waits go back to the broker."),
     V("MAGENTO_WEIGHT_UNIT", parsing.choice("", "lbs", "kgs"), "",
       "Unit of Magento's product weights: lbs or kgs; empty reads it from the store config (kgs if unknown)."),
+    V("MAGENTO_MAX_ITEMS", parsing.positive_int, "20",
+      "Most items per REST input array (POST /V1/inventory/source-items); Magento 2.4.3+ refuses more when "
+      "its input limits are on (default 20)."),
     V("BATCH_SIZE", parsing.positive_int, "100", "Records per page when paging Magento lists."),
     V("BATCH_DELAY", parsing.non_negative_float, "0", "Seconds to wait between pages."),
     # ERP

@@ -75,6 +75,7 @@ class MagentoClient(Endpoints):
                  clock: Callable[[], float] = time.time, session: requests.Session | None = None) -> None:
         settings.validate_magento()
         self.settings = settings
+        self.max_items = settings.magento_max_items
         self.sleep = sleep
         self.policy = MagentoRetryPolicy.from_settings(settings)
         self._clock = clock

@@ -4,13 +4,16 @@
 writes to MAGENTO_WRITE_STORE_CODE (``all``), decided there by the HTTP method. ``idempotent`` says whether
 the client may resend a write after an ambiguous failure (see retry.py): PUTs and the upserting POSTs
 (product by SKU, order by entity_id) are; creating a customer, a category, an invoice, a shipment, a track,
-a refund or a comment is not.
+a refund or a comment is not. Stock has two write paths: MSI source items (``save_source_items``, at most
+MAGENTO_MAX_ITEMS per call) and the legacy stock item (``update_stock_item`` / ``set_stock_quantity``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from magento import source_items as msi
 from magento.responses import Answer, SearchResult
 from magento.search_criteria import SearchCriteria
 from magento.urls import path
@@ -168,3 +171,47 @@ class Endpoints:
         """PUT /V1/products/{sku}/stockItems/{itemId} ``{"stockItem": ...}``; Magento answers the item id."""
         return self.request("PUT", path("products", sku, "stockItems", item_id),
                             body={"stockItem": stock_item}).id()
+
+    def set_stock_quantity(self, sku: str, qty: float, is_in_stock: bool, item_id: int | str | None = None) -> int:
+        """The legacy write of one SKU's quantity (stores without MSI): ``qty`` and ``is_in_stock`` on its stock
+        item, whose id is read with ``GET /V1/stockItems/{sku}`` unless given; answers the item id."""
+        if item_id is None:
+            item_id = self.get_stock_item(sku).get("item_id")
+            if item_id in (None, ""):
+                raise ValueError(f"Magento's stock item of {sku!r} has no item_id")
+        return self.update_stock_item(sku, item_id, {"qty": qty, "is_in_stock": bool(is_in_stock)})
+
+    # Inventory (MSI)
+    max_items = 20  # MAGENTO_MAX_ITEMS; the client sets it from its settings
+
+    def list_sources(self, criteria: SearchCriteria | None = None) -> SearchResult:
+        return self.search("inventory/sources", criteria)
+
+    def list_source_items(self, criteria: SearchCriteria | None = None) -> SearchResult:
+        """One page of ``GET /V1/inventory/source-items`` (``{"sku", "source_code", "quantity", "status"}``)."""
+        return self.search(msi.PATH, criteria)
+
+    def source_items(self, skus: Iterable[str], source_codes: Iterable[str] | None = None,
+                     page_size: int = 100) -> list[JsonObject]:
+        """Every source item of ``skus`` (of ``source_codes`` only, when given), by SKU then source: one search
+        per 50 SKUs, paged by ``page_size``. A SKU Magento has no source item for is simply absent."""
+        items: list[JsonObject] = []
+        for criteria in msi.source_item_searches(skus, source_codes):
+            first = self.list_source_items(criteria.page(page_size, 1))
+            items.extend(first.items)
+            for number in range(2, msi.last_page(first.total_count, page_size) + 1):
+                items.extend(self.list_source_items(criteria.page(page_size, number)).items)
+        return items
+
+    def save_source_items(self, items: Sequence[JsonObject]) -> None:
+        """POST /V1/inventory/source-items ``{"sourceItems": [{"sku", "source_code", "quantity", "status"}]}``.
+
+        Refuses more than MAGENTO_MAX_ITEMS items with ``MagentoTooManyItems`` before sending (the caller
+        chunks); an empty list sends nothing. The save sets absolute values, so a resend is safe."""
+        msi.check_batch(items, self.max_items)
+        if items:
+            msi.saved(self.request("POST", msi.PATH, body={"sourceItems": list(items)}, idempotent=True))
+
+    def salable_quantity(self, sku: str, stock_id: int = 1) -> float:
+        """GET /V1/inventory/get-product-salable-quantity/{sku}/{stockId}: on hand less open orders' reservations."""
+        return msi.as_quantity(self.request("GET", path("inventory", "get-product-salable-quantity", sku, stock_id)))

@@ -18,7 +18,7 @@ from typing import Any
 
 from core.errors import (
     MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound, MagentoRateLimited, MagentoServerError,
-    MagentoUnavailable, MagentoValidationError,
+    MagentoTooManyItems, MagentoUnavailable, MagentoValidationError,
 )
 
 MAX_BODY_CHARS = 65536
@@ -27,6 +27,7 @@ UNAVAILABLE_STATUSES = frozenset({408, 502, 503, 504})
 # Statuses that prove Magento did not process the request, so even a non-idempotent write may be resent.
 NOT_PROCESSED_STATUSES = frozenset({408, 429, 503})
 AUTH_HINT = "the access token may have expired or lacks the resource permission"
+ITEM_LIMIT = 'Maximum items of type "%type" is %max'  # EntityArrayValidator (Magento 2.4.3+ input limits)
 
 _PLACEHOLDER = re.compile(r"%(\w+)")
 _TAG = re.compile(r"<[^>]*>")
@@ -141,8 +142,26 @@ def classify(status: int, text: str, headers: Mapping[str, str], *, reason: str 
     if call:
         message = f"{message} [{call}]"
     retry_after = retry_after_seconds(_header(headers, "Retry-After"), now)
-    details = {"call": call, "may_have_reached_magento": status not in NOT_PROCESSED_STATUSES}
+    details: dict[str, Any] = {"call": call, "may_have_reached_magento": status not in NOT_PROCESSED_STATUSES}
+    limit = item_limit(text) if cls is MagentoValidationError else None
+    if limit is not None:
+        cls, details["max"] = MagentoTooManyItems, limit
     return cls(message, status=status, body=text[:MAX_BODY_CHARS], retry_after=retry_after, details=details)
+
+
+def item_limit(text: str) -> int | None:
+    """The ``%max`` of Magento's input-limit error body, or None when ``text`` is another answer."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, Mapping) or body.get("message") != ITEM_LIMIT:
+        return None
+    parameters = body.get("parameters")
+    limit = parameters.get("max") if isinstance(parameters, Mapping) else None
+    if isinstance(limit, int) and not isinstance(limit, bool):
+        return limit
+    return int(limit) if isinstance(limit, str) and limit.strip().isdigit() else None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

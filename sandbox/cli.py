@@ -15,11 +15,14 @@ def sandbox() -> None:
 @click.option("--port", type=int, required=True)
 @click.option("--token", required=True, help="The integration access token the sandbox accepts.")
 @click.option("--seed", type=click.Choice(["demo", "empty"]), default="demo", show_default=True)
-def magento(host: str, port: int, token: str, seed: str) -> None:
+@click.option("--input-limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Items per REST input array (POST /V1/inventory/source-items), as Magento 2.4.3+ with its "
+                   "input limits on; 0 turns the check off.")
+def magento(host: str, port: int, token: str, seed: str, input_limit: int) -> None:
     """Magento 2.4 REST API stand-in under /rest/V1, /rest/all/V1 and /rest/<store>/V1."""
     from sandbox.magento.app import serve
 
-    serve(host=host, port=port, token=token, seed=seed)
+    serve(host=host, port=port, token=token, seed=seed, input_limit=input_limit)
 
 
 @sandbox.command()

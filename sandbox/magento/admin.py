@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from sandbox.magento.categories import link_children
+from sandbox.magento.inventory import forget_product, legacy_saved
 from sandbox.magento.rest import Sandbox
 from sandbox.magento.sales import render_order
 from sandbox.magento.seeding import parse_stamp, synthetic_products
@@ -126,6 +127,7 @@ def touch(entity: str, key: str) -> Response:
         record = _find(store, entity, key)
         if entity == "stock":
             record["extension_attributes"]["stock_item"].update(coerce_stock(changes))
+            legacy_saved(store, record["sku"])
         else:
             changes.pop("sku" if entity == "product" else "id", None)
             _merge(record, {k: v for k, v in changes.items() if k != "updated_at"})
@@ -166,6 +168,7 @@ def _delete(store: Store, entity: str, record: dict[str, Any]) -> list[str]:
         raise AdminError(400, "a stock item goes with its product: delete the product")
     if entity == "product":
         store.drop_product(record)
+        forget_product(store, record["sku"])
         keys = [record["sku"]]
     elif entity == "category":
         doomed = [c for c in store.categories.values() if c["path"] == record["path"]

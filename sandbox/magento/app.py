@@ -21,6 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import BaseWSGIServer
 
 from sandbox.magento import admin_faults  # noqa: F401  (registers its routes on the blueprint)
+from sandbox.magento import admin_inventory  # noqa: F401  (registers its routes on the blueprint)
 from sandbox.magento import admin_money  # noqa: F401  (registers its routes on the blueprint)
 from sandbox.magento.admin import admin
 from sandbox.magento.auth import OAuthKeys
@@ -51,6 +52,7 @@ class Options:
     feed_timeout: float = 5.0
     feed_sleep: Callable[[float], None] = time.sleep
     request_log_limit: int = 50_000
+    input_limit: int = 20  # items per REST input array (POST /V1/inventory/source-items); 0 turns the check off
 
 
 def create_app(token: str, seed: str = "demo", **options: Any) -> Flask:
@@ -59,6 +61,8 @@ def create_app(token: str, seed: str = "demo", **options: Any) -> Flask:
     clock = SandboxClock(settings.clock)
     store = Store(clock)
     load(store, seed)
+    store.inventory.input_limit_enabled = settings.input_limit > 0
+    store.inventory.input_limit = settings.input_limit or store.inventory.input_limit
     feed = Feed(attempts=settings.feed_attempts, retry_wait=settings.feed_retry_wait, timeout=settings.feed_timeout,
                 sleep=settings.feed_sleep)
     if settings.feed_url:

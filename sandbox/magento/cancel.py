@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.magento import quantities as q
+from sandbox.magento import reservations
 from sandbox.magento.http import Call, as_int, entity_missing
 from sandbox.magento.tax import cents
 
@@ -34,8 +35,11 @@ def cancel_order(store: Any, order: dict[str, Any]) -> bool:
     for item in order["items"]:
         if state != "processing" and q.qty_to_refund(order, item) > 0:
             state = "processing" if _to_ship(item) > to_cancel[item["item_id"]] else "complete"
+    before = {item["item_id"]: float(item["qty_canceled"]) for item in order["items"]}
     for item in order["items"]:
         _cancel_row(order, item, to_cancel)
+    reservations.on_cancel(store, order, {item["item_id"]: float(item["qty_canceled"]) - before[item["item_id"]]
+                                          for item in order["items"]})
     for prefix in ("", "base_"):
         for name in CANCELED:
             column = f"{prefix}{name}_amount" if name in ("tax", "discount_tax_compensation") else f"{prefix}{name}"

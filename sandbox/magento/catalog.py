@@ -12,6 +12,7 @@ from typing import Any
 
 from sandbox.magento.http import (
     Call, MagentoHttpError, as_int, as_number, product_missing, required, stock_product_missing)
+from sandbox.magento.inventory import legacy_saved
 from sandbox.magento.search import criteria_from_query, record_field, search
 from sandbox.magento.shapes import coerce_stock, merge_custom_attributes, new_product, set_custom_attribute
 from sandbox.magento.store import Store
@@ -79,6 +80,7 @@ def save_product(store: Store, values: dict[str, Any]) -> dict[str, Any]:
     store.put_product(product)
     store.changed("product", "save", product["sku"])
     if stock_changed:
+        legacy_saved(store, product["sku"])
         store.changed("stock", "save", product["sku"])
     return product
 
@@ -154,6 +156,7 @@ def update_stock_item(call: Call) -> str:
     item = product["extension_attributes"]["stock_item"]
     item.update(coerce_stock({key: value for key, value in values.items() if key not in ("item_id", "product_id")}))
     _verify_stock(item)
+    legacy_saved(call.store, product["sku"])
     call.store.changed("stock", "save", product["sku"])
     return str(item["item_id"])
 

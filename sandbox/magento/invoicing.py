@@ -14,6 +14,8 @@ from typing import Any
 from sandbox.magento import quantities as q
 from sandbox.magento import booking
 from sandbox.magento import document_money as dm
+from sandbox.magento import reservations
+from sandbox.magento.inventory import legacy_saved
 from sandbox.magento.http import as_number, document_validation, entity_missing
 from sandbox.magento.order_build import money, status_history
 from sandbox.magento.store import Store
@@ -82,7 +84,9 @@ def refund_order(store: Store, order_id: int, body: dict[str, Any]) -> str:
     number_document(store, memo, "creditmemo")
     memo.update(invoice_id=None, state=2, email_sent=int(bool(body.get("notify"))))
     memo["comments"] = _comments(store, memo, body)
+    held = reservations.open_quantities(order)
     booking.book(order, memo, qtys, "creditmemo")
+    reservations.on_refund(store, order, held)
     credit_comment = booking.store_credit_refund(order, memo, arguments)
     if credit_comment:
         order["status_histories"].insert(0, status_history(store, order["entity_id"], {
@@ -174,6 +178,7 @@ def _return_to_stock(store: Store, order: dict[str, Any], qtys: dict[int, float]
             if product is not None and qtys.get(row["item_id"]):
                 stock = product["extension_attributes"]["stock_item"]
                 stock["qty"] = money(stock["qty"] + qtys[row["item_id"]])
+                legacy_saved(store, product["sku"])
                 store.changed("stock", "save", product["sku"])
 
 

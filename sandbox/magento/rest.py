@@ -145,6 +145,8 @@ class Sandbox:
         """Reload ``seed`` and clear faults, the original token, the feed and the request log."""
         fresh = Store(self.store.clock)
         load_seed(fresh, seed)
+        for setting in ("input_limit_enabled", "input_limit", "reject_unknown_skus"):  # configuration, not data
+            setattr(fresh.inventory, setting, getattr(self.store.inventory, setting))
         with self.store.lock:
             self.store = fresh
         self.faults.clear()

@@ -14,13 +14,15 @@ from typing import Any
 from sandbox.magento import catalog
 from sandbox.magento import categories
 from sandbox.magento import customers
+from sandbox.magento import inventory
+from sandbox.magento import reservations
 from sandbox.magento import sales
 from sandbox.magento.cancel import cancel as cancel_order
 from sandbox.magento.store_config import list_store_configs
 from sandbox.magento.http import Call
 
 MODULES = ("Magento_Catalog", "Magento_ConfigurableProduct", "Magento_Customer", "Magento_Sales",
-           "Magento_CatalogInventory", "Magento_Store")
+           "Magento_CatalogInventory", "Magento_Store", "Magento_InventoryApi", "Magento_InventorySalesApi")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Route:
         return params
 
 
-CATALOG, SALES = "Magento_Catalog", "Magento_Sales"
+CATALOG, SALES, INVENTORY = "Magento_Catalog", "Magento_Sales", "Magento_InventoryApi"
 R = Route
 ROUTES: tuple[Route, ...] = (
     R("GET", "/V1/products", catalog.list_products, "Magento_Catalog::products", CATALOG),
@@ -92,6 +94,12 @@ ROUTES: tuple[Route, ...] = (
       "Magento_CatalogInventory"),
     R("PUT", "/V1/products/:sku/stockItems/:itemId", catalog.update_stock_item,
       "Magento_CatalogInventory::cataloginventory", "Magento_CatalogInventory"),
+    R("GET", "/V1/inventory/sources", inventory.list_sources, "Magento_InventoryApi::source", INVENTORY),
+    R("GET", "/V1/inventory/source-items", inventory.list_source_items, "Magento_InventoryApi::source", INVENTORY),
+    R("POST", "/V1/inventory/source-items", inventory.save_source_items,
+      "Magento_InventoryApi::stock_source_item_assign", INVENTORY),
+    R("GET", "/V1/inventory/get-product-salable-quantity/:sku/:stockId", reservations.get_salable_qty,
+      "Magento_InventorySalesApi::stock", "Magento_InventorySalesApi"),
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sandbox.magento.cancel import cancel_order
 from sandbox.magento.invoicing import invoice_order, refund_order
+from sandbox.magento import reservations
 from sandbox.magento.order_build import build_order
 from sandbox.magento.shapes import expand_product
 from sandbox.magento.shipping import ship_order
@@ -52,7 +53,9 @@ def seed_money_cases(store: Store) -> dict[str, dict[str, Any]]:
             raise ValueError("seed_money_cases needs a store loaded with the demo seed")
         _products(store)
         update_store_config(store, dict(US_STORE))
-        cases = {spec["case"]: _case(store, spec) for spec in _read("money_cases")}
+        with reservations.paused(store):  # recorded history: no reservations nor source deductions
+            cases = {spec["case"]: _case(store, spec) for spec in _read("money_cases")}
+        reservations.adopt_open_orders(store, [ids["order_id"] for ids in cases.values()])
         store.scenarios["money"] = cases
         return cases
 

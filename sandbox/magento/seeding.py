@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.magento.categories import link_children
+from sandbox.magento import reservations
+from sandbox.magento.inventory import DEFAULT_SOURCE, source_record
 from sandbox.magento.invoicing import invoice_order, refund_order
 from sandbox.magento.order_build import build_order
 from sandbox.magento.shapes import expand_category, expand_product
@@ -27,6 +29,7 @@ from sandbox.times import utc_datetime
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 SEEDS = ("demo", "empty")
+EUROPE_STOCK = 2  # the demo's second stock: the default source and the Berlin warehouse
 
 
 def _read(name: str) -> Any:
@@ -38,7 +41,7 @@ def load(store: Store, seed: str) -> None:
     the two root categories, as a fresh Magento install has)."""
     if seed not in SEEDS:
         raise ValueError(f"seed must be one of {', '.join(SEEDS)}")
-    with store.lock:
+    with store.lock, reservations.paused(store):
         store.attribute_sets = _read("attribute_sets")
         store.store_configs = default_configs()
         categories = _read("categories")
@@ -52,7 +55,12 @@ def load(store: Store, seed: str) -> None:
         _bump_sequences(store)
         if seed == "demo":
             _replay_documents(store, _read("documents"))
+            store.inventory.add_source(source_record("berlin", "Berlin Warehouse", country_id="DE",
+                                                     postcode="10115"), [EUROPE_STOCK])
+            store.inventory.stocks[EUROPE_STOCK]["name"] = "Europe"
+            store.inventory.stocks[EUROPE_STOCK]["sources"].insert(0, DEFAULT_SOURCE)
         store.drain_changes()
+    reservations.adopt_open_orders(store)
 
 
 def _load_categories(store: Store, entries: list[dict[str, Any]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.magento import quantities as q
+from sandbox.magento import reservations
 from sandbox.magento.http import TRACK_NOT_SAVED, as_int, bad_request, document_validation
 from sandbox.magento.invoicing import finish_document, shipping_address_id, order_or_404
 from sandbox.magento.order_build import money
@@ -23,6 +24,7 @@ def ship_order(store: Store, order_id: int, body: dict[str, Any]) -> str:
         if qtys.get(item["item_id"], 0) > 0:
             item["qty_shipped"] = money(item["qty_shipped"] + qtys[item["item_id"]])
     finish_document(store, order, "shipment", shipment, store.shipments)
+    reservations.on_shipment(store, order, shipment, reservations.shipment_source(body))
     return str(shipment["entity_id"])
 
 

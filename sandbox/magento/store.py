@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sandbox.times import magento_time, utc_now
+from sandbox.magento.inventory import Inventory
 
 Clock = Callable[[], dt.datetime]
 
@@ -81,6 +82,7 @@ class Store:
         self.attribute_sets: list[dict[str, Any]] = []
         self.store_configs: list[dict[str, Any]] = []
         self.scenarios: dict[str, Any] = {}  # what sandbox.magento.scenarios added, by scenario set
+        self.inventory = Inventory()  # MSI: sources, stocks, non-default source items, reservations
         self._sequences: dict[str, int] = {}
         self._changes: list[Change] = []
 

@@ -16,7 +16,8 @@ def test_clock_endpoints_move_the_time_every_save_uses(api, client):
 def test_module_list_and_unknown_module(client):
     assert client.get("/__sandbox/modules").json == {
         "Magento_Catalog": True, "Magento_ConfigurableProduct": True, "Magento_Customer": True,
-        "Magento_Sales": True, "Magento_CatalogInventory": True, "Magento_Store": True}
+        "Magento_Sales": True, "Magento_CatalogInventory": True, "Magento_Store": True,
+        "Magento_InventoryApi": True, "Magento_InventorySalesApi": True}
     assert client.post("/__sandbox/modules/Magento_Rma/disable").status_code == 404
 
 
