@@ -49,7 +49,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_factory(target: str) -> Callable[[Settings], tuple[Any, Any, Callable[[], None]]]:
+HandlerFactory = Callable[[Settings], tuple[Any, Any, Callable[[], None]]]
+
+
+def load_factory(target: str) -> HandlerFactory:
     """The handler factory named ``module:function``; ConfigError with a clear reason when it is missing."""
     module_name, _, attribute = target.partition(":")
     try:
@@ -58,7 +61,7 @@ def load_factory(target: str) -> Callable[[Settings], tuple[Any, Any, Callable[[
         if exc.name is None or not module_name.startswith(exc.name):
             raise
         raise ConfigError(f"--handler {target}: no module named {module_name!r}") from None
-    factory = getattr(module, attribute or "", None)
+    factory: HandlerFactory | None = getattr(module, attribute or "", None)
     if not callable(factory):
         raise ConfigError(f"--handler {target}: {module_name} has no function {attribute!r}")
     return factory

@@ -47,7 +47,7 @@ def non_negative_float(raw: str) -> float:
     return _non_negative(_number(raw, float, "a number"))
 
 
-def _number(raw: str, kind: type, described: str):
+def _number(raw: str, kind: type[_Number], described: str) -> _Number:
     try:
         return kind(raw)
     except ValueError:

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import MagentoBadResponse
 from magento.search_criteria import SearchCriteria, parse_fields
+
+if TYPE_CHECKING:
+    from magento.client import MagentoClient
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +45,7 @@ class Batch:
     remaining: int
 
 
-def iterate(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria | None = None, *,
+def iterate(client: MagentoClient, endpoint: ListEndpoint, criteria: SearchCriteria | None = None, *,
             after: int | None = None, batch_size: int | None = None, batch_delay: float | None = None,
             sleep: Callable[[float], None] | None = None) -> Iterator[Batch]:
     """Yield every record matching ``criteria`` (after key ``after``) in ``Batch``es of ``batch_size``.
@@ -89,7 +92,7 @@ def _checked(criteria: SearchCriteria, endpoint: ListEndpoint) -> SearchCriteria
 
 def _advanced(last: int | None, items: list[dict[str, Any]], endpoint: ListEndpoint, where: str) -> int:
     """The page's last key, which must be a number greater than ``last``."""
-    raw = items[-1].get(endpoint.item_key)
+    raw: Any = items[-1].get(endpoint.item_key)
     try:
         key = int(raw)
     except (TypeError, ValueError):

@@ -39,7 +39,7 @@ _SHIPPING_SOURCES: dict[str, str] = {
 }
 
 
-class TimeZone(fields.Field):
+class TimeZone(fields.Field[str]):
     """An IANA time zone name (``Europe/Berlin``); an unknown name is an error naming it."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

@@ -224,7 +224,7 @@ def _id_name(entity: str, key_type: str | None) -> str:
     return f"id for {entity}" if key_type is None else f"{key_type.replace('_', ' ')} for {entity}"
 
 
-class _Key(fields.Field):
+class _Key(fields.Field[Any]):
     """A record key given as a JSON string or number; checked against the entity in the schema."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:

@@ -21,8 +21,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import parsing
@@ -33,8 +34,17 @@ from core.errors import RetryableError
 log = logging.getLogger(__name__)
 
 Decision = Literal["write", "stale", "unchanged"]
-_ID_LENGTH = sync_state.c.erp_id.type.length
-_OWNER_LENGTH = sync_state.c.lease_owner.type.length
+
+
+def _length(column: sa.Column[Any]) -> int:
+    """The declared length of a text column."""
+    length = cast(sa.String, column.type).length
+    assert length is not None
+    return length
+
+
+_ID_LENGTH = _length(sync_state.c.erp_id)
+_OWNER_LENGTH = _length(sync_state.c.lease_owner)
 
 
 class RecordBusy(RetryableError):
@@ -169,8 +179,8 @@ class SyncStateStore:
 
     def take_over(self, entity: str, key: str, from_owner: str, owner: str, ttl: float) -> bool:
         """Move the lease from ``from_owner`` (known to be gone) to ``owner``; False when it is not theirs now."""
-        return self._run(self._sql.take_over, entity, key, from_owner=stored_owner(from_owner),
-                         new_owner=stored_owner(owner), until=self.clock() + ttl) == 1
+        return bool(self._run(self._sql.take_over, entity, key, from_owner=stored_owner(from_owner),
+                              new_owner=stored_owner(owner), until=self.clock() + ttl) == 1)
 
     def _acquire(self, entity: str, key: str, owner: str, ttl: float) -> dict[str, Any] | None:
         """Take or extend the lease in one statement (free, expired, or already ours); the state, or None."""

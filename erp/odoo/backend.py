@@ -5,6 +5,7 @@ See docs/odoo.md for the model mapping, the binding names, deletes, dependencies
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from erp.odoo import values
@@ -23,6 +24,7 @@ from erp.odoo.shipments import Shipments
 from erp.odoo.taxes import Taxes
 from erp.odoo.version import Dialect, Server
 from core.errors import ErpRejected
+from core.settings import Settings
 from schemas.notification import ENTITIES, SKU_KEYED
 
 
@@ -51,7 +53,7 @@ class OdooBackend(ErpBackend):
         self.shipments = Shipments(rpc, self.bindings, self.writer, self.server, self.catalog, self.sales)
 
     @classmethod
-    def from_settings(cls, settings: Any, **rpc_options: Any) -> OdooBackend:
+    def from_settings(cls, settings: Settings, **rpc_options: Any) -> OdooBackend:
         """From ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD, ODOO_BINDING_MODULE, ERP_TIMEOUT and the
         money settings (ODOO_TAX_MAP, ODOO_CREATE_PRICELISTS, ODOO_*_PRODUCT)."""
         return cls(OdooRpc.from_settings(settings, **rpc_options), settings.odoo_binding_module,
@@ -86,7 +88,7 @@ class OdooBackend(ErpBackend):
                 if self.catalog.variant_ids([key]):
                     self.catalog.set_stock(key, 0.0)
                 return
-            removers = {
+            removers: dict[str, Callable[[str], object]] = {
                 "product": self.catalog.delete_product, "category": self.catalog.delete_category,
                 "customer": self.partners.delete_customer, "order": self.sales.delete_order,
                 "shipment": self.shipments.delete,
