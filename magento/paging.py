@@ -47,7 +47,7 @@ class Batch:
 
 def iterate(client: MagentoClient, endpoint: ListEndpoint, criteria: SearchCriteria | None = None, *,
             after: int | None = None, batch_size: int | None = None, batch_delay: float | None = None,
-            sleep: Callable[[float], None] | None = None) -> Iterator[Batch]:
+            sleep: Callable[[float], object] | None = None) -> Iterator[Batch]:
     """Yield every record matching ``criteria`` (after key ``after``) in ``Batch``es of ``batch_size``.
 
     Defaults come from the client: BATCH_SIZE, BATCH_DELAY and its injected sleep.
