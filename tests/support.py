@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -48,8 +49,9 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 @contextlib.contextmanager
 def running(args: Sequence[str], *, env: dict[str, str] | None = None, port: int | None = None,
-            timeout: float = 20, cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
-    """Run a child process for the duration of the block (waiting for ``port`` to open), then stop it."""
+            timeout: float = 20, cwd: Path = ROOT) -> Iterator[Any]:
+    """Run a child process for the duration of the block (waiting for ``port`` to open), then stop it; the block
+    gets the ``Popen``, with ``log_path``: the file its output goes to."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bridge-test-{uuid.uuid4().hex[:8]}.log"
     with open(log_path, "wb") as log_file:

@@ -38,7 +38,7 @@ def _base(prefix: str, field: str) -> str:
         else f"{prefix}{field}"
 
 
-def document_row(order: Mapping[str, Any], item: Mapping[str, Any], qty: float, kind: str) -> dict[str, Any]:
+def document_row(order: Mapping[str, Any], item: dict[str, Any], qty: float, kind: str) -> dict[str, Any]:
     """A document row (ids come later); ``kind`` is "invoice" or "creditmemo"."""
     common = {"entity_id": None, "name": item["name"], "parent_id": None, "product_id": item["product_id"],
               "sku": item["sku"], "order_item_id": item["item_id"], "qty": qty}

@@ -135,7 +135,7 @@ class Store:
 
     # generic access, for the admin endpoints and the feed
     def table(self, entity: str) -> dict[Any, dict[str, Any]]:
-        tables = {"product": self.products, "stock": self.products, "category": self.categories,
+        tables: dict[str, dict[Any, dict[str, Any]]] = {"product": self.products, "stock": self.products, "category": self.categories,
                   "customer": self.customers, "order": self.orders, "invoice": self.invoices,
                   "shipment": self.shipments, "creditmemo": self.creditmemos}
         if entity not in tables:

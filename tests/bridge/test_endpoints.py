@@ -62,7 +62,7 @@ def test_other_methods_and_paths_reach_the_flask_app(client) -> None:
 def endpoint_raising(error: Exception) -> NotificationEndpoint:
     def authenticate(headers: Any, body: bytes) -> None:
         raise error
-    return NotificationEndpoint(None, authenticate, lambda payload: [], max_body_bytes=1024)  # type: ignore[arg-type]
+    return NotificationEndpoint(None, authenticate, lambda payload: [], max_body_bytes=1024)
 
 
 def test_an_unexpected_error_is_a_json_500_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:

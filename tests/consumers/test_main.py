@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pika
 import pytest
@@ -47,7 +48,7 @@ def count(store: Path, table: str) -> int:
     return rows(store, f"SELECT COUNT(*) FROM {table}")[0][0]
 
 
-def wait_consuming(channel, proc: subprocess.Popen) -> None:
+def wait_consuming(channel, proc: Any) -> None:  # a support.running child
     support.wait_for(lambda: consumers_of(channel, PRODUCTS) == 1 or proc.poll() is not None, 20,
                      message="the consumer to start")
     assert proc.poll() is None, Path(proc.log_path).read_text()

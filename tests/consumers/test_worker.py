@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 import pytest
 import tenacity
 
+from broker.publisher import Publisher
 from consumers.dispatch import Outcome
 from consumers.retry import RetryPolicy
 from consumers.worker import ACK, REQUEUE, Delivery, Worker
@@ -58,7 +60,8 @@ def raising(error: Exception):
 
 
 def worker_for(handler, reports: Reports, broker: Broker) -> Worker:
-    return Worker(handler, reports, RetryPolicy((5, 30), max_attempts=3), broker, ONCE, clock=lambda: NOW)
+    return Worker(handler, reports, RetryPolicy((5, 30), max_attempts=3), cast(Publisher, broker), ONCE,
+                  clock=lambda: NOW)
 
 
 def delivery(key: str, event: str, attempts_made: int = 0) -> Delivery:

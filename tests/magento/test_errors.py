@@ -98,6 +98,7 @@ def test_a_404_tells_a_missing_route_from_a_missing_record() -> None:
     route = classify(404, '{"message":"Request does not match any route."}', {}, call="GET /rest/default/V1/nope")
     record = classify(404, json.dumps({"message": "The product that was requested doesn't exist. "
                                                   "Verify the product and try again."}), {})
+    assert isinstance(route, MagentoNotFound) and isinstance(record, MagentoNotFound)
     assert route.route_missing is True
     assert record.route_missing is False
 

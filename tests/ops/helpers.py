@@ -28,7 +28,8 @@ def peek(channel: Any, queue: str) -> list[tuple[Any, bytes]]:
 
 
 def _read(channel: Any, queue: str, keep: bool) -> list[tuple[Any, bytes]]:
-    wanted, taken, last = depth(channel, queue), [], 0
+    wanted, last = depth(channel, queue), 0
+    taken: list[tuple[Any, bytes]] = []
     if wanted == 0:
         return taken
     channel.basic_qos(prefetch_count=min(wanted, 65535))
