@@ -15,7 +15,7 @@ import logging
 import queue
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from consumers.dispatch import AckLedger
 from consumers.worker import ACK, Delivery, Settles

@@ -44,3 +44,4 @@ class ErpBackend(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
+        return None

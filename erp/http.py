@@ -14,7 +14,7 @@ import http.cookiejar
 import json
 import logging
 import time
-from typing import Any, cast
+from typing import cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -74,8 +74,8 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def _encode(entity: str, key: str, document: Document) -> bytes:
@@ -183,7 +183,7 @@ class HttpErpBackend(ErpBackend):
             # merged settings never hold verify=None (the session's True wins); requests' stubs say they may
             response = self._adapter.send(prepared, timeout=self.timeout,
                                           **self._send_options)  # type: ignore[arg-type]
-            response.content  # read now, so that the connection goes back to the pool
+            response.content  # noqa: B018  read now, so that the connection goes back to the pool
         except requests.Timeout:
             raise ErpUnavailable(f"{method} {self._path(url)} timed out after {self.timeout:g} s") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:

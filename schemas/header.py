@@ -182,7 +182,7 @@ def local_dates(created_at: str | None, timezone: str | None) -> dict[str, str |
         return {"created_at_local": None, "local_date": None}
     if timezone is None:
         return {"created_at_local": None, "local_date": created_at[:10]}
-    utc = dt.datetime.strptime(created_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    utc = dt.datetime.strptime(created_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
     local = utc.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
     return {"created_at_local": local, "local_date": local[:10]}
 

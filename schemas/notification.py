@@ -163,7 +163,7 @@ def moment_problem(moment: dt.datetime) -> str | None:
     """Why ``moment`` cannot be carried as a UTC time (an offset pushing it past year 1 or 9999), or None."""
     try:
         if moment.tzinfo is not None:
-            moment.astimezone(dt.timezone.utc)
+            moment.astimezone(dt.UTC)
     except OverflowError:
         return "must be a date-time that is within years 1 to 9999 in UTC"
     return None

@@ -123,7 +123,7 @@ class SyncStateStore:
             return None
         state = dict(row)
         if state["synced_at"] is not None and state["synced_at"].tzinfo is None:
-            state["synced_at"] = state["synced_at"].replace(tzinfo=dt.timezone.utc)
+            state["synced_at"] = state["synced_at"].replace(tzinfo=dt.UTC)
         return state
 
     def decide(self, entity: str, key: str, version: str | None, doc_hash: str) -> Decision:
@@ -143,7 +143,7 @@ class SyncStateStore:
         version = canonical_version(version)
         stored = self._run(statement, entity, key, version=version, doc_hash=doc_hash,
                            erp_id=None if erp_id is None else str(erp_id)[:_ID_LENGTH], deleted=deleted,
-                           synced_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc), **extra) is not None
+                           synced_at=dt.datetime.fromtimestamp(self.clock(), dt.UTC), **extra) is not None
         if not stored:
             log.info("kept the newer state of %s %r: %s is older", entity, key, version)
         return stored

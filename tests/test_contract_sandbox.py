@@ -222,7 +222,7 @@ def test_every_key_the_sandbox_omits_is_one_it_omits_only_when_null(samples_dir:
                                                                      sandbox_api: SandboxApi) -> None:
     """Keeps OMITTED_WHEN_NULL honest: each exception is used by some sample and present in some record."""
     api, used = sandbox_api, set()
-    for name, (entity, answer) in FAITHFUL.items():
+    for name, (_entity, answer) in FAITHFUL.items():
         problems = shape_differences(Samples(samples_dir)(name), answer(api))
         used |= {place.rsplit(".", 1)[-1] for place, problem in problems if problem == "missing"}
     assert used == set(OMITTED_WHEN_NULL)

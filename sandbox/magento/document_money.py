@@ -92,8 +92,8 @@ def document_totals(rows: list[dict[str, Any]], shipping: Mapping[str, Any]) -> 
     """The document's totals (both currencies) before adjustments and payments with gift cards or credit."""
     totals: dict[str, Any] = dict(shipping)
     for prefix in ("", "base_"):
-        def total(field: str) -> float:
-            return sum(float(row.get(f"{prefix}{field}") or 0) for row in rows)
+        def total(field: str) -> float:  # called in this iteration only
+            return sum(float(row.get(f"{prefix}{field}") or 0) for row in rows)  # noqa: B023
 
         ship_discount = float(shipping[f"{prefix}shipping_discount_amount"])
         ship_compensation = float(shipping[_base(prefix, "shipping_discount_tax_compensation_amount")])

@@ -140,4 +140,4 @@ def _synthetic(store: Store, count: int, prefix: str, stamp: str) -> Iterator[di
 
 def parse_stamp(text: str) -> str:
     """A Magento timestamp from ISO 8601 or Magento's own form; raises ValueError."""
-    return utc_datetime(text).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return utc_datetime(text).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

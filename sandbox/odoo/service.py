@@ -64,7 +64,8 @@ class OdooService:
 
     # ---- common
     def _common(self, method: str, params: list) -> Any:
-        exported: dict[str, Callable[..., Any]] = {"version": self.exp_version, "login": self.exp_login, "authenticate": self.exp_authenticate,
+        exported: dict[str, Callable[..., Any]]
+        exported = {"version": self.exp_version, "login": self.exp_login, "authenticate": self.exp_authenticate,
                     "about": self.exp_about}
         if method not in exported:
             raise Exception(f"Method not found: {method}")
@@ -88,7 +89,8 @@ class OdooService:
 
     # ---- db
     def _db(self, method: str, params: list) -> Any:
-        exported: dict[str, Callable[..., Any]] = {"list": lambda: [self.dbname], "server_version": lambda: f"{self.db.version}.0",
+        exported: dict[str, Callable[..., Any]]
+        exported = {"list": lambda: [self.dbname], "server_version": lambda: f"{self.db.version}.0",
                     "db_exist": lambda name: name == self.dbname}
         return exported[method](*params)
 

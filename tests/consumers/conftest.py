@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pika
 import pytest
-from sqlalchemy.engine import Engine
 
 from broker.amqp import connection_parameters, declare
 from consumers.runner import Runner
-from store.db import ensure_schema, make_engine, sync_state
 from schemas.notification import ENTITIES
 from core.settings import Settings
 from broker.topology import retry_queue, topology

@@ -23,7 +23,7 @@ from broker.topology import (DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H
                            RETRY_TIER_HEADER, dead_queue, entity_queue, retry_tier)
 from tests.consumers.helpers import Reports, notification
 
-NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 ONCE = {"stop": tenacity.stop_after_attempt(2), "wait": tenacity.wait_none(),
         "retry": tenacity.retry_if_exception_type(BrokerUnavailable), "reraise": True}
 

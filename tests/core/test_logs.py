@@ -8,7 +8,6 @@ import logging
 from core.logs import JsonFormatter, Redactor, printable, printable_json
 import pytest
 
-from core.logs import JsonFormatter, Redactor
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:

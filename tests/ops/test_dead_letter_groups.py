@@ -9,7 +9,7 @@ from ops.dead_letter_groups import OPEN, RESOLVED, SUPERSEDED, group, last_syncs
 from ops.dead_letters import read
 from tests.ops.conftest import dead_letter
 
-T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def letter(entity: str, key: str, event_id: str, minutes: int):

@@ -18,7 +18,7 @@ from sandbox.magento.app import RunningServer, create_app, run_in_thread, sandbo
 from sandbox.magento.rest import Sandbox
 
 TOKEN = "sandbox-test-token-5f1c"
-START = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 
 class ManualClock:

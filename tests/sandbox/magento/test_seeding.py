@@ -9,7 +9,7 @@ import pytest
 from sandbox.magento.seeding import load, parse_stamp, synthetic_products
 from sandbox.magento.store import Store
 
-NOW = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
