@@ -3,8 +3,9 @@
 Consumes the named entities' queues until SIGTERM or SIGINT, then finishes what it holds and exits 0.
 Exit codes: 0 stopped gracefully; 1 a broker error it cannot recover from, a forced stop, or Magento or the
 ERP unreachable at start-up (the process manager should restart it); 2 bad arguments; 78 (``EXIT_CONFIG``)
-bad configuration, including credentials the broker, Magento or the ERP refuse. ``--handler`` (for tests and benchmarks) names a factory
-``function(settings) -> (handler, reporter, close)`` used instead of ``consumers.pipeline.build_handler``;
+bad configuration, including credentials the broker, Magento or the ERP refuse. ``--handler`` (for tests and
+benchmarks) names a factory ``function(settings) -> (handler, reporter, close)`` used instead of
+``consumers.pipeline.build_handler``;
 with it, the Magento and ERP settings are not required.
 """
 

@@ -1,8 +1,8 @@
 """The Magento REST client: one pooled ``requests.Session``, a timeout on every call, typed errors, retries.
 
 With core/http_pool.py, the only module that imports requests for Magento. ``MagentoClient(settings)``
-authenticates with ``Authorization: Bearer <MAGENTO_ACCESS_TOKEN>``, or signs every request with OAuth 1.0a HMAC-SHA256 when
-MAGENTO_CONSUMER_KEY is set (Magento 2.4.4+ with ``oauth/consumer/enable_integration_as_bearer`` off
+authenticates with ``Authorization: Bearer <MAGENTO_ACCESS_TOKEN>``, or signs every request with OAuth 1.0a
+HMAC-SHA256 when MAGENTO_CONSUMER_KEY is set (Magento 2.4.4+ with ``oauth/consumer/enable_integration_as_bearer`` off
 refuses integration tokens as bearer tokens, and refuses HMAC-SHA1). The endpoint methods come from
 ``Endpoints``; the retry rules are ``RetryPolicy``'s; the error sentences are ``errors.classify``'s.
 

@@ -177,7 +177,8 @@ def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] |
 
 
 def local_dates(created_at: str | None, timezone: str | None) -> dict[str, str | None]:
-    """``created_at`` (UTC text) in the store's zone: ``created_at_local`` and ``local_date`` (UTC date without zone)."""
+    """``created_at`` (UTC text) in the store's zone: ``created_at_local`` and ``local_date`` (UTC date without
+    zone)."""
     if created_at is None:
         return {"created_at_local": None, "local_date": None}
     if timezone is None:

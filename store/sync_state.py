@@ -1,8 +1,8 @@
 """What the ERP was last given for each record: the staleness guard, the unchanged check, per-record leases.
 
 Every write is one atomic statement (``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` on SQLite 3.35+ and
-PostgreSQL, or ``UPDATE ... WHERE``), so consumer processes on several machines sharing one PostgreSQL database never move a
-record's version backwards and never hold one record's lease at the same time. Versions are Magento's
+PostgreSQL, or ``UPDATE ... WHERE``), so consumer processes on several machines sharing one PostgreSQL database
+never move a record's version backwards and never hold one record's lease at the same time. Versions are Magento's
 ``updated_at`` in its own UTC form ``YYYY-MM-DD HH:MM:SS``, which sorts as text.
 
 The pipeline's hot path is two statements per record: taking the lease also reads the state the decision

@@ -62,7 +62,8 @@ def running(args: Sequence[str], *, env: dict[str, str] | None = None, port: int
                 try:
                     wait_for(lambda: port_open(port) or proc.poll() is not None, timeout, message=f"port {port}")
                 except AssertionError:
-                    raise AssertionError(f"{args[0]} did not open port {port}:\n{log_path.read_text()[-4000:]}") from None
+                    raise AssertionError(
+                        f"{args[0]} did not open port {port}:\n{log_path.read_text()[-4000:]}") from None
                 if proc.poll() is not None:
                     raise AssertionError(f"{args} exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             proc.log_path = log_path  # type: ignore[attr-defined]

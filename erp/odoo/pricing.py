@@ -4,8 +4,9 @@ Each priced Magento row (a line, a bundle component, the shipping) becomes an Od
 of its rate. Of three ways to write it — the catalogue unit price with a percentage discount, the net unit
 price without discount, or the catalogue price and a discount line of the same tax — the one whose Odoo
 total (odoo_amounts) is closest to Magento's row wins (the first, with fewer lines, on a tie). Gift cards,
-store credit, reward points and credit memo adjustments are untaxed service lines. What per-line rounding leaves over (at most a cent per priced row) goes on a rounding line; anything
-more is refused: ``totals differ: Magento 396.87, Odoo would get 367.00``.
+store credit, reward points and credit memo adjustments are untaxed service lines. What per-line rounding
+leaves over (at most a cent per priced row) goes on a rounding line; anything more is refused:
+``totals differ: Magento 396.87, Odoo would get 367.00``.
 """
 
 from __future__ import annotations

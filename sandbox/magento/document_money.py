@@ -121,7 +121,8 @@ def take_paid_with(order: Mapping[str, Any], document: dict[str, Any]) -> dict[s
     for prefix in ("", "base_"):
         grand = float(document[f"{prefix}grand_total"])
         for field in PAID_WITH:
-            left = float(extension.get(f"{prefix}{field}") or 0) - float(extension.get(_invoiced(f"{prefix}{field}")) or 0)
+            left = (float(extension.get(f"{prefix}{field}") or 0)
+                    - float(extension.get(_invoiced(f"{prefix}{field}")) or 0))
             amount = min(max(left, 0), max(grand, 0))
             used[f"{prefix}{field}"] = cents(amount)
             grand -= amount

@@ -132,4 +132,5 @@ def error_response(fault: Fault, served: int) -> tuple[int, dict[str, str], byte
 
 def rate_limited_response(fault: Fault) -> tuple[int, dict[str, str], bytes]:
     body = '{"message":"' + TOO_MANY_REQUESTS + '","trace":null}'
-    return 429, {"Content-Type": "application/json; charset=utf-8", "Retry-After": str(fault.retry_after)}, body.encode()
+    headers = {"Content-Type": "application/json; charset=utf-8", "Retry-After": str(fault.retry_after)}
+    return 429, headers, body.encode()

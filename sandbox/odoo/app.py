@@ -38,7 +38,8 @@ from sandbox.odoo.service import OdooService
 from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger(__name__)
-UNAVAILABLE_PAGE = "<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>"
+UNAVAILABLE_PAGE = ("<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request."
+                    "</body></html>")
 
 
 class Sandbox:

@@ -203,7 +203,8 @@ def test_magento_unavailable_at_start_up_is_tried_again_then_exits_1(capsys) -> 
 
     assert preflight(flaky, wait=tenacity.wait_none()) is None and len(calls) == 3
     assert preflight(down, wait=tenacity.wait_none()) == 1
-    assert capsys.readouterr().err == "consumers: cannot start: magento: connection refused [GET /rest/default/V1/products]\n"
+    assert capsys.readouterr().err == ("consumers: cannot start: magento: connection refused "
+                                       "[GET /rest/default/V1/products]\n")
 
 
 def test_a_broker_refusing_the_amqp_credentials_is_a_configuration_error(broker, tmp_path) -> None:

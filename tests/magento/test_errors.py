@@ -42,7 +42,8 @@ def test_unknown_placeholders_and_missing_parameters_leave_the_text_alone() -> N
 
 def test_nested_errors_are_appended_to_the_message() -> None:
     body = {"message": "One or more input exceptions have occurred.",
-            "errors": [{"message": '"%fieldName" is required. Enter and try again.', "parameters": {"fieldName": "email"}},
+            "errors": [{"message": '"%fieldName" is required. Enter and try again.',
+                        "parameters": {"fieldName": "email"}},
                        {"message": 'Invalid value of "%value" provided for the %fieldName field.',
                         "parameters": {"value": "x@", "fieldName": "email"}}]}
     assert render(body) == ('One or more input exceptions have occurred: "email" is required. Enter and try again.; '
