@@ -18,6 +18,8 @@ services:
 	@scripts/ensure-services.sh --postgres
 
 test: install services
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-fast: install services
@@ -55,4 +57,4 @@ bench-consumers: install
 	bench/consumers
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
