@@ -24,7 +24,7 @@ def flask_only(app: Flask) -> Flask:
     return app
 
 
-def answers(client: Any, requests_: list[tuple[bytes, dict[str, str]]]) -> list[tuple[int, Any, str | None]]:
+def answers(client: Client, requests_: list[tuple[bytes, dict[str, str]]]) -> list[tuple[int, Any, str | None]]:
     results = []
     for body, headers in requests_:
         response = client.post("/webhooks/magento", data=body, headers=headers)
