@@ -19,6 +19,8 @@ services:
 
 test: install services
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-fast: install services
@@ -56,4 +58,4 @@ bench-consumers: install
 	bench/consumers
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

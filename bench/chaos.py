@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -151,10 +152,11 @@ class Chaos:
         print("chaos: broker up", flush=True)
 
     def erp(self, down: bool) -> None:
+        assert self.erp_proxy is not None  # start() made it
         (self.erp_proxy.cut if down else self.erp_proxy.restore)()
         print(f"chaos: ERP {'down' if down else 'up'}", flush=True)
 
-    def schedule(self) -> list[tuple[float, str, object]]:
+    def schedule(self) -> list[tuple[float, str, Callable[[], object]]]:
         """(seconds from the start, what, how) for every fault of the run."""
         seconds, args = self.args.seconds, self.args
         return sorted([

@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -38,6 +38,9 @@ from consumers.dispatch import Outcome
 from schemas.notification import Notification
 from store.db import Engine, ensure_schema, make_engine
 from store.report_queries import count_reports
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
@@ -144,7 +147,7 @@ def _wait_for_reports(engine: Engine, consumer: subprocess.Popen, at_least: int)
     return done
 
 
-def waiting_pipeline(settings: Any) -> tuple[Any, Any, Any]:
+def waiting_pipeline(settings: Settings) -> tuple[Any, Any, Any]:
     """``--handler`` of ``--engine`` runs: a record takes 40 ms of waiting and nothing else; reports are stored."""
     from consumers.pipeline import report_to
     from store.reports import ReportStore, ReportWriter

@@ -149,7 +149,8 @@ class HttpStandIn(asyncio.Protocol):
             return None
         lines = self._buffer[:end].decode("latin-1").split("\r\n")
         method, target, version = (lines[0].split(" ") + ["", ""])[:3]
-        headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+        headers = {name.strip().lower(): value.strip()
+                   for name, _, value in (line.partition(":") for line in lines[1:])}
         if "chunked" in headers.get("transfer-encoding", "").lower():
             self._fail(501, "chunked request bodies are not supported")
             return None

@@ -11,6 +11,7 @@ import contextlib
 import socket
 import threading
 from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -28,7 +29,7 @@ class TcpProxy:
         self._closed = False
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
 
-    def start(self) -> TcpProxy:
+    def start(self) -> Self:
         self._thread.start()
         return self
 

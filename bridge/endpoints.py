@@ -151,7 +151,8 @@ class NotificationEndpoint:
 
 def magento_endpoint(intake_: Intake, auth: Authenticators, max_body_bytes: int) -> NotificationEndpoint:
     """``POST /webhooks/magento``: the bridge's own format, one notification per request."""
-    return NotificationEndpoint(intake_, auth.check_magento, lambda payload: [parse.notification_from_webhook(payload)],
+    return NotificationEndpoint(intake_, auth.check_magento,
+                                lambda payload: [parse.notification_from_webhook(payload)],
                                 max_body_bytes=max_body_bytes)
 
 

@@ -22,7 +22,8 @@ class SeenStore(Protocol):
 
 
 class Broker(Protocol):
-    ready: bool
+    @property
+    def ready(self) -> bool: ...
 
     def start(self) -> Any: ...
     def health(self) -> str | None: ...

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pika
+from pika.channel import Channel
 
 from broker.topology import Topology, topology
 
@@ -49,15 +50,22 @@ def declare_all(url: str, entities: Iterable[str], retry_delays: Iterable[int]) 
     return layout
 
 
-def declaration_steps(channel: Any, layout: Topology) -> list[Callable[[Callable[..., None]], None]]:
+Step = Callable[[Callable[..., None]], None]
+
+
+def declaration_steps(channel: Channel, layout: Topology) -> list[Step]:
     """The layout as a chain of asynchronous declarations, each taking its completion callback."""
-    steps: list[Callable[[Callable[..., None]], None]] = []
+    steps: list[Step] = []
     for exchange in layout.exchanges:
-        steps.append(lambda done, e=exchange: channel.exchange_declare(e.name, e.type, durable=True, callback=done))
+        steps.append(_step(channel.exchange_declare, exchange.name, exchange.type, durable=True))
     for queue in layout.queues:
-        steps.append(lambda done, q=queue: channel.queue_declare(q.name, durable=True, arguments=q.arguments,
-                                                                  callback=done))
+        steps.append(_step(channel.queue_declare, queue.name, durable=True, arguments=queue.arguments))
     for binding in layout.bindings:
-        steps.append(lambda done, b=binding: channel.queue_bind(b.queue, b.exchange, b.routing_key,
-                                                                 arguments=b.arguments, callback=done))
+        steps.append(_step(channel.queue_bind, binding.queue, binding.exchange, binding.routing_key,
+                           arguments=binding.arguments))
     return steps
+
+
+def _step(declaration: Callable[..., Any], *args: Any, **kwargs: Any) -> Step:
+    """``declaration(*args, **kwargs, callback=done)`` once called with its completion callback ``done``."""
+    return lambda done: declaration(*args, callback=done, **kwargs)

@@ -51,7 +51,7 @@ class FutureConfirmation:
     __slots__ = ("future",)
 
     def __init__(self) -> None:
-        self.future: concurrent.futures.Future = concurrent.futures.Future()
+        self.future: concurrent.futures.Future[None] = concurrent.futures.Future()
 
     def done(self) -> bool:
         return self.future.done()

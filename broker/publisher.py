@@ -22,6 +22,7 @@ from typing import Any
 
 import pika
 from pika.adapters.select_connection import SelectConnection
+from pika.channel import Channel
 
 from broker.amqp import connection_parameters, declaration_steps
 from broker.confirmations import Confirmation, FutureConfirmation, Ledger, Outgoing
@@ -47,7 +48,7 @@ class Publisher:
         self._drain_scheduled = False
         self._ledger = Ledger()
         self._connection: SelectConnection | None = None
-        self._channel: Any = None
+        self._channel: Channel | None = None
         self._ready = threading.Event()
         self._blocked = False
         self._closing = False
@@ -104,7 +105,7 @@ class Publisher:
 
     def publish_async(self, exchange: str, routing_key: str, body: bytes, *, message_id: str,
                       headers: dict[str, Any] | None = None,
-                      content_type: str = "application/json") -> concurrent.futures.Future:
+                      content_type: str = "application/json") -> concurrent.futures.Future[None]:
         """Hand a message to the I/O thread; the future completes when the broker confirmed it."""
         confirmation = FutureConfirmation()
         self._hand_over(exchange, routing_key, body, message_id, headers, content_type, confirmation)
@@ -197,14 +198,14 @@ class Publisher:
             except Exception:  # noqa: BLE001 - best effort on a connection already in a bad state
                 log.debug("closing the failed connection raised", exc_info=True)
 
-    def _on_channel_open(self, channel: Any) -> None:
+    def _on_channel_open(self, channel: Channel) -> None:
         self._channel = channel
         channel.add_on_close_callback(_guarded(self._on_channel_closed))
         channel.add_on_return_callback(_guarded(self._on_return))
         channel.confirm_delivery(_guarded(self._on_confirm),
                                  callback=_guarded(lambda _frame: self._declare_then_ready(channel)))
 
-    def _declare_then_ready(self, channel: Any) -> None:
+    def _declare_then_ready(self, channel: Channel) -> None:
         steps = declaration_steps(channel, self._layout) if self._layout else []
 
         def next_step(_frame: Any = None) -> None:
@@ -217,7 +218,7 @@ class Publisher:
                 log.info("broker connection ready (%s)", self._params.host)
         next_step()
 
-    def _on_channel_closed(self, channel: Any, reason: BaseException) -> None:
+    def _on_channel_closed(self, channel: Channel, reason: BaseException) -> None:
         was_ready = self._ready.is_set()
         self._ready.clear()
         self._fail_pending(BrokerUnavailable(f"the broker closed the channel: {reason}"))
@@ -260,7 +261,7 @@ class Publisher:
             return
         self._ledger.sent(outgoing)
 
-    def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
+    def _on_return(self, _channel: Channel, method: Any, properties: Any, _body: bytes) -> None:
         self._ledger.returned(method.routing_key, properties.message_id)
 
     def _on_confirm(self, frame: Any) -> None:

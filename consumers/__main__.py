@@ -3,8 +3,9 @@
 Consumes the named entities' queues until SIGTERM or SIGINT, then finishes what it holds and exits 0.
 Exit codes: 0 stopped gracefully; 1 a broker error it cannot recover from, a forced stop, or Magento or the
 ERP unreachable at start-up (the process manager should restart it); 2 bad arguments; 78 (``EXIT_CONFIG``)
-bad configuration, including credentials the broker, Magento or the ERP refuse. ``--handler`` (for tests and benchmarks) names a factory
-``function(settings) -> (handler, reporter, close)`` used instead of ``consumers.pipeline.build_handler``;
+bad configuration, including credentials the broker, Magento or the ERP refuse. ``--handler`` (for tests and
+benchmarks) names a factory ``function(settings) -> (handler, reporter, close)`` used instead of
+``consumers.pipeline.build_handler``;
 with it, the Magento and ERP settings are not required.
 """
 
@@ -49,7 +50,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_factory(target: str) -> Callable[[Settings], tuple[Any, Any, Callable[[], None]]]:
+HandlerFactory = Callable[[Settings], tuple[Any, Any, Callable[[], None]]]
+
+
+def load_factory(target: str) -> HandlerFactory:
     """The handler factory named ``module:function``; ConfigError with a clear reason when it is missing."""
     module_name, _, attribute = target.partition(":")
     try:
@@ -58,7 +62,7 @@ def load_factory(target: str) -> Callable[[Settings], tuple[Any, Any, Callable[[
         if exc.name is None or not module_name.startswith(exc.name):
             raise
         raise ConfigError(f"--handler {target}: no module named {module_name!r}") from None
-    factory = getattr(module, attribute or "", None)
+    factory: HandlerFactory | None = getattr(module, attribute or "", None)
     if not callable(factory):
         raise ConfigError(f"--handler {target}: {module_name} has no function {attribute!r}")
     return factory

@@ -18,6 +18,7 @@ from typing import Any
 import pika
 import pika.exceptions
 import tenacity
+from pika.adapters.blocking_connection import BlockingChannel
 
 from broker.amqp import connection_parameters, declare
 from core.errors import broker_unreachable, network_cause
@@ -50,7 +51,7 @@ class ConsumerConnection:
         self._fatal: str | None = None  # why the broker cancelled a consumer, raised by check_channel
         self._cause: str | None = None  # why the broker cannot be reached, while it cannot
         self.connection: pika.BlockingConnection | None = None
-        self.channel: Any = None
+        self.channel: BlockingChannel | None = None
         self.generation = 0  # how many times the connection was opened
 
     def connect(self, on_message: OnMessage, stop_requested: Callable[[], bool],
@@ -59,7 +60,7 @@ class ConsumerConnection:
         retrying = tenacity.Retrying(
             stop=lambda _state: stop_requested(), wait=self._reconnect_wait,
             retry=tenacity.retry_if_exception(is_transient), reraise=True, sleep=sleep,
-            before_sleep=lambda state: self._unreachable(state.outcome.exception()))
+            before_sleep=lambda state: self._unreachable(_failure(state)))
         try:
             retrying(self._open, on_message)
         except pika.exceptions.AMQPConnectionError as error:
@@ -86,18 +87,24 @@ class ConsumerConnection:
         """The entity whose queue the consumer ``consumer_tag`` consumes."""
         return self._entity_by_tag[consumer_tag]
 
+    @property
+    def _open_channel(self) -> BlockingChannel:
+        """The channel, for the methods the I/O thread calls only while connected."""
+        assert self.channel is not None
+        return self.channel
+
     def check_channel(self) -> None:
         """Raise a channel error when the broker closed the channel or cancelled one of its consumers."""
         if self._fatal is not None:
             raise pika.exceptions.ConsumerCancelled(self._fatal)
-        if self.channel.is_closed:
+        if self._open_channel.is_closed:
             reason = getattr(self.channel, "_closing_reason", None) or "the broker closed the channel"
             raise pika.exceptions.ChannelClosed(-1, str(reason))
 
     def cancel_consumers(self) -> None:
         """Stop the broker delivering more (``basic_cancel`` each consumer; pika requeues what it still holds)."""
         for tag in list(self._entity_by_tag):
-            self.channel.basic_cancel(tag)
+            self._open_channel.basic_cancel(tag)
         self._entity_by_tag = {}
 
     def consume(self, on_message: OnMessage) -> None:
@@ -105,7 +112,7 @@ class ConsumerConnection:
         self._entity_by_tag = {f"{self._name}.{entity}.{uuid.uuid4().hex[:8]}": entity
                                for entity in self._entities}
         for tag, entity in self._entity_by_tag.items():
-            self.channel.basic_consume(entity_queue(entity), on_message, consumer_tag=tag)
+            self._open_channel.basic_consume(entity_queue(entity), on_message, consumer_tag=tag)
 
     def forget(self) -> None:
         """Drop the connection that was lost: its channel and consumers are gone with it."""
@@ -142,6 +149,13 @@ class ConsumerConnection:
 def is_transient(error: BaseException) -> bool:
     """Whether connecting may succeed later: a connection error other than refused credentials or vhost."""
     return isinstance(error, pika.exceptions.AMQPConnectionError) and not isinstance(error, FATAL_CONNECT_ERRORS)
+
+
+def _failure(state: tenacity.RetryCallState) -> BaseException:
+    """The error of the attempt that failed (tenacity calls ``before_sleep`` only after a failed attempt)."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    assert error is not None
+    return error
 
 
 def _close_quietly(connection: pika.BlockingConnection) -> None:

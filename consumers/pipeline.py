@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consumers import stock_keys
 from consumers.dispatch import Outcome
@@ -32,6 +32,10 @@ from core.outcomes import SKIPPED, SYNCED
 from schemas.notification import Notification
 from schemas.mapping import document_hash, document_version, map_record
 
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from magento.client import MagentoClient
+
 log = logging.getLogger(__name__)
 
 HOST = socket.gethostname()
@@ -46,7 +50,7 @@ def lease_owner() -> str:
 class Pipeline:
     """Fetch → map → staleness/unchanged guard → dependencies → upsert → remember, for one record at a time."""
 
-    client: Any
+    client: MagentoClient
     backend: ErpBackend
     state: SyncStateStore
     noncritical: frozenset[str] = frozenset()
@@ -225,7 +229,7 @@ def report_to(sink: ReportStore | ReportWriter) -> StoredReports:
     return StoredReports(sink)
 
 
-def build_handler(settings: Any) -> tuple[Pipeline, Callable[..., None], Callable[[], None]]:
+def build_handler(settings: Settings) -> tuple[Pipeline, Callable[..., None], Callable[[], None]]:
     """(handler, reporter, close) for ``python -m consumers``: the real Magento → ERP pipeline; the handler
     (the ``Pipeline``) also has ``probe(entities)``, the start-up check."""
     from magento.client import MagentoClient

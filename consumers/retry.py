@@ -87,7 +87,7 @@ def error_report(error: BaseException) -> tuple[str, str]:
 
 def attempts_made(headers: Mapping[str, Any] | None) -> int:
     """The attempts already made on a message, from its ``bridge-attempts`` header (0 when absent or bad)."""
-    value = (headers or {}).get(H_ATTEMPTS)
+    value: Any = (headers or {}).get(H_ATTEMPTS)
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace")
     try:

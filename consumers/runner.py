@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
 
 from broker.publisher import Publisher
 from consumers.connection import FATAL_CONNECT_ERRORS, RECONNECT_WAIT, ConsumerConnection
@@ -170,7 +171,9 @@ class Runner:
         while not (self._stopping and self._outstanding == 0):
             if self._stop_requested and not self._stopping:
                 self._begin_stop()
-            self._link.connection.process_data_events(time_limit=self._poll_interval)
+            connection = self._link.connection
+            assert connection is not None  # a lost connection raises out of this loop
+            connection.process_data_events(time_limit=self._poll_interval)
             self._link.check_channel()
             self._watch_gate()
             self._settler.collect()
@@ -209,6 +212,7 @@ class Runner:
             self._link.consume(self._on_message)
             self.consuming.set()
         elif self._paused and gate.probe_due():
+            assert self._executor is not None  # run() made it
             self._executor.submit(gate.probe_again)
 
     @property
@@ -238,7 +242,7 @@ class Runner:
         self._settler.collect()
 
     # ---- deliveries and results (I/O thread) --------------------------------------------------
-    def _on_message(self, channel: Any, method: Any, properties: Any, body: bytes) -> None:
+    def _on_message(self, channel: BlockingChannel, method: Any, properties: Any, body: bytes) -> None:
         entity = self._link.entity_of(method.consumer_tag)
         self._settler.received(method.delivery_tag)
         if self._stopping:
@@ -268,11 +272,13 @@ class Runner:
     def _submit(self, record: Hashable | None, deliveries: list[Delivery], problem: Exception | None = None) -> None:
         with self._lock:
             self._outstanding += 1
+        assert self._executor is not None  # run() made it
         self._executor.submit(self._work, record, deliveries, problem)
 
     # ---- work (worker threads) ----------------------------------------------------------------
     def _work(self, record: Hashable | None, deliveries: list[Delivery], problem: Exception | None) -> None:
         """Handle one group, hand its acks to the I/O thread, then take the next group while there is one."""
+        assert self._worker is not None  # _connect() made it before the first delivery
         while True:
             self._hand_over(self._worker.settle(record, deliveries, problem))
             with self._lock:

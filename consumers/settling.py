@@ -15,12 +15,14 @@ import logging
 import queue
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from consumers.dispatch import AckLedger
 from consumers.worker import ACK, Delivery, Settles
 
 if TYPE_CHECKING:
+    from pika.adapters.blocking_connection import BlockingChannel
+
     from consumers.connection import ConsumerConnection
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ class Settler:
         """Note a delivery the channel just delivered (tags arrive in increasing order)."""
         self._acks.received(tag)
 
-    def turn_away(self, channel: Any, tag: int) -> None:
+    def turn_away(self, channel: BlockingChannel, tag: int) -> None:
         """Requeue at once a delivery that arrived while stopping (not counted)."""
         channel.basic_nack(tag, requeue=True)
         self._acks.settled(tag)

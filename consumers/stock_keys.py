@@ -9,17 +9,20 @@ SKU. A product Magento no longer has gives None: there is no SKU to match its st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import MagentoBadResponse, MagentoError, MalformedMessage
 from core.entities import PRODUCT_ID
 from schemas.notification import Notification
 from magento.search_criteria import SearchCriteria
 
+if TYPE_CHECKING:
+    from magento.client import MagentoClient
+
 SKU_PROJECTION = "items[id,sku],total_count"
 
 
-def resolve(client: Any, notification: Notification) -> Notification | None:
+def resolve(client: MagentoClient, notification: Notification) -> Notification | None:
     """``notification`` with the key the pipeline works with: unchanged when it has the usual key, the
     stock notification of the product's SKU when keyed by product id, None when Magento has no such product.
 
@@ -33,7 +36,7 @@ def resolve(client: Any, notification: Notification) -> Notification | None:
     return None if sku is None else notification.keyed_by(sku)
 
 
-def sku_of_product(client: Any, product_id: str) -> str | None:
+def sku_of_product(client: MagentoClient, product_id: str) -> str | None:
     """The SKU of Magento product ``product_id`` (an entity id), or None when Magento has no such product."""
     criteria = SearchCriteria().where("entity_id", product_id, "eq").project(SKU_PROJECTION)
     try:

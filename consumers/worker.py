@@ -90,7 +90,8 @@ class Worker:
             return [(delivery, REQUEUE) for delivery in deliveries]
 
     def _process(self, deliveries: list[Delivery]) -> Settles:
-        notifications = [delivery.notification for delivery in deliveries]
+        # a malformed message (no notification) never gets here: settle() dead-letters it
+        notifications = [delivery.notification for delivery in deliveries if delivery.notification is not None]
         if self._gate is not None and self._gate.paused:
             return [(delivery, REQUEUE) for delivery in deliveries]  # paused: back to the queue, untouched
         started = time.monotonic()

@@ -10,11 +10,12 @@ A request through a proxy takes requests' way every time. ``close()`` closes the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.connectionpool import ConnectionPool
 
 PoolKey = tuple[str, Any, Any]  # origin ("scheme://host:port", credentials included), verify, cert
 
@@ -24,10 +25,10 @@ class PooledAdapter(HTTPAdapter):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._pools: dict[PoolKey, HTTPConnectionPool] = {}
+        self._pools: dict[PoolKey, ConnectionPool] = {}
 
     def get_connection_with_tls_context(self, request: requests.PreparedRequest, verify: Any,
-                                        proxies: dict[str, str] | None = None, cert: Any = None) -> HTTPConnectionPool:
+                                        proxies: Mapping[str, str] | None = None, cert: Any = None) -> ConnectionPool:
         if proxies:
             return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
         key = (origin(request.url or ""), verify, cert)
@@ -36,7 +37,7 @@ class PooledAdapter(HTTPAdapter):
             pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, cert=cert)
         return pool
 
-    def request_url(self, request: requests.PreparedRequest, proxies: dict[str, str] | None) -> str:
+    def request_url(self, request: requests.PreparedRequest, proxies: Mapping[str, str] | None) -> str:
         if proxies:
             return super().request_url(request, proxies)
         return request.path_url

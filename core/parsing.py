@@ -47,7 +47,7 @@ def non_negative_float(raw: str) -> float:
     return _non_negative(_number(raw, float, "a number"))
 
 
-def _number(raw: str, kind: type, described: str):
+def _number(raw: str, kind: type[_Number], described: str) -> _Number:
     try:
         return kind(raw)
     except ValueError:
@@ -181,18 +181,18 @@ def utc_datetime(raw: str) -> dt.datetime:
     except ValueError:
         raise ValueError(f"{raw!r} is not an ISO 8601 date-time") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def magento_timestamp(value: dt.datetime) -> str:
     """Magento's own date-time form (UTC, ``YYYY-MM-DD HH:MM:SS``), as used in searchCriteria filters."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -237,7 +237,7 @@ class Settings(_settings_class()):  # type: ignore[misc]
 
     @property
     def prefetch(self) -> int:
-        return self.consumer_prefetch or 4 * self.consumer_concurrency
+        return int(self.consumer_prefetch or 4 * self.consumer_concurrency)
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with every secret replaced, safe to log or print."""

@@ -49,3 +49,4 @@ class ErpBackend(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
+        return None

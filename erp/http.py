@@ -14,7 +14,7 @@ import http.cookiejar
 import json
 import logging
 import time
-from typing import Any
+from typing import cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -24,6 +24,7 @@ from core import entities
 from erp.base import Document, ErpBackend
 from core.http_pool import pooled_session
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable, MappingError
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def resource(entity: str) -> str:
@@ -124,7 +125,7 @@ class HttpErpBackend(ErpBackend):
                  _without_credentials(self.base_url), "set" if token else "not set", timeout)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> HttpErpBackend:
+    def from_settings(cls, settings: Settings) -> HttpErpBackend:
         """The backend for ERP_HTTP_URL, ERP_HTTP_TOKEN and ERP_TIMEOUT, pooled for the consumer's threads."""
         settings.require("ERP_HTTP_URL", why="when ERP_BACKEND=http")
         return cls(settings.erp_http_url, settings.erp_http_token, settings.erp_timeout,
@@ -142,7 +143,7 @@ class HttpErpBackend(ErpBackend):
     def _credentials(self) -> requests.auth.AuthBase | None:
         """The bearer token; without one, ~/.netrc's entry or the URL's user and password, as requests would."""
         if self.session.auth is not None:
-            return self.session.auth
+            return cast(requests.auth.AuthBase, self.session.auth)  # only ever the BearerAuth set above
         user_password = requests.utils.get_netrc_auth(self.base_url) or requests.utils.get_auth_from_url(self.base_url)
         return requests.auth.HTTPBasicAuth(*user_password) if any(user_password) else None
 
@@ -194,8 +195,10 @@ class HttpErpBackend(ErpBackend):
         prepared = self._prepare(method, url, data, headers or {})
         started = time.perf_counter()
         try:
-            response = self._adapter.send(prepared, timeout=self.timeout, **self._send_options)
-            response.content  # read now, so that the connection goes back to the pool
+            # merged settings never hold verify=None (the session's True wins); requests' stubs say they may
+            response = self._adapter.send(prepared, timeout=self.timeout,
+                                          **self._send_options)  # type: ignore[arg-type]
+            response.content  # noqa: B018  read now, so that the connection goes back to the pool
         except requests.Timeout:
             raise ErpUnavailable(f"{method} {self._path(url)} timed out after {self.timeout:g} s") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
@@ -262,7 +265,7 @@ class HttpErpBackend(ErpBackend):
         if isinstance(answer, dict):
             for name in ("count", "total"):
                 if isinstance(answer.get(name), int) and not isinstance(answer.get(name), bool):
-                    return answer[name]
+                    return int(answer[name])
             if isinstance(answer.get("items"), list):
                 return len(answer["items"])
         log.warning("the ERP's list of %s records has no count the bridge understands", entity)

@@ -1,8 +1,8 @@
 """The Magento REST client: one pooled ``requests.Session``, a timeout on every call, typed errors, retries.
 
 With core/http_pool.py, the only module that imports requests for Magento. ``MagentoClient(settings)``
-authenticates with ``Authorization: Bearer <MAGENTO_ACCESS_TOKEN>``, or signs every request with OAuth 1.0a HMAC-SHA256 when
-MAGENTO_CONSUMER_KEY is set (Magento 2.4.4+ with ``oauth/consumer/enable_integration_as_bearer`` off
+authenticates with ``Authorization: Bearer <MAGENTO_ACCESS_TOKEN>``, or signs every request with OAuth 1.0a
+HMAC-SHA256 when MAGENTO_CONSUMER_KEY is set (Magento 2.4.4+ with ``oauth/consumer/enable_integration_as_bearer`` off
 refuses integration tokens as bearer tokens, and refuses HMAC-SHA1). The endpoint methods come from
 ``Endpoints``; the retry rules are ``MagentoRetryPolicy``'s; the error sentences are ``errors.classify``'s.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
@@ -109,8 +109,8 @@ class MagentoClient(Endpoints):
 
     def _store_for(self, method: str) -> str:
         if method == "GET":
-            return self.settings.magento_store_code
-        return self.settings.magento_write_store_code
+            return str(self.settings.magento_store_code)
+        return str(self.settings.magento_write_store_code)
 
     def request(self, method: str, relative_path: str, *, params: list[tuple[str, str]] | None = None,
                 body: Any = None, store: str | None = None, idempotent: bool | None = None) -> Answer:
@@ -145,7 +145,10 @@ class MagentoClient(Endpoints):
     def _attempt(self, method: str, url: str, body: Any, call: str) -> Answer:
         prepared = self._prepare(method, url, body)
         try:
-            response = self._adapter.send(prepared, timeout=self._timeout, **self._send_settings)
+            # requests takes a urllib3 Timeout as it is, and merged settings never hold verify=None
+            # (its stubs say float and bool | str)
+            response = self._adapter.send(prepared, timeout=self._timeout,  # type: ignore[arg-type]
+                                          **self._send_settings)  # type: ignore[arg-type]
             text = _decoded(response)  # read now, so that the connection goes back to the pool
         except requests.RequestException as exc:
             raise _transport_error(exc, call, self.settings.magento_timeout) from None
@@ -199,10 +202,10 @@ def _decoded(response: requests.Response) -> str:
         return response.content.decode("utf-8", errors="replace")
 
 
-def _base_headers(session: requests.Session, auth: AuthBase) -> CaseInsensitiveDict:
+def _base_headers(session: requests.Session, auth: AuthBase) -> CaseInsensitiveDict[str]:
     """The session's headers with ``Accept: application/json``, checked once; a bearer token's too."""
-    headers: CaseInsensitiveDict = CaseInsensitiveDict()
-    for name, value in {**session.headers, "Accept": "application/json"}.items():
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for name, value in cast(dict[str, str], {**session.headers, "Accept": "application/json"}).items():
         check_header_validity((name, value))
         headers[name] = value
     if isinstance(auth, BearerAuth):
@@ -216,7 +219,7 @@ def _prefixes(store_url: str) -> tuple[str, str]:
     """(URL, path) prefixes of calls to a store: scheme and host as requests normalises them, the path as built."""
     prepared = requests.PreparedRequest()
     prepared.prepare_url(store_url, None)
-    normalised, path = urlsplit(prepared.url), urlsplit(store_url).path
+    normalised, path = urlsplit(prepared.url or ""), urlsplit(store_url).path
     return urlunsplit((normalised.scheme, normalised.netloc, path, "", "")), path
 
 

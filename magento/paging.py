@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.entities import ListEndpoint  # the entity table's list endpoints; defined there, pure
 from core.errors import MagentoBadResponse
 from magento.search_criteria import SearchCriteria, parse_fields
+
+if TYPE_CHECKING:
+    from magento.client import MagentoClient
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,9 +35,9 @@ class Batch:
     remaining: int
 
 
-def iterate(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria | None = None, *,
+def iterate(client: MagentoClient, endpoint: ListEndpoint, criteria: SearchCriteria | None = None, *,
             after: int | None = None, batch_size: int | None = None, batch_delay: float | None = None,
-            sleep: Callable[[float], None] | None = None) -> Iterator[Batch]:
+            sleep: Callable[[float], object] | None = None) -> Iterator[Batch]:
     """Yield every record matching ``criteria`` (after key ``after``) in ``Batch``es of ``batch_size``.
 
     Defaults come from the client: BATCH_SIZE, BATCH_DELAY and its injected sleep.
@@ -79,7 +82,7 @@ def _checked(criteria: SearchCriteria, endpoint: ListEndpoint) -> SearchCriteria
 
 def _advanced(last: int | None, items: list[dict[str, Any]], endpoint: ListEndpoint, where: str) -> int:
     """The page's last key, which must be a number greater than ``last``."""
-    raw = items[-1].get(endpoint.item_key)
+    raw: Any = items[-1].get(endpoint.item_key)
     try:
         key = int(raw)
     except (TypeError, ValueError):

@@ -17,13 +17,16 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from core.errors import MagentoAuthError, MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MalformedMessage
 from core import entities
 from core.entities import ENTITIES, ListEndpoint
 from schemas.notification import key_problem
 from magento.store_configs import StoreConfigCache
+
+if TYPE_CHECKING:
+    from magento.client import MagentoClient
 
 log = logging.getLogger(__name__)
 WEIGHT_UNITS = ("lbs", "kgs")
@@ -32,7 +35,7 @@ ALL_STORE_VIEWS = frozenset({"all", "admin"})  # not a store view: the default v
 ATTRIBUTE_SETS = ListEndpoint("products/attribute-sets/sets/list", sort_field="attribute_set_id",
                               item_key="attribute_set_id", updated_field=None, record_key="attribute_set_id")
 
-Fetcher = Callable[[Any, str, str | None], dict[str, Any]]
+Fetcher = Callable[["MagentoClient", str, str | None], dict[str, Any]]
 
 
 def list_endpoint(entity: str) -> ListEndpoint:
@@ -41,7 +44,7 @@ def list_endpoint(entity: str) -> ListEndpoint:
     return entities.entity(entity).list
 
 
-def fetch_record(client: Any, entity: str, key: str, *, store_code: str | None = None) -> dict[str, Any]:
+def fetch_record(client: MagentoClient, entity: str, key: str, *, store_code: str | None = None) -> dict[str, Any]:
     """The full Magento record of ``entity`` ``key`` (SKU for product and stock, numeric id otherwise);
     ``store_code``: the store view a notification named (used for products' store-view names)."""
     if entity not in ENTITIES:
@@ -52,7 +55,7 @@ def fetch_record(client: Any, entity: str, key: str, *, store_code: str | None =
     return FETCHERS[entities.entity(entity).fetch](client, str(key), store_code)
 
 
-def _product(client: Any, sku: str, store_code: str | None = None) -> dict[str, Any]:
+def _product(client: MagentoClient, sku: str, store_code: str | None = None) -> dict[str, Any]:
     record = client.get_product(sku)
     bridge: dict[str, Any] = {}
     if record.get("type_id") == "configurable":
@@ -65,7 +68,7 @@ def _product(client: Any, sku: str, store_code: str | None = None) -> dict[str, 
     return record
 
 
-def weight_unit(client: Any) -> dict[str, str | None]:
+def weight_unit(client: MagentoClient) -> dict[str, str | None]:
     """``{weight_unit, weight_unit_source}``: MAGENTO_WEIGHT_UNIT when set, else the read store view's config
     (``lbs``/``kgs``); ``{}`` when neither says (the weight is then passed on as Magento has it)."""
     configured = client.settings.magento_weight_unit
@@ -79,14 +82,14 @@ def weight_unit(client: Any) -> dict[str, str | None]:
     return {}
 
 
-def _read_store_view_config(client: Any) -> dict[str, Any]:
+def _read_store_view_config(client: MagentoClient) -> dict[str, Any]:
     """The store config of the read store view (MAGENTO_STORE_CODE), else the first; ``{}`` when none."""
     cache = store_configs(client)
     code = client.settings.magento_store_code
     return next((entry for entry in cache.configs() if entry.get("code") == code), None) or cache.entry(None) or {}
 
 
-def _store_view_name(client: Any, sku: str, store_code: str | None, record: dict[str, Any]) -> dict[str, Any]:
+def _store_view_name(client: MagentoClient, sku: str, store_code: str | None, record: dict[str, Any]) -> dict[str, Any]:
     """``{store_code, store_name}``: the product's name in the store view a notification named, if any."""
     if not store_code or store_code in ALL_STORE_VIEWS:
         return {}
@@ -100,27 +103,29 @@ def _store_view_name(client: Any, sku: str, store_code: str | None, record: dict
     return {"store_code": store_code, "store_name": name}
 
 
-def _stock(client: Any, sku: str, store_code: str | None = None) -> dict[str, Any]:
+def _stock(client: MagentoClient, sku: str, store_code: str | None = None) -> dict[str, Any]:
     record = client.get_stock_item(sku)
     record["_bridge"] = {"sku": sku}
     return record
 
 
-_STORE_CONFIGS: weakref.WeakKeyDictionary[Any, StoreConfigCache] = weakref.WeakKeyDictionary()
+_STORE_CONFIGS: weakref.WeakKeyDictionary[MagentoClient, StoreConfigCache] = weakref.WeakKeyDictionary()
 _STORE_CONFIGS_LOCK = threading.Lock()
 
 
-def store_configs(client: Any) -> StoreConfigCache:
+def store_configs(client: MagentoClient) -> StoreConfigCache:
     """The client's store configurations, fetched once per client (one client per consumer process)."""
     with _STORE_CONFIGS_LOCK:
         cache = _STORE_CONFIGS.get(client)
         if cache is None:
             held = weakref.ref(client)  # the cache must not keep its own key alive
-            cache = _STORE_CONFIGS[client] = StoreConfigCache(lambda: _load_store_configs(held()))
+            # the cache is the client's while the client lives, so the client is there when the cache loads
+            cache = _STORE_CONFIGS[client] = StoreConfigCache(
+                lambda: _load_store_configs(cast("MagentoClient", held())))
         return cache
 
 
-def _load_store_configs(client: Any) -> list[dict[str, Any]]:
+def _load_store_configs(client: MagentoClient) -> list[dict[str, Any]]:
     """The store configs; none (dates in UTC, weight unit unknown) when Magento has no such route or the
     integration may not read it, which is said once: neither is a reason to refuse every record."""
     try:
@@ -136,26 +141,26 @@ def _load_store_configs(client: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _timezone(client: Any, record: dict[str, Any]) -> str | None:
+def _timezone(client: MagentoClient, record: dict[str, Any]) -> str | None:
     entry = store_configs(client).entry(record.get("store_id"))
     return (entry or {}).get("timezone") or None
 
 
-def _product_skus(client: Any, rows: list[dict[str, Any]]) -> dict[str, str]:
+def _product_skus(client: MagentoClient, rows: list[dict[str, Any]]) -> dict[str, str]:
     ids = sorted({row["product_id"] for row in rows if isinstance(row.get("product_id"), int)})
     return client.product_skus(ids) if ids else {}
 
 
-def _order(client: Any, key: str, store_code: str | None = None) -> dict[str, Any]:
+def _order(client: MagentoClient, key: str, store_code: str | None = None) -> dict[str, Any]:
     record = client.get_order(key)
     rows = [row for row in record.get("items") or [] if isinstance(row, dict)]
     record["_bridge"] = {"timezone": _timezone(client, record), "product_skus": _product_skus(client, rows)}
     return record
 
 
-def _order_rows(client: Any, entity: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+def _order_rows(client: MagentoClient, entity: str, record: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of the order a sales document belongs to (without their embedded ``parent_item`` copies)."""
-    order_id = record.get("order_id")
+    order_id: int | str = record["order_id"]  # callers check that the record has one
     try:
         order = client.get_order(order_id)
     except MagentoNotFound as error:
@@ -168,9 +173,9 @@ def _order_rows(client: Any, entity: str, record: dict[str, Any]) -> list[dict[s
             for row in order.get("items") or [] if isinstance(row, dict)]
 
 
-def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, dated: bool = True) -> Fetcher:
+def _sales_document(entity: str, get: Callable[[MagentoClient, str], dict[str, Any]], *, dated: bool = True) -> Fetcher:
     """A fetcher of an invoice, credit memo or shipment with its order's rows, product SKUs and time zone."""
-    def fetch(client: Any, key: str, store_code: str | None = None) -> dict[str, Any]:
+    def fetch(client: MagentoClient, key: str, store_code: str | None = None) -> dict[str, Any]:
         record = get(client, key)
         rows = _order_rows(client, entity, record) if record.get("order_id") is not None else None
         bridge: dict[str, Any] = {"order_items": rows, "product_skus": _product_skus(client, rows or [])}
@@ -181,9 +186,9 @@ def _sales_document(entity: str, get: Callable[[Any, str], dict[str, Any]], *, d
     return fetch
 
 
-def _as_is(get: Callable[[Any, str], dict[str, Any]]) -> Fetcher:
+def _as_is(get: Callable[[MagentoClient, str], dict[str, Any]]) -> Fetcher:
     """A fetcher of a record that needs no extras (a customer, a category)."""
-    def fetch(client: Any, key: str, store_code: str | None = None) -> dict[str, Any]:
+    def fetch(client: MagentoClient, key: str, store_code: str | None = None) -> dict[str, Any]:
         return get(client, key)
     return fetch
 

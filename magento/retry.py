@@ -35,7 +35,7 @@ class MagentoRetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """The wait before retry ``retry_number`` (1-based) when the server gave no Retry-After."""
-        return self.backoff_seconds * 2 ** (retry_number - 1)
+        return self.backoff_seconds * 2.0 ** (retry_number - 1)
 
     def should_retry(self, error: BaseException, idempotent: bool) -> bool:
         """Whether ``error`` may be retried in-process for a call that is (or is not) idempotent."""
@@ -50,7 +50,7 @@ class MagentoRetryPolicy:
     def wait(self, state: RetryCallState) -> float:
         """Seconds before the next attempt: the error's Retry-After, else the exponential backoff."""
         error = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(error, "retry_after", None)
+        retry_after: float | None = getattr(error, "retry_after", None)
         if retry_after is not None:
             return min(retry_after, self.retry_after_cap)
         return self.backoff(state.attempt_number)

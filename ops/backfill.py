@@ -29,7 +29,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from magento.paging import Batch, ListEndpoint, iterate
 from magento.records import list_endpoint
@@ -44,13 +44,16 @@ from store.positions import BackfillPositions, Position
 from ops.publishing import Publishing, backfill_event_id, listed_key, occurred_at, publish_all
 from ops.step_over import unlistable_key
 
+if TYPE_CHECKING:
+    from magento.client import MagentoClient
+
 log = logging.getLogger(__name__)
 
 PAGE_BACKOFF = 2.0  # seconds before the second try, doubled for the next
 class Backfill:
     """Runs a backfill request; ``stop`` (set from a signal handler) ends it after the current page."""
 
-    def __init__(self, client: Any, publisher: Publishing, positions: BackfillPositions, *,
+    def __init__(self, client: MagentoClient, publisher: Publishing, positions: BackfillPositions, *,
                  progress: Progress | None = None, clock: Callable[[], dt.datetime] = parsing.utc_now,
                  sleep: Callable[[float], object] | None = None, stop: threading.Event | None = None,
                  publish_retry: dict[str, Any] | None = None) -> None:

@@ -72,12 +72,12 @@ def group(letters: Iterable[DeadLetter], last_synced: Mapping[Record, dt.datetim
         by_record.setdefault((letter.entity, letter.key), []).append(letter)
     groups = []
     for record, members in by_record.items():
-        members.sort(key=lambda letter: died_at(letter) or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+        members.sort(key=lambda letter: died_at(letter) or dt.datetime.min.replace(tzinfo=dt.UTC))
         synced = last_synced.get(record) if record[1] is not None else None
         judged = [_judge(letter, members[index + 1:], synced) for index, letter in enumerate(members)]
         groups.append(Group(record, tuple(judged)))
     return sorted(groups, key=lambda found: died_at(found.newest.letter) or dt.datetime.min.replace(
-        tzinfo=dt.timezone.utc))
+        tzinfo=dt.UTC))
 
 
 def _judge(letter: DeadLetter, newer: Sequence[DeadLetter], synced: dt.datetime | None) -> Judged:

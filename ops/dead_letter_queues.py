@@ -174,7 +174,7 @@ class DeadLetterQueues:
 def list_letters(url: str, selection: Selection) -> list[DeadLetter]:
     """Every dead letter the selection picks, oldest first per entity; nothing is removed."""
     with DeadLetterQueues(url) as queues, _connection_lost("nothing was removed"):
-        found = []
+        found: list[DeadLetter] = []
         for entity in selection.entities:
             found.extend(held.letter for held in queues.browse(entity) if selection.matches(held.letter))
             queues.release_all()
@@ -208,7 +208,7 @@ def purge(url: str, selection: Selection, *, confirmed: bool,
 
 def replay(url: str, selection: Selection, publisher: Publishing, *, dry_run: bool = False,
            now: Callable[[], dt.datetime] = parsing.utc_now,
-           on_progress: Callable[[int], None] = lambda _done: None,
+           on_progress: Callable[[int], object] = lambda _done: None,
            confirm_timeout: float = CONFIRM_TIMEOUT) -> ReplayResult:
     """Send the chosen dead letters back to their entity queues; each is removed once its copy is confirmed.
 
@@ -253,7 +253,7 @@ def _take(held: Held, selection: Selection, result: ReplayResult) -> bool:
 
 
 def _replay_batch(queues: DeadLetterQueues, batch: list[Held], publisher: Publishing, now: dt.datetime,
-                  result: ReplayResult, on_progress: Callable[[int], None], timeout: float) -> None:
+                  result: ReplayResult, on_progress: Callable[[int], object], timeout: float) -> None:
     """Publish the batch's copies together, then ack each dead letter whose copy was confirmed, in order.
 
     A copy that cannot be handed over stops the batch, but the copies handed over before it are still

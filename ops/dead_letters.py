@@ -196,7 +196,7 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, dt.datetime):
-        return parsing.iso(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+        return parsing.iso(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
     if isinstance(value, dict):
         return {str(name): plain_value(item) for name, item in value.items()}
     if isinstance(value, (list, tuple)):

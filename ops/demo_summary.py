@@ -64,7 +64,7 @@ def print_summary(env: dict[str, str]) -> bool:
     """Print what reached the ERP and what failed; True when nothing was dead-lettered."""
     engine = make_engine(env["DATABASE_URL"])
     store = ReportStore(engine)
-    counts = store.counts_since(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1))
+    counts = store.counts_since(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
     depths, in_erp = _queue_depths(env["AMQP_URL"]), _erp_counts(env)
     click.echo(f"\n{'entity':<11} {'in Odoo':>8} {'synced':>7} {'skipped':>8} {'dead':>5} {'queued':>7}")
     for entity in ENTITIES:

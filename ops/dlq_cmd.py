@@ -10,6 +10,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -239,7 +240,7 @@ def _progress_bar(settings: Settings, selection: Selection) -> Iterator[tqdm.tqd
     queued = 0
     if is_terminal():
         with _broker(lambda: DeadLetterQueues(settings.amqp_url)) as queues:
-            queued = sum(_broker(lambda e=entity: queues.depth(e)) for entity in selection.entities)
+            queued = sum(_broker(functools.partial(queues.depth, entity)) for entity in selection.entities)
     total = queued if not (selection.ids or selection.since) else None
     with tqdm.tqdm(total=total, unit="letters", desc="replayed", disable=queued < PROGRESS_FROM) as bar:
         yield bar

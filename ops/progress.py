@@ -10,10 +10,12 @@ from typing import Any
 
 import tqdm
 
+from ops.backfill_report import Progress
+
 log = logging.getLogger("ops.progress")
 
 
-class BarProgress:
+class BarProgress(Progress):
     """One tqdm bar per entity, on stderr."""
 
     def __init__(self, what: str = "records") -> None:
@@ -35,7 +37,7 @@ class BarProgress:
             bar.close()
 
 
-class LogProgress:
+class LogProgress(Progress):
     """A log line per entity at most every ``interval`` seconds, and one at the end."""
 
     def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic,

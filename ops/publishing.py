@@ -102,8 +102,8 @@ def _publish_once(publisher: Publishing, notifications: Sequence[Notification], 
         raise BrokerUnavailable(f"the broker did not confirm {len(pending)} of {len(futures)} notifications "
                                 f"within {timeout:g} s")
     errors = [future.exception() for future in futures if future.exception() is not None]
-    error = errors[0] if errors else refused
-    if isinstance(error, MessageUnroutable):
-        raise MessageUnroutable(f"{error.message}: declare the broker topology first (bridgectl topology)")
-    if error is not None:
-        raise error
+    failure = errors[0] if errors else refused
+    if isinstance(failure, MessageUnroutable):
+        raise MessageUnroutable(f"{failure.message}: declare the broker topology first (bridgectl topology)")
+    if failure is not None:
+        raise failure

@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from magento.paging import ListEndpoint, iterate
 from magento.records import list_endpoint
@@ -44,6 +44,10 @@ from schemas.notification import Notification
 from store.positions import Watermark, Watermarks
 from store.sync_state import synced_versions
 from ops.publishing import Publishing, listed_key, occurred_at, publish_all, reconcile_event_id
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from magento.client import MagentoClient
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +78,14 @@ class Timing:
     full_pass_every: float = FULL_PASS_EVERY
 
     @classmethod
-    def from_settings(cls, settings: Any, full_pass_every: float = FULL_PASS_EVERY) -> Timing:
+    def from_settings(cls, settings: Settings, full_pass_every: float = FULL_PASS_EVERY) -> Timing:
         return cls(settings.reconcile_lookback, settings.reconcile_overlap, full_pass_every)
 
 
 class Reconciler:
     """Polls entities for changes; ``stop`` (set by a signal handler) ends a poll between pages."""
 
-    def __init__(self, client: Any, publisher: Publishing, engine: Engine, *, erp_backend: str,
+    def __init__(self, client: MagentoClient, publisher: Publishing, engine: Engine, *, erp_backend: str,
                  timing: Timing = Timing(), batch_size: int = 100, batch_delay: float = 0.0,
                  clock: Callable[[], dt.datetime] = parsing.utc_now, sleep: Callable[[float], object] | None = None,
                  stop: threading.Event | None = None, publish_retry: dict[str, Any] | None = None) -> None:
@@ -144,6 +148,7 @@ class Reconciler:
         window_from = (parsing.utc_datetime(mark.watermark) - dt.timedelta(seconds=self.timing.overlap) if mark
                        else started - dt.timedelta(seconds=self.timing.lookback))
         result = PollResult(entity, DONE, window_from=parsing.magento_timestamp(window_from))
+        assert endpoint.updated_field is not None  # endpoints without one get a full pass instead
         criteria = _projection(endpoint).where(endpoint.updated_field, result.window_from, "gteq")
         newest: str | None = None
         for batch in iterate(self.client, endpoint, criteria, batch_size=self.batch_size,

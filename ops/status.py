@@ -118,7 +118,8 @@ def _add_database(status: Status, engine: Engine, entities: Sequence[str], retry
     window = dt.timedelta(seconds=max(retry_delays, default=0)) + RETRY_REPORT_MARGIN
     retrying = retrying_by_entity(engine, now - window)
     marks = Watermarks(engine).all()
-    in_tiers = None if None in status.tiers.values() or not status.tiers else sum(status.tiers.values())
+    tiers = status.tiers.values()
+    in_tiers = None if None in tiers or not status.tiers else sum(tier or 0 for tier in tiers)
     for entity in entities:
         row = status.entities[entity]
         row["synced_last_hour"] = counts.get(entity, {}).get(SYNCED, 0)

@@ -11,18 +11,22 @@ None: the backfill then stops there as before.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from magento.paging import ListEndpoint
 from magento.search_criteria import SearchCriteria
 from core.errors import MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound, MagentoUnavailable
+
+if TYPE_CHECKING:
+    from magento.client import MagentoClient
 
 log = logging.getLogger(__name__)
 
 PROBE_LIMIT = 48  # doublings: ids up to 2**48 past the last good key
 
 
-def unlistable_key(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria, after: int | None) -> int | None:
+def unlistable_key(client: MagentoClient, endpoint: ListEndpoint, criteria: SearchCriteria,
+                   after: int | None) -> int | None:
     """The sort key of the first record after ``after`` that Magento cannot list, or None when not pinned down."""
     low, step = (after or 0), 1
     for _ in range(PROBE_LIMIT):
@@ -35,7 +39,7 @@ def unlistable_key(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria
     return None
 
 
-def _first_failing(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria, after: int | None,
+def _first_failing(client: MagentoClient, endpoint: ListEndpoint, criteria: SearchCriteria, after: int | None,
                    good: int, bad: int) -> int | None:
     """The smallest ``upper`` in (good, bad] whose probe fails (``bad``'s does, ``good``'s does not)."""
     while bad - good > 1:
@@ -47,7 +51,7 @@ def _first_failing(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria
     return bad
 
 
-def _fails(client: Any, endpoint: ListEndpoint, criteria: SearchCriteria, after: int | None,
+def _fails(client: MagentoClient, endpoint: ListEndpoint, criteria: SearchCriteria, after: int | None,
            upper: int) -> bool | None:
     """True when listing one record in (after, upper] fails, False when that range is empty, else None."""
     probe = criteria if after is None else criteria.where(endpoint.sort_field, after, "gt")

@@ -29,7 +29,7 @@ class MagentoSchema(Schema):
         unknown = EXCLUDE
 
 
-class Int(fields.Field):
+class Int(fields.Field[int]):
     """An integer given as a JSON number or as digits in a string (``"15"``); never a bool or a fraction."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
@@ -44,7 +44,7 @@ class Int(fields.Field):
         raise ValidationError(f"Not a whole number: {value!r}.")
 
 
-class Number(fields.Field):
+class Number(fields.Field[int | float]):
     """Money or a quantity: a JSON number kept as Magento gave it, or numeric text (``"32444.000000"``)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | float:
@@ -72,7 +72,7 @@ def _number_from_text(text: str) -> int | float:
     return number
 
 
-class Text(fields.Field):
+class Text(fields.Field[str]):
     """Text; a number is accepted and written as text (Magento sends some codes as numbers)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -87,7 +87,7 @@ class Flag(fields.Boolean):
     """A boolean given as ``true``/``false``, ``1``/``0`` or ``"1"``/``"0"``."""
 
 
-class Timestamp(fields.Field):
+class Timestamp(fields.Field[str | None]):
     """A date-time as Magento's own UTC text ``YYYY-MM-DD HH:MM:SS`` (ISO 8601 input is converted to it)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
@@ -101,7 +101,7 @@ class Timestamp(fields.Field):
             raise ValidationError(f"Not a date-time: {value!r}.") from None
 
 
-class Street(fields.Field):
+class Street(fields.Field[list[str]]):
     """Street lines: Magento sends a list, older endpoints one text with newlines."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
@@ -112,7 +112,7 @@ class Street(fields.Field):
         raise ValidationError("Not a list of street lines.")
 
 
-class Region(fields.Field):
+class Region(fields.Field[dict[str, Any]]):
     """A region as customer addresses give it (``{region_code, region, region_id}``) or as a name."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
@@ -126,12 +126,12 @@ class Region(fields.Field):
         raise ValidationError("Not a region (expected a name or {region_code, region, region_id}).")
 
 
-def optional(field_class: type[fields.Field], **kwargs: Any) -> fields.Field:
+def optional(field_class: type[fields.Field[Any]], **kwargs: Any) -> fields.Field[Any]:
     """A field that may be absent or null; it then loads as None."""
     return field_class(load_default=None, allow_none=True, **kwargs)
 
 
-def required(field_class: type[fields.Field], **kwargs: Any) -> fields.Field:
+def required(field_class: type[fields.Field[Any]], **kwargs: Any) -> fields.Field[Any]:
     return field_class(required=True, **kwargs)
 
 

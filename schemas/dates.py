@@ -23,7 +23,7 @@ def date_text(value: Any) -> str | None:
     return match.group(1)
 
 
-class Date(fields.Field):
+class Date(fields.Field[str | None]):
     """A calendar date (no time of day, no time zone) as ``YYYY-MM-DD``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:

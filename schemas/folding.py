@@ -165,9 +165,8 @@ def _configurable_child(group: Group, children: list[dict[str, Any]]) -> dict[st
     """The product a configurable sold: its child item, else its child order row (some lists omit the child)."""
     if children:
         return children[0]
-    if group["child_rows"]:
-        return group["child_rows"][0]
-    return group["parent"]
+    rows: list[dict[str, Any]] = group["child_rows"] or [group["parent"]]
+    return rows[0]
 
 
 def _back_to_stock(items: list[dict[str, Any]]) -> bool | None:

@@ -39,7 +39,7 @@ _SHIPPING_SOURCES: dict[str, str] = {
 }
 
 
-class TimeZone(fields.Field):
+class TimeZone(fields.Field[str]):
     """An IANA time zone name (``Europe/Berlin``); an unknown name is an error naming it."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -177,12 +177,13 @@ def shipping_rate(values: dict[str, Any], shipping_taxes: list[dict[str, Any]] |
 
 
 def local_dates(created_at: str | None, timezone: str | None) -> dict[str, str | None]:
-    """``created_at`` (UTC text) in the store's zone: ``created_at_local`` and ``local_date`` (UTC date without zone)."""
+    """``created_at`` (UTC text) in the store's zone: ``created_at_local`` and ``local_date`` (UTC date without
+    zone)."""
     if created_at is None:
         return {"created_at_local": None, "local_date": None}
     if timezone is None:
         return {"created_at_local": None, "local_date": created_at[:10]}
-    utc = dt.datetime.strptime(created_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    utc = dt.datetime.strptime(created_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
     local = utc.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
     return {"created_at_local": local, "local_date": local[:10]}
 

@@ -50,7 +50,8 @@ def map_record(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise MappingError(f"{entity} record is not a JSON object but {type(record).__name__}")
     try:
-        return _schema(entity).load(record)
+        document: dict[str, Any] = _schema(entity).load(record)
+        return document
     except ValidationError as exc:
         problems = flatten_errors(exc.messages)
         raise MappingError(_describe(entity, record, problems), details=problems) from None
@@ -102,7 +103,7 @@ def _canonical(value: Any) -> Any:
 
 def _schema(entity: str) -> Schema:
     """One schema instance per entity and thread (instances are cheap to reuse, costly to build)."""
-    cache = _local.__dict__.setdefault("schemas", {})
+    cache: dict[str, Schema] = _local.__dict__.setdefault("schemas", {})
     if entity not in cache:
         if entity not in SCHEMAS:
             raise MappingError(f"no mapper for entity {entity!r}; known: {', '.join(ENTITIES)}")

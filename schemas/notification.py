@@ -156,7 +156,7 @@ def moment_problem(moment: dt.datetime) -> str | None:
     """Why ``moment`` cannot be carried as a UTC time (an offset pushing it past year 1 or 9999), or None."""
     try:
         if moment.tzinfo is not None:
-            moment.astimezone(dt.timezone.utc)
+            moment.astimezone(dt.UTC)
     except OverflowError:
         return "must be a date-time that is within years 1 to 9999 in UTC"
     return None
@@ -217,7 +217,7 @@ def _id_name(entity: str, key_type: str | None) -> str:
     return f"id for {entity}" if key_type is None else f"{key_type.replace('_', ' ')} for {entity}"
 
 
-class _Key(fields.Field):
+class _Key(fields.Field[Any]):
     """A record key given as a JSON string or number; checked against the entity in the schema."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:

@@ -61,14 +61,14 @@ class _CustomAttribute(MagentoSchema):
     value = fields.Raw(load_default=None, allow_none=True)
 
 
-class _CustomAttributes(fields.List):
+class _CustomAttributes(fields.List[Any]):
     """``custom_attributes``; a list of well-formed items (the usual case: a product has tens) skips loading
     each through ``_CustomAttribute``, which gives the same result and is kept for the error messages."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(fields.Nested(_CustomAttribute), **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
         if isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("attribute_code"), str)
                                            for item in value):
             return [{"attribute_code": item["attribute_code"], "value": item.get("value")} for item in value]

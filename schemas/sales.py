@@ -145,8 +145,9 @@ def _first(data: dict[str, Any], extension: dict[str, Any], *names: str) -> Any:
 
 def _adjustment(data: dict[str, Any]) -> int | float | None:
     """Magento's ``adjustment`` (= positive - negative); computed from the two when Magento omits it."""
-    if data["adjustment"] is not None:
-        return data["adjustment"]
+    adjustment: int | float | None = data["adjustment"]
+    if adjustment is not None:
+        return adjustment
     if data["adjustment_positive"] is None and data["adjustment_negative"] is None:
         return None
     return plain_number(decimal(data["adjustment_positive"]) - decimal(data["adjustment_negative"]))

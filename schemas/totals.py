@@ -36,7 +36,8 @@ class TotalsCheck:
 
 def document_lines(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The priced lines: ``sold_lines`` for invoices and credit memos, ``lines`` for orders."""
-    return document["sold_lines"] if "sold_lines" in document else document["lines"]
+    lines: list[dict[str, Any]] = document["sold_lines"] if "sold_lines" in document else document["lines"]
+    return lines
 
 
 def rows_net_of_discount(document: dict[str, Any]) -> bool:

@@ -47,8 +47,8 @@ _LIMITS = {column.name: column.type.length for column in sync_reports.columns
 def as_utc(value: dt.datetime) -> dt.datetime:
     """``value`` as an aware UTC datetime; a naive value is taken to be UTC already (SQLite returns those)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def _fitted(name: str, value: Any) -> Any:
@@ -68,7 +68,7 @@ def report_row(*, event_id: str, entity: str, key: str, action: str, status: str
     row = {"event_id": event_id, "entity": entity, "key": key, "action": action, "status": status,
            "attempts": int(attempts), "duration_ms": max(0, round(duration_ms)),
            "error_class": error_class, "error": error, "detail": detail,
-           "at": as_utc(at) if at is not None else dt.datetime.now(dt.timezone.utc)}
+           "at": as_utc(at) if at is not None else dt.datetime.now(dt.UTC)}
     return {name: _fitted(name, value) for name, value in row.items()}
 
 
@@ -134,7 +134,7 @@ class ReportStore:
 
     def prune(self, older_than: dt.datetime | dt.timedelta = DEFAULT_RETENTION) -> int:
         """Delete reports from before ``older_than`` (a moment, or an age); returns how many went."""
-        cutoff = (dt.datetime.now(dt.timezone.utc) - older_than if isinstance(older_than, dt.timedelta)
+        cutoff = (dt.datetime.now(dt.UTC) - older_than if isinstance(older_than, dt.timedelta)
                   else as_utc(older_than))
         table = sync_reports.c
         deleted = 0

@@ -25,11 +25,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from store.db import seen_events
 
@@ -40,7 +42,7 @@ class _Statement:
     """A SQLAlchemy statement compiled once for a dialect, run on a raw DBAPI cursor."""
 
     def __init__(self, statement: sa.sql.ClauseElement, dialect: sa.engine.Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = str(compiled)
         self._positions = compiled.positiontup
 
@@ -50,6 +52,17 @@ class _Statement:
 
 class SeenEvents:
     """The accepted event ids of the last ``window_seconds``, read and written by every worker."""
+
+    # per process: set by _after_fork
+    _cond: threading.Condition
+    _local: threading.local
+    _queue: list[str]
+    _queued: int
+    _written: int
+    _writer: threading.Thread | None
+    _writer_idle: bool
+    _connection: PoolProxiedConnection | None
+    _closing: bool
 
     def __init__(self, engine: Engine, window_seconds: float, *, clock: Callable[[], float] = time.time,
                  prune_interval: float = 60.0, linger: float = 0.005, recent_capacity: int = 50_000) -> None:
@@ -229,7 +242,9 @@ class SeenEvents:
         if connection is None:
             connection = self._local.reader = self._engine.raw_connection()
             if self._engine.dialect.name == "postgresql":
-                connection.driver_connection.autocommit = True  # a lookup must not hold a transaction open
+                driver = connection.driver_connection
+                assert driver is not None  # a fresh connection from the pool
+                driver.autocommit = True  # a lookup must not hold a transaction open
         cursor = connection.cursor()
         try:
             cursor.execute(self._select.sql, self._select.params({"event_id": event_id}))
@@ -259,11 +274,11 @@ class SeenEvents:
         self._pid = os.getpid()
         self._cond = threading.Condition()
         self._local = threading.local()
-        self._queue: list[str] = []
+        self._queue = []
         self._queued = self._written = 0
-        self._writer: threading.Thread | None = None
+        self._writer = None
         self._writer_idle = False
-        self._connection: Any = None
+        self._connection = None
         self._closing = False
 
     def _set_health(self, healthy: bool, error: BaseException | None = None) -> None:
@@ -278,7 +293,7 @@ class SeenEvents:
                 log.error("duplicate-detection database failed (%s); accepting without duplicate checks", reason)
 
 
-def _upsert_statement(dialect: str) -> sa.sql.Executable:
+def _upsert_statement(dialect: str) -> sa.sql.ClauseElement:
     """INSERT ... ON CONFLICT (event_id) DO UPDATE SET accepted_at, for SQLite and PostgreSQL."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(seen_events).values(event_id=sa.bindparam("event_id"),

@@ -1,8 +1,8 @@
 """What the ERP was last given for each record: the staleness guard, the unchanged check, per-record leases.
 
 Every write is one atomic statement (``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` on SQLite 3.35+ and
-PostgreSQL, or ``UPDATE ... WHERE``), so consumer processes on several machines sharing one PostgreSQL database never move a
-record's version backwards and never hold one record's lease at the same time. Versions are Magento's
+PostgreSQL, or ``UPDATE ... WHERE``), so consumer processes on several machines sharing one PostgreSQL database
+never move a record's version backwards and never hold one record's lease at the same time. Versions are Magento's
 ``updated_at`` in its own UTC form ``YYYY-MM-DD HH:MM:SS``, which sorts as text.
 
 The pipeline's hot path is two statements per record: taking the lease also reads the state the decision
@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -34,8 +34,17 @@ from core.errors import RecordBusy
 log = logging.getLogger(__name__)
 
 Decision = Literal["write", "stale", "unchanged"]
-_ID_LENGTH = sync_state.c.erp_id.type.length
-_OWNER_LENGTH = sync_state.c.lease_owner.type.length
+
+
+def _length(column: sa.Column[Any]) -> int:
+    """The declared length of a text column."""
+    length = cast(sa.String, column.type).length
+    assert length is not None
+    return length
+
+
+_ID_LENGTH = _length(sync_state.c.erp_id)
+_OWNER_LENGTH = _length(sync_state.c.lease_owner)
 
 
 def stored_owner(owner: str) -> str:
@@ -120,7 +129,7 @@ class SyncStateStore:
             return None
         state = dict(row)
         if state["synced_at"] is not None and state["synced_at"].tzinfo is None:
-            state["synced_at"] = state["synced_at"].replace(tzinfo=dt.timezone.utc)
+            state["synced_at"] = state["synced_at"].replace(tzinfo=dt.UTC)
         return state
 
     def decide(self, entity: str, key: str, version: str | None, doc_hash: str) -> Decision:
@@ -140,7 +149,7 @@ class SyncStateStore:
         version = canonical_version(version)
         stored = self._run(statement, entity, key, version=version, doc_hash=doc_hash,
                            erp_id=None if erp_id is None else str(erp_id)[:_ID_LENGTH], deleted=deleted,
-                           synced_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc), **extra) is not None
+                           synced_at=dt.datetime.fromtimestamp(self.clock(), dt.UTC), **extra) is not None
         if not stored:
             log.info("kept the newer state of %s %r: %s is older", entity, key, version)
         return stored
@@ -176,8 +185,8 @@ class SyncStateStore:
 
     def take_over(self, entity: str, key: str, from_owner: str, owner: str, ttl: float) -> bool:
         """Move the lease from ``from_owner`` (known to be gone) to ``owner``; False when it is not theirs now."""
-        return self._run(self._sql.take_over, entity, key, from_owner=stored_owner(from_owner),
-                         new_owner=stored_owner(owner), until=self.clock() + ttl) == 1
+        return bool(self._run(self._sql.take_over, entity, key, from_owner=stored_owner(from_owner),
+                              new_owner=stored_owner(owner), until=self.clock() + ttl) == 1)
 
     def _acquire(self, entity: str, key: str, owner: str, ttl: float) -> dict[str, Any] | None:
         """Take or extend the lease in one statement (free, expired, or already ours); the state, or None."""

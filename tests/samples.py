@@ -21,7 +21,7 @@ import pytest
 
 from schemas.mapping import DOCUMENT_FIELDS, document_hash, map_record
 
-Check = Callable[[Callable[[str], Any]], None]
+Check = Callable[["Samples"], None]  # a check reads samples as JSON (``sample(name)``) or text (``sample.text``)
 SAMPLES_DIR = Path(os.environ.get("MAGENTO_SAMPLES_DIR")
                    or Path(__file__).resolve().parents[2] / "shared" / "magento-samples")
 SALES_ENTITIES = ("order", "invoice", "creditmemo")

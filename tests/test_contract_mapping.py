@@ -154,14 +154,15 @@ def _order(sample: Callable[[str], Any]) -> None:
     assert document["customer"]["magento_id"] == 1 and document["customer"]["is_guest"] is False
     parts = totals_parts(document)  # 396.87 = 362 + 5 + 29.87
     assert (parts["lines"], parts["shipping"], parts["tax"]) == (362, 5, Decimal("29.87"))
-    assert [(line["tax_percent"], line["price_incl_tax"], line["row_total_incl_tax"]) for line in document["lines"]] == [
-        (8.25, 74.7, 149.39), (8.25, 242.48, 242.48)]
+    assert [(line["tax_percent"], line["price_incl_tax"], line["row_total_incl_tax"])
+            for line in document["lines"]] == [(8.25, 74.7, 149.39), (8.25, 242.48, 242.48)]
     assert document["applied_taxes"][0]["code"] == "US-MI-*-Rate 1" and document["lines"][0]["applied_taxes"] == [
         {"code": "US-MI-*-Rate 1", "title": "US-MI-*-Rate 1", "percent": 8.25, "amount": 11.39}]
     assert document["shipping"] == {"method": "tablerate_bestway", "description": "Best Way - Table Rate",
                                     "amount": 5, "tax_amount": 0, "incl_tax": 5, "discount_amount": 0,
                                     "discount_tax_compensation_amount": 0, "tax_percent": 0}
-    assert (document["base_currency"], document["base_grand_total"], document["base_to_order_rate"]) == ("USD", 396.87, 1)
+    assert (document["base_currency"], document["base_grand_total"], document["base_to_order_rate"]) == (
+        "USD", 396.87, 1)
     berlin = mapped("order", {**record, "_bridge": {"timezone": "Europe/Berlin"}})
     assert (berlin["created_at_local"], berlin["local_date"]) == ("2020-04-24 17:50:17", "2020-04-24")
 

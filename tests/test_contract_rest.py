@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,7 +23,7 @@ from schemas.notification import Notification
 from schemas.common import Flag, Int, Number
 from schemas.mapping import map_record
 from schemas.sales import TrackSchema
-from tests.samples import Checks, mapped
+from tests.samples import Checks, Samples, mapped
 from tests.test_contract_mapping import CHECKS as RECORD_CHECKS
 
 CHECKS = Checks()
@@ -40,7 +38,7 @@ def checked() -> set[str]:
 # Answers ------------------------------------------------------------------------------------------------
 
 @check("order.comment.response.json")
-def _order_comment(sample: Callable[[str], Any]) -> None:
+def _order_comment(sample: Samples) -> None:
     assert sample("order.comment.response.json") is True  # a bare JSON boolean, not an object
     assert Answer.from_text(sample.text("order.comment.response.json")).true() is True
 
@@ -48,7 +46,7 @@ def _order_comment(sample: Callable[[str], Any]) -> None:
 # Sales documents --------------------------------------------------------------------------------------
 
 @check("invoice.create.request.json", "invoice.create.request.oca.json")
-def _invoice_requests(sample: Callable[[str], Any]) -> None:
+def _invoice_requests(sample: Samples) -> None:
     plain, oca = sample("invoice.create.request.json"), sample("invoice.create.request.oca.json")
     assert plain == {"capture": True, "notify": True}
     item = oca["items"][0]
@@ -57,14 +55,14 @@ def _invoice_requests(sample: Callable[[str], Any]) -> None:
 
 
 @check("invoice.create.response.json", "shipment.create.response.json", "stock_item.update.response.json")
-def _id_string_responses(sample: Callable[[str], Any]) -> None:
+def _id_string_responses(sample: Samples) -> None:
     names = ("invoice.create.response.json", "shipment.create.response.json", "stock_item.update.response.json")
     assert all(isinstance(sample(name), str) for name in names)  # the OpenAPI schema says integer
     assert [Answer.from_text(sample.text(name)).id() for name in names] == [4, 3, 190]  # the client's parsing
 
 
 @check("shipment.create.request.json")
-def _shipment_request(sample: Callable[[str], Any]) -> None:
+def _shipment_request(sample: Samples) -> None:
     request, invoice = sample("shipment.create.request.json"), mapped("invoice", sample("invoice.json"))
     shipped = {Int().deserialize(item["order_item_id"]) for item in request["items"]}
     assert shipped <= {line["order_item_id"] for line in invoice["lines"]}  # same tutorial order 3
@@ -74,7 +72,7 @@ def _shipment_request(sample: Callable[[str], Any]) -> None:
 
 
 @check("shipment.create.request.oca.json")
-def _shipment_request_oca(sample: Callable[[str], Any]) -> None:
+def _shipment_request_oca(sample: Samples) -> None:
     request = sample("shipment.create.request.oca.json")
     order = mapped("order", sample("order.with-status-histories.json"))  # the same OCA order 12
     shipped = [Int().deserialize(item["order_item_id"]) for item in request["items"]]  # "24", "25"
@@ -82,7 +80,7 @@ def _shipment_request_oca(sample: Callable[[str], Any]) -> None:
 
 
 @check("shipment_track.create.request.json", "shipment_track.create.response.json")
-def _shipment_track(sample: Callable[[str], Any]) -> None:
+def _shipment_track(sample: Samples) -> None:
     sent, stored = sample("shipment_track.create.request.json")["entity"], sample("shipment_track.create.response.json")
     common = {"number": "XYZ", "carrier_code": "tablerate", "title": "Your shipment", "description": "WH/OUT/00082"}
     assert TrackSchema().load(sent) == {**common, "created_at": None, "magento_id": None}
@@ -92,7 +90,7 @@ def _shipment_track(sample: Callable[[str], Any]) -> None:
 
 
 @check("creditmemo.refund.request.json")
-def _creditmemo_refund(sample: Callable[[str], Any]) -> None:
+def _creditmemo_refund(sample: Samples) -> None:
     request = sample("creditmemo.refund.request.json")
     arguments = request["arguments"]
     assert [Number().deserialize(arguments[name]) for name in
@@ -102,7 +100,7 @@ def _creditmemo_refund(sample: Callable[[str], Any]) -> None:
 
 
 @check("stock_item.update.request.json")
-def _stock_update_request(sample: Callable[[str], Any]) -> None:
+def _stock_update_request(sample: Samples) -> None:
     body = sample("stock_item.update.request.json")
     assert list(body) == ["stockItem"]  # camelCase wrapper
     item = body["stockItem"]
@@ -112,7 +110,7 @@ def _stock_update_request(sample: Callable[[str], Any]) -> None:
 # Search envelope, errors, events ------------------------------------------------------------------------
 
 @check("attribute_sets.list.json")
-def _search_envelope(sample: Callable[[str], Any]) -> None:
+def _search_envelope(sample: Samples) -> None:
     envelope = sample("attribute_sets.list.json")
     assert set(envelope) == {"items", "search_criteria", "total_count"}
     assert envelope["total_count"] == len(envelope["items"]) == 1
@@ -123,7 +121,7 @@ def _search_envelope(sample: Callable[[str], Any]) -> None:
 
 
 @check("error.400.invalid-product-data.json")
-def _error_400(sample: Callable[[str], Any]) -> None:
+def _error_400(sample: Samples) -> None:
     body = sample("error.400.invalid-product-data.json")
     assert body["message"] == "Invalid product data: %1" and isinstance(body["parameters"], list)
     assert errors.render(body) == "Invalid product data: Invalid attribute set entity type"
@@ -136,7 +134,7 @@ def _error_400(sample: Callable[[str], Any]) -> None:
 
 
 @check("error.429.too-many-requests.json")
-def _error_429(sample: Callable[[str], Any]) -> None:
+def _error_429(sample: Samples) -> None:
     body = sample("error.429.too-many-requests.json")
     assert body == {"message": "Too Many Requests", "trace": None} and errors.render(body) == body["message"]
     error = errors.classify(429, sample.text("error.429.too-many-requests.json"), {"retry-after": "30"},
@@ -147,7 +145,7 @@ def _error_429(sample: Callable[[str], Any]) -> None:
 
 
 @check("event.adobe-io.catalog_product_save_commit_after.json")
-def _adobe_io_event(sample: Callable[[str], Any]) -> None:
+def _adobe_io_event(sample: Samples) -> None:
     event = sample("event.adobe-io.catalog_product_save_commit_after.json")
     assert event["specversion"] == "1.0" and event["type"].startswith("com.adobe.commerce.observer.")
     payload = event["data"]["value"]
@@ -163,7 +161,7 @@ def _adobe_io_event(sample: Callable[[str], Any]) -> None:
 
 
 @check("SOURCES.md")
-def _sources(sample: Callable[[str], Any]) -> None:
+def _sources(sample: Samples) -> None:
     text = sample("SOURCES.md")
     listed = set(re.findall(r"`([^`\s]+\.json)`", text))
     missing = sorted(checked() - {"SOURCES.md"} - listed)

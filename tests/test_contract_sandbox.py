@@ -116,7 +116,8 @@ def json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names[type(value)]
 
 
 def merged_items(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -221,7 +222,7 @@ def test_every_key_the_sandbox_omits_is_one_it_omits_only_when_null(samples_dir:
                                                                      sandbox_api: SandboxApi) -> None:
     """Keeps OMITTED_WHEN_NULL honest: each exception is used by some sample and present in some record."""
     api, used = sandbox_api, set()
-    for name, (entity, answer) in FAITHFUL.items():
+    for name, (_entity, answer) in FAITHFUL.items():
         problems = shape_differences(Samples(samples_dir)(name), answer(api))
         used |= {place.rsplit(".", 1)[-1] for place, problem in problems if problem == "missing"}
     assert used == set(OMITTED_WHEN_NULL)

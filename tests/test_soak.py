@@ -142,7 +142,7 @@ def test_a_steady_stream_with_faults_and_a_killed_consumer_loses_nothing(stack: 
                 support.stop(process, signal.SIGKILL)
                 continue
             engine = make_engine(stack["database_url"])
-            support.wait_for(lambda: set(sender.accepted) <= final_ids(engine), 300, interval=2,
+            support.wait_for(lambda: set(sender.accepted) <= final_ids(engine), 300, interval=2,  # noqa: B023
                              message="a final report for every accepted notification")
     dead = count_status(engine, "dead")
     writes = [row["writes"] for row in stack["erp"].store.counters()["records"]]

@@ -26,6 +26,7 @@ from erp.odoo.version import Dialect, Server
 from core import entities
 from core.entities import ENTITIES, SKU_KEYED
 from core.errors import ErpRejected
+from core.settings import Settings
 
 
 class OdooBackend(ErpBackend):
@@ -54,7 +55,7 @@ class OdooBackend(ErpBackend):
         self._writer_table = self._writers()
 
     @classmethod
-    def from_settings(cls, settings: Any, **rpc_options: Any) -> OdooBackend:
+    def from_settings(cls, settings: Settings, **rpc_options: Any) -> OdooBackend:
         """From ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD, ODOO_BINDING_MODULE, ERP_TIMEOUT and the
         money settings (ODOO_TAX_MAP, ODOO_CREATE_PRICELISTS, ODOO_*_PRODUCT)."""
         return cls(OdooRpc.from_settings(settings, **rpc_options), settings.odoo_binding_module,

@@ -79,14 +79,14 @@ class Bindings:
         self.rpc.execute_kw("ir.model.data", "unlink", [[binding.id]])
 
     def count(self, model: str, prefix: str) -> int:
-        return self.rpc.execute_kw("ir.model.data", "search_count", [self._prefixed(model, prefix)])
+        return int(self.rpc.execute_kw("ir.model.data", "search_count", [self._prefixed(model, prefix)]))
 
     def res_ids(self, model: str, prefix: str) -> list[int]:
         rows = self.rpc.execute_kw("ir.model.data", "search_read", [self._prefixed(model, prefix)],
                                    {"fields": ["res_id"]})
         return [row["res_id"] for row in rows]
 
-    def _prefixed(self, model: str, prefix: str) -> list[tuple]:
+    def _prefixed(self, model: str, prefix: str) -> list[tuple[Any, ...]]:
         pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "\\_%"
         return [("module", "=", self.module), ("model", "=", model), ("name", "=like", pattern)]
 
@@ -96,7 +96,7 @@ class KeyLocks:
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._locks: dict[Any, list] = {}
+        self._locks: dict[Any, list[Any]] = {}
 
     @contextlib.contextmanager
     def hold(self, key: Any) -> Iterator[None]:
@@ -124,8 +124,8 @@ class Writer:
         binding = self.bindings.find(model, name)
         return binding.res_id if binding else None
 
-    def upsert(self, model: str, name: str, vals: dict, *, create_vals: dict | None = None,
-               adopt: list | None = None) -> tuple[int, str]:
+    def upsert(self, model: str, name: str, vals: dict[str, Any], *, create_vals: dict[str, Any] | None = None,
+               adopt: list[Any] | None = None) -> tuple[int, str]:
         """Write the bound record, or adopt an unbound one matching ``adopt``, or create one; returns the id
         and what happened: ``updated``, ``adopted`` or ``created``."""
         binding = self.bindings.find(model, name)
@@ -141,7 +141,7 @@ class Writer:
             return adopted, "adopted"
         return self.create(model, name, {**vals, **(create_vals or {})}), "created"
 
-    def write(self, model: str, res_id: int, vals: dict) -> bool:
+    def write(self, model: str, res_id: int, vals: dict[str, Any]) -> bool:
         """Write ``vals``; False when the record no longer exists (deleted in Odoo)."""
         if not vals:
             return True
@@ -153,12 +153,12 @@ class Writer:
             raise
         return True
 
-    def create(self, model: str, name: str, vals: dict) -> int:
+    def create(self, model: str, name: str, vals: dict[str, Any]) -> int:
         res_id = self.rpc.execute_kw(model, "create", [vals])
         log.info("created %s %s for %s.%s", model, res_id, self.bindings.module, name)
         return self.bind(model, name, res_id, vals)
 
-    def adopt(self, model: str, name: str, domain: list) -> int | None:
+    def adopt(self, model: str, name: str, domain: list[Any]) -> int | None:
         """Bind an existing record matching ``domain`` that no other Magento record is bound to (created by
         hand, or before a lost binding)."""
         found = self.rpc.execute_kw(model, "search", [domain], {"limit": ADOPT_CANDIDATES, "order": "id",
@@ -174,7 +174,7 @@ class Writer:
         log.info("adopted %s %s as %s.%s", model, free[0], self.bindings.module, name)
         return self.bind(model, name, free[0], {})
 
-    def bind(self, model: str, name: str, res_id: int, vals: dict) -> int:
+    def bind(self, model: str, name: str, res_id: int, vals: dict[str, Any]) -> int:
         """Bind ``res_id``; if another process bound the name first, keep its record and drop ours."""
         try:
             self.bindings.bind(model, name, res_id)

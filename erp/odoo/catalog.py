@@ -8,6 +8,7 @@ The server's version picks the type fields (``Server.dialect``), and optional fi
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from erp.odoo import values
 from erp.odoo.bindings import ALL_RECORDS, Bindings, Writer
@@ -31,7 +32,7 @@ class Catalog:
         self._quantity_digits: int | None = None
 
     # ---- products
-    def upsert_product(self, key: str, doc: dict) -> int:
+    def upsert_product(self, key: str, doc: dict[str, Any]) -> int:
         """product.template bound as ``product_<sku>``; an unbound product with the same SKU is adopted."""
         vals = self._known(values.product_vals(doc, self._category_for(doc.get("category_ids") or [])))
         template, outcome = self.writer.upsert(
@@ -57,7 +58,7 @@ class Catalog:
             found.update(self._variants_of_templates(missing))
         return found
 
-    def _known(self, vals: dict) -> dict:
+    def _known(self, vals: dict[str, Any]) -> dict[str, Any]:
         """``vals`` without the optional fields this Odoo's product.template lacks (logged at debug level)."""
         fields = self.server.fields(TEMPLATE)
         missing = [name for name in values.OPTIONAL_PRODUCT_FIELDS if name in vals and name not in fields]
@@ -100,7 +101,7 @@ class Catalog:
         return values.deepest_category(ordered, {row["id"]: row["parent_path"] or "" for row in rows})
 
     # ---- categories
-    def upsert_category(self, key: str, doc: dict) -> int:
+    def upsert_category(self, key: str, doc: dict[str, Any]) -> int:
         """product.category bound as ``category_<id>``, under its parent's Odoo category (a root: none)."""
         parent_key = doc.get("parent_id")
         parent = self.writer.find(CATEGORY, values.binding_name("category", str(parent_key))) if parent_key else None
@@ -130,7 +131,7 @@ class Catalog:
         self.bindings.drop(binding)
 
     # ---- stock
-    def upsert_stock(self, key: str, doc: dict) -> int | None:
+    def upsert_stock(self, key: str, doc: dict[str, Any]) -> int | None:
         """Set the SKU's quantity from a stock document; an item Magento does not manage (``manage_stock``
         false) never sets Odoo's quantity, and a quantity Odoo would round is refused (both figures given)."""
         if doc.get("manage_stock") is False:
@@ -163,7 +164,7 @@ class Catalog:
             log.info("stock of SKU %s not set: Odoo product %s is not storable (type %s)", key, variant,
                      kind[0]["type"] if kind else "unknown")
             return None
-        quant = self.rpc.execute_kw("stock.quant", "create", [{
+        quant: int = self.rpc.execute_kw("stock.quant", "create", [{
             "product_id": variant, "location_id": self.reference.stock_location_id(),
             "inventory_quantity": quantity}], INVENTORY_MODE)
         self.rpc.execute_kw("stock.quant", "action_apply_inventory", [[quant]], INVENTORY_MODE)
@@ -175,5 +176,5 @@ class Catalog:
         variants = self.bindings.res_ids(VARIANT, values.VARIANT_PREFIX)
         if not variants:
             return 0
-        return self.rpc.execute_kw("stock.quant", "search_count", [[
-            ("location_id", "=", self.reference.stock_location_id()), ("product_id", "in", variants)]])
+        return int(self.rpc.execute_kw("stock.quant", "search_count", [[
+            ("location_id", "=", self.reference.stock_location_id()), ("product_id", "in", variants)]]))

@@ -5,6 +5,7 @@ unless Magento cancelled them."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from erp.odoo import pricing
 from erp.odoo import sales_values
@@ -22,7 +23,7 @@ class Moves:
     def __init__(self, rpc: OdooRpc, bindings: Bindings, writer: Writer, server: Server, sales: Sales) -> None:
         self.rpc, self.bindings, self.writer, self.server, self.sales = rpc, bindings, writer, server, sales
 
-    def upsert(self, entity: str, key: str, doc: dict) -> int:
+    def upsert(self, entity: str, key: str, doc: dict[str, Any]) -> int:
         """account.move bound as ``invoice_<id>``/``creditmemo_<id>``. A draft move is rewritten at each
         sync; a posted one is never edited (Odoo's accounting rules), only cancelled when Magento cancels.
         Totals, taxes and currency are checked before a move is written."""
@@ -34,7 +35,7 @@ class Moves:
                                        ("invoice_origin", "=", order_row["name"])])
         if current is not None and current["state"] != "draft":
             self._follow_state(current["id"], current["state"], doc, entity)
-            return current["id"]
+            return int(current["id"])
         priced = pricing.price_move(doc, self.sales.taxes.lookup, entity)
         currency = self.sales.currencies.active(doc.get("currency"))
         header = sales_values.move_vals(doc, move_type=move_type, partner_id=order_row["partner_invoice_id"][0],
@@ -59,27 +60,29 @@ class Moves:
             self.rpc.execute_kw(MOVE, "button_cancel", [[current["id"]]])
             log.info("cancelled account.move %s (Magento %s %s deleted)", current["id"], entity, key)
 
-    def _current(self, name: str, adopt: list | None) -> dict | None:
+    def _current(self, name: str, adopt: list[Any] | None) -> dict[str, Any] | None:
         binding = self.bindings.find(MOVE, name)
         if binding is not None:
             rows = self.rpc.execute_kw(MOVE, "read", [[binding.res_id]], {"fields": ["state"], **ALL_RECORDS})
             if rows:
-                return rows[0]
+                row: dict[str, Any] = rows[0]
+                return row
             log.warning("account.move %s bound as %s was deleted in Odoo; creating it again", binding.res_id, name)
             self.bindings.drop(binding)
         adopted = self.writer.adopt(MOVE, name, adopt) if adopt else None
         if adopted is None:
             return None
-        return self.rpc.execute_kw(MOVE, "read", [[adopted]], {"fields": ["state"]})[0]
+        adopted_row: dict[str, Any] = self.rpc.execute_kw(MOVE, "read", [[adopted]], {"fields": ["state"]})[0]
+        return adopted_row
 
-    def _lines(self, doc: dict, priced: pricing.Priced) -> list[dict]:
+    def _lines(self, doc: dict[str, Any], priced: pricing.Priced) -> list[dict[str, Any]]:
         order_key = str(values.required(doc, "order_id"))
         products, services = self.sales.row_products(priced.rows, doc, strict=False)
         names = [sales_values.sale_line_name(row, order_key) for row in priced.rows]
         bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, names).items()}
         return sales_values.move_lines(priced, products, services, bound, order_key)
 
-    def _follow_state(self, move: int, state: str, doc: dict, entity: str) -> None:
+    def _follow_state(self, move: int, state: str, doc: dict[str, Any], entity: str) -> None:
         target = sales_values.move_target_state(doc.get("state"))
         if target == "posted" and state == "draft":
             self.rpc.execute_kw(MOVE, "action_post", [[move]])

@@ -5,6 +5,7 @@ its company partner with the tax id, and an order's own addresses as child conta
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from erp.odoo import values
 from erp.odoo.bindings import Bindings, KeyLocks, Writer
@@ -19,7 +20,7 @@ class Partners:
     def __init__(self, bindings: Bindings, writer: Writer, reference: Reference, locks: KeyLocks) -> None:
         self.bindings, self.writer, self.reference, self.locks = bindings, writer, reference, locks
 
-    def upsert_customer(self, key: str, doc: dict) -> int:
+    def upsert_customer(self, key: str, doc: dict[str, Any]) -> int:
         """res.partner bound as ``customer_<id>`` (under its company for a business), with one child contact
         per Magento address bound as ``address_customer_<id>_<address id>``."""
         billing = values.default_address(doc, "invoice")
@@ -44,7 +45,7 @@ class Partners:
             log.info("archived res.partner %s (Magento customer %s deleted)", sorted(b.res_id for b in bound.values()),
                      key)
 
-    def order_partner(self, order_key: str, doc: dict) -> int:
+    def order_partner(self, order_key: str, doc: dict[str, Any]) -> int:
         """The order's customer: the bound customer, or the guest partner of the order's e-mail."""
         customer = doc.get("customer") or {}
         if customer.get("magento_id") and not customer.get("is_guest"):
@@ -58,7 +59,7 @@ class Partners:
             partner, _ = self.writer.upsert(PARTNER, name, values.guest_vals(doc), create_vals={"customer_rank": 1})
         return partner
 
-    def order_addresses(self, order_key: str, partner: int, doc: dict) -> tuple[int, int]:
+    def order_addresses(self, order_key: str, partner: int, doc: dict[str, Any]) -> tuple[int, int]:
         """(invoice, delivery) contacts holding the order's billing and shipping addresses; a virtual order
         (no shipping address) delivers to its invoice contact."""
         email = (doc.get("customer") or {}).get("email")
@@ -68,11 +69,11 @@ class Partners:
                                doc.get("shipping_address"), email) or invoice
         return invoice, delivery
 
-    def _company(self, key: str, doc: dict, billing: dict | None) -> int | None:
+    def _company(self, key: str, doc: dict[str, Any], billing: dict[str, Any] | None) -> int | None:
         """The company partner of a business customer (None for a person); the customer's own company
         partner is archived when it no longer has one, or when it now shares one by tax id."""
         own = values.binding_name("company_customer", key)
-        if not values.company_name(billing):
+        if billing is None or not values.company_name(billing):
             self._archive(own)
             return None
         vat = values.customer_vat(doc, billing, business=True)
@@ -86,7 +87,7 @@ class Partners:
             self._archive(own)
         return company
 
-    def _addresses(self, key: str, partner: int, doc: dict) -> None:
+    def _addresses(self, key: str, partner: int, doc: dict[str, Any]) -> None:
         """One child contact per Magento address; contacts of addresses Magento no longer has are archived."""
         self._adopt_role_contacts(key, doc)
         kept = set()
@@ -99,7 +100,7 @@ class Partners:
             if name not in kept:
                 self.writer.write(PARTNER, binding.res_id, {"active": False})
 
-    def _adopt_role_contacts(self, key: str, doc: dict) -> None:
+    def _adopt_role_contacts(self, key: str, doc: dict[str, Any]) -> None:
         """Contacts bound by role (``address_customer_7_invoice``, before every address had its own) are
         rebound to the address that is now the default for that role, or archived and unbound."""
         legacy = self.bindings.find_many(PARTNER, [values.address_name("customer", key, role) for role in values.ROLES])
@@ -116,7 +117,8 @@ class Partners:
                 self.writer.write(PARTNER, binding.res_id, {"active": False})
             self.bindings.drop(binding)
 
-    def _child(self, name: str, parent: int, role: str, address: dict | None, email: str | None) -> int | None:
+    def _child(self, name: str, parent: int, role: str, address: dict[str, Any] | None,
+               email: str | None) -> int | None:
         """Upsert the child contact bound as ``name``; without an address, archive it if it exists."""
         if address is None:
             self._archive(name)
@@ -132,7 +134,7 @@ class Partners:
         if existing is not None:
             self.writer.write(PARTNER, existing, {"active": False})
 
-    def _locate(self, address: dict | None) -> tuple[int | None, int | None]:
+    def _locate(self, address: dict[str, Any] | None) -> tuple[int | None, int | None]:
         if not address:
             return None, None
         country = self.reference.country_id(address.get("country_id"))

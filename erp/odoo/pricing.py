@@ -4,8 +4,9 @@ Each priced Magento row (a line, a bundle component, the shipping) becomes an Od
 of its rate. Of three ways to write it — the catalogue unit price with a percentage discount, the net unit
 price without discount, or the catalogue price and a discount line of the same tax — the one whose Odoo
 total (odoo_amounts) is closest to Magento's row wins (the first, with fewer lines, on a tie). Gift cards,
-store credit, reward points and credit memo adjustments are untaxed service lines. What per-line rounding leaves over (at most a cent per priced row) goes on a rounding line; anything
-more is refused: ``totals differ: Magento 396.87, Odoo would get 367.00``.
+store credit, reward points and credit memo adjustments are untaxed service lines. What per-line rounding
+leaves over (at most a cent per priced row) goes on a rounding line; anything more is refused:
+``totals differ: Magento 396.87, Odoo would get 367.00``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from schemas.totals import rows_net_of_discount
 
 # (rate in percent, price included?, Magento tax codes) -> the Odoo sale tax; raises ErpRejected if none.
 TaxLookup = Callable[[Decimal, bool, tuple[str, ...]], Tax]
+KeyOf = Callable[[Any], str | None]  # a row's binding name from its Magento item id (None: not bound)
 SERVICES = ("shipping", "gift_card", "store_credit", "reward", "adjustment", "discount", "rounding")
 
 
@@ -46,7 +48,7 @@ class Priced:
     computed: amounts.Totals
 
 
-def price_order(doc: dict, taxes: TaxLookup) -> Priced:
+def price_order(doc: dict[str, Any], taxes: TaxLookup) -> Priced:
     """The order's lines (quantity ordered - canceled) and shipping; expected: grand_total less the canceled
     quantities' share."""
     rows: list[Row] = []
@@ -61,7 +63,7 @@ def price_order(doc: dict, taxes: TaxLookup) -> Priced:
     return _finish(doc, rows, expected, taxes, "order", doc.get("lines") or [])
 
 
-def price_move(doc: dict, taxes: TaxLookup, entity: str) -> Priced:
+def price_move(doc: dict[str, Any], taxes: TaxLookup, entity: str) -> Priced:
     """An invoice's or credit memo's lines from ``sold_lines`` (``lines`` for older documents)."""
     source = doc.get("sold_lines")
     source = source if source is not None else doc.get("lines") or []
@@ -74,7 +76,7 @@ def price_move(doc: dict, taxes: TaxLookup, entity: str) -> Priced:
     return _finish(doc, rows, dec(required(doc, "grand_total")), taxes, entity, source)
 
 
-def gross_rows(doc: dict, lines: list[dict]) -> list[dict]:
+def gross_rows(doc: dict[str, Any], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with ``row_total`` before discount: recorded Magento data has rows whose ``row_total`` is
     already net of their discount (schemas.totals.rows_net_of_discount tells, from the document's subtotal)."""
     if not rows_net_of_discount({**doc, "sold_lines": lines}):
@@ -83,19 +85,20 @@ def gross_rows(doc: dict, lines: list[dict]) -> list[dict]:
             for line in lines]
 
 
-def contribution(money: dict) -> Decimal:
+def contribution(money: dict[str, Any]) -> Decimal:
     """What a Magento row adds to grand_total: row_total - discount + tax + discount tax compensation."""
     return (_row_total(money) - abs(dec(money.get("discount_amount"))) + dec(money.get("tax_amount"))
             + dec(money.get("discount_tax_compensation_amount")))
 
 
-def uses_components(line: dict) -> bool:
+def uses_components(line: dict[str, Any]) -> bool:
     """A dynamic bundle whose children are taxed at different rates is written one line per child."""
     return bool(line.get("component_lines")) and line.get("price_type") == "dynamic" and (
         line.get("tax_percent") is None)
 
 
-def _item_rows(line: dict, item: Any, ordered: Decimal, quantity: Decimal, taxes: TaxLookup, key_of) -> list[Row]:
+def _item_rows(line: dict[str, Any], item: Any, ordered: Decimal, quantity: Decimal, taxes: TaxLookup,
+               key_of: KeyOf) -> list[Row]:
     if not uses_components(line):
         return _product_rows(line, item, catalogue_sku(line) or required(line, "sku"), ordered, quantity, taxes,
                              key_of)
@@ -108,8 +111,8 @@ def _item_rows(line: dict, item: Any, ordered: Decimal, quantity: Decimal, taxes
     return rows
 
 
-def _product_rows(money: dict, item: Any, sku: str, ordered: Decimal, quantity: Decimal, taxes: TaxLookup,
-                  key_of) -> list[Row]:
+def _product_rows(money: dict[str, Any], item: Any, sku: str, ordered: Decimal, quantity: Decimal, taxes: TaxLookup,
+                  key_of: KeyOf) -> list[Row]:
     """The row's line, and its discount line when no single line can carry Magento's net to the cent."""
     key = key_of(required_id(item))
     lines = priced_lines(money, ordered, quantity, taxes)
@@ -135,7 +138,7 @@ class _Basis:
     taxes: tuple[Tax, ...]
 
 
-def priced_lines(money: dict, ordered: Decimal, quantity: Decimal, taxes: TaxLookup) -> list[Line]:
+def priced_lines(money: dict[str, Any], ordered: Decimal, quantity: Decimal, taxes: TaxLookup) -> list[Line]:
     """The Odoo line(s) of one Magento row (``quantity`` of its ``ordered`` units), the closest to Magento's
     row of: (1) the catalogue unit price with a 2-digit discount percentage, (2) the net unit price, (3) the
     catalogue price and a discount line of the same tax (what a large quantity with a small discount needs);
@@ -152,7 +155,7 @@ def priced_lines(money: dict, ordered: Decimal, quantity: Decimal, taxes: TaxLoo
     return min(candidates, key=lambda lines: (abs(amounts.totals(lines).total - target), len(lines)))
 
 
-def _basis(money: dict, ordered: Decimal, taxes: TaxLookup) -> _Basis:
+def _basis(money: dict[str, Any], ordered: Decimal, taxes: TaxLookup) -> _Basis:
     row_total = _row_total(money)
     discount = abs(dec(money.get("discount_amount")))
     compensation = dec(money.get("discount_tax_compensation_amount"))
@@ -167,7 +170,7 @@ def _basis(money: dict, ordered: Decimal, taxes: TaxLookup) -> _Basis:
     return _Basis(_unit(money.get("price"), row_total, ordered), row_total, net, total, taxes_of)
 
 
-def _row_total(money: dict) -> Decimal:
+def _row_total(money: dict[str, Any]) -> Decimal:
     if money.get("row_total") is not None:
         return dec(money["row_total"])
     quantity = money["qty_ordered"] if money.get("qty_ordered") is not None else money.get("qty")
@@ -181,7 +184,7 @@ def _unit(price: Any, gross: Decimal, ordered: Decimal) -> Decimal:
     return round2(gross / ordered) if ordered else round2(dec(price))
 
 
-def _rate(money: dict, net: Decimal) -> Decimal:
+def _rate(money: dict[str, Any], net: Decimal) -> Decimal:
     """The row's tax rate: Magento's ``tax_percent``, else derived from its tax (2 digits), else 0."""
     if money.get("tax_percent") is not None:
         return dec(money["tax_percent"])
@@ -193,25 +196,25 @@ def _rate(money: dict, net: Decimal) -> Decimal:
     return round2(tax / net * HUNDRED)
 
 
-def _prices_include_tax(money: dict, rate: Decimal) -> bool:
+def _prices_include_tax(money: dict[str, Any], rate: Decimal) -> bool:
     """Tax-included catalogue: Magento's price is its price including tax."""
     incl, price = money.get("price_incl_tax"), money.get("price")
     return bool(rate) and incl is not None and price is not None and abs(dec(incl) - dec(price)) < CENT / 2
 
 
-def _codes(money: dict) -> tuple[str, ...]:
+def _codes(money: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(tax["code"]) for tax in money.get("applied_taxes") or [] if tax.get("code"))
 
 
-def _label(line: dict) -> str:
+def _label(line: dict[str, Any]) -> str:
     label = f"[{line.get('sku')}] {line.get('description') or line.get('name') or line.get('sku')}"
     if line.get("description"):
         return label
     return label + "".join(f"\n- {sku}" for sku in line.get("components") or [])
 
 
-def _finish(doc: dict, rows: list[Row], expected: Decimal, taxes: TaxLookup, what: str,
-            source: list[dict]) -> Priced:
+def _finish(doc: dict[str, Any], rows: list[Row], expected: Decimal, taxes: TaxLookup, what: str,
+            source: list[dict[str, Any]]) -> Priced:
     rows = rows + _shipping_rows(doc, source, taxes) + _extra_rows(doc, source, what)
     computed = amounts.totals(row.line for row in rows)
     left = round2(expected) - computed.total
@@ -225,7 +228,7 @@ def _finish(doc: dict, rows: list[Row], expected: Decimal, taxes: TaxLookup, wha
     return Priced(rows, round2(expected), computed)
 
 
-def _shipping_rows(doc: dict, source: list[dict], taxes: TaxLookup) -> list[Row]:
+def _shipping_rows(doc: dict[str, Any], source: list[dict[str, Any]], taxes: TaxLookup) -> list[Row]:
     shipping = doc.get("shipping")
     if shipping is None:  # documents before the shipping object: its amount, untaxed
         amount = dec(doc.get("shipping_amount"))
@@ -239,7 +242,7 @@ def _shipping_rows(doc: dict, source: list[dict], taxes: TaxLookup) -> list[Row]
     return rows + [Row("Discount on shipping", line, None, None, "discount") for line in lines[1:]]
 
 
-def shipping_money(doc: dict, source: list[dict]) -> dict:
+def shipping_money(doc: dict[str, Any], source: list[dict[str, Any]]) -> dict[str, Any]:
     """The shipping as a priced row. Invoices and credit memos carry no shipping discount of their own (it
     is inside the document's ``discount_amount``: what the rows do not carry) and their shipping rate is
     derived from rounded amounts (``16.834`` for 21 % of a discounted shipping): the rate of the document's
@@ -258,7 +261,7 @@ def shipping_money(doc: dict, source: list[dict]) -> dict:
             "discount_tax_compensation_amount": compensation}
 
 
-def _known_rate(rate: Any, tax: Decimal, net: Decimal, source: list[dict]) -> Any:
+def _known_rate(rate: Any, tax: Decimal, net: Decimal, source: list[dict[str, Any]]) -> Any:
     known = {dec(part["tax_percent"]) for line in source for part in [line, *(line.get("component_lines") or [])]
              if part.get("tax_percent")}
     if rate is None or not tax or dec(rate) in known:
@@ -267,7 +270,7 @@ def _known_rate(rate: Any, tax: Decimal, net: Decimal, source: list[dict]) -> An
     return min(fitting, key=lambda known_rate: abs(known_rate - dec(rate))) if fitting else rate
 
 
-def _extra_rows(doc: dict, source: list[dict], what: str) -> list[Row]:
+def _extra_rows(doc: dict[str, Any], source: list[dict[str, Any]], what: str) -> list[Row]:
     codes = ", ".join(str(card.get("code")) for card in doc.get("gift_cards") or [] if card.get("code"))
     extras = [("Gift card" + (f" {codes}" if codes else ""), -abs(dec(doc.get("gift_cards_amount"))), "gift_card"),
               ("Store credit", -abs(dec(doc.get("customer_balance_amount"))), "store_credit"),
@@ -279,7 +282,7 @@ def _extra_rows(doc: dict, source: list[dict], what: str) -> list[Row]:
     return [_service(label, amount, service) for label, amount, service in extras if amount]
 
 
-def _adjustments(doc: dict) -> list[tuple[str, Decimal, str]]:
+def _adjustments(doc: dict[str, Any]) -> list[tuple[str, Decimal, str]]:
     if doc.get("adjustment_positive") is None and doc.get("adjustment_negative") is None:
         return [("Adjustment", dec(doc.get("adjustment")), "adjustment")]
     return [("Adjustment refund", abs(dec(doc.get("adjustment_positive"))), "adjustment"),

@@ -19,7 +19,7 @@ class Reference:
 
     def __init__(self, rpc: OdooRpc) -> None:
         self.rpc = rpc
-        self._cache: dict[tuple, int] = {}
+        self._cache: dict[tuple[Any, ...], int] = {}
         self._lock = threading.Lock()
 
     def country_id(self, code: str | None) -> int | None:
@@ -75,7 +75,8 @@ class Reference:
             self._remember(key, rows[0]["res_id"])
         return self._cache[key]
 
-    def _first(self, key: tuple, model: str, domain: list, kwargs: dict[str, Any] | None = None) -> int | None:
+    def _first(self, key: tuple[Any, ...], model: str, domain: list[Any],
+               kwargs: dict[str, Any] | None = None) -> int | None:
         if key in self._cache:
             return self._cache[key]
         found = self.rpc.execute_kw(model, "search", [domain], {"limit": 1, **(kwargs or {})})
@@ -83,8 +84,8 @@ class Reference:
             log.info("Odoo has no %s matching %s", model, domain)
             return None
         self._remember(key, found[0])
-        return found[0]
+        return int(found[0])
 
-    def _remember(self, key: tuple, value: int) -> None:
+    def _remember(self, key: tuple[Any, ...], value: int) -> None:
         with self._lock:
             self._cache[key] = value

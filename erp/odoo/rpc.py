@@ -28,6 +28,7 @@ import tenacity
 from requests.adapters import HTTPAdapter
 
 from core.errors import ErpAuthError, ErpError, ErpRejected, ErpUnavailable
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +124,15 @@ class OdooRpc:
         self._ids = itertools.count(1)
 
     @classmethod
-    def from_settings(cls, settings: Any, **kwargs: Any) -> OdooRpc:
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> OdooRpc:
         settings.require("ODOO_URL", "ODOO_DB", "ODOO_USERNAME", "ODOO_PASSWORD", why="to write to Odoo")
         return cls(settings.odoo_url, settings.odoo_db, settings.odoo_username, settings.odoo_password,
                    timeout=settings.erp_timeout, pool_size=max(16, settings.consumer_concurrency * 2), **kwargs)
 
-    def version(self) -> dict:
+    def version(self) -> dict[str, Any]:
         """``common.version``: the server's version (no credentials needed)."""
-        return self._idempotent(lambda: self._call("common", "version", [], "common.version"))
+        version: dict[str, Any] = self._idempotent(lambda: self._call("common", "version", [], "common.version"))
+        return version
 
     def authenticate(self) -> int:
         """``common.authenticate``: the uid, or ErpAuthError when Odoo answers ``false``."""
@@ -153,7 +155,7 @@ class OdooRpc:
                          self._uid)
             return self._uid
 
-    def execute_kw(self, model: str, method: str, args: list, kwargs: dict | None = None) -> Any:
+    def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
         """``object.execute_kw``; on AccessDenied, authenticate again once and repeat the call."""
         uid = self.uid
         try:
@@ -175,7 +177,7 @@ class OdooRpc:
                 self._uid = self.authenticate()
             return self._uid
 
-    def _object_call(self, uid: int, model: str, method: str, args: list, kwargs: dict | None) -> Any:
+    def _object_call(self, uid: int, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None) -> Any:
         what = f"{model}.{method}"
         params = [self.db, uid, self._password, model, method, args, kwargs or {}]
 
@@ -194,7 +196,7 @@ class OdooRpc:
     def _worth_retrying(self, exc: BaseException) -> bool:
         return isinstance(exc, ErpUnavailable) and (exc.retry_after or 0) <= self.retry.max_wait
 
-    def _call(self, service: str, method: str, args: list, what: str) -> Any:
+    def _call(self, service: str, method: str, args: list[Any], what: str) -> Any:
         """One JSON-RPC round trip; every failure becomes an ErpError."""
         payload = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
                    "params": {"service": service, "method": method, "args": args}}
@@ -213,7 +215,7 @@ class OdooRpc:
             raise rpc_error(body["error"], what)
         return body.get("result")
 
-    def _post(self, payload: dict, what: str) -> requests.Response:
+    def _post(self, payload: dict[str, Any], what: str) -> requests.Response:
         try:
             return self.session.post(self.endpoint, json=payload, timeout=self.timeout)
         except requests.Timeout:

@@ -4,6 +4,7 @@ never duplicates them), priced so that Odoo's totals are Magento's (odoo_pricing
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from erp.odoo import pricing
 from erp.odoo import sales_values
@@ -31,7 +32,7 @@ class Sales:
         self.taxes, self.currencies, self.services = money
 
     # ---- orders
-    def upsert_order(self, key: str, doc: dict) -> int:
+    def upsert_order(self, key: str, doc: dict[str, Any]) -> int:
         """sale.order bound as ``order_<id>``; confirmed or cancelled to follow Magento's state. Totals,
         taxes, products and currency are checked before anything is written."""
         priced = pricing.price_order(doc, self.taxes.lookup)
@@ -63,7 +64,8 @@ class Sales:
             self.rpc.execute_kw(ORDER, "action_cancel", [[rows[0]["id"]]], NO_CANCEL_WIZARD)
             log.info("cancelled sale.order %s (Magento order %s deleted)", rows[0]["id"], key)
 
-    def row_products(self, rows: list[pricing.Row], doc: dict, strict: bool) -> tuple[dict[str, int], dict[str, int]]:
+    def row_products(self, rows: list[pricing.Row], doc: dict[str, Any],
+                     strict: bool) -> tuple[dict[str, int], dict[str, int]]:
         """product.product ids of the rows' catalogue SKUs (all required when ``strict``) and services."""
         skus = [row.product for row in rows if row.product]
         found = self.catalog.variant_ids(skus)
@@ -74,7 +76,7 @@ class Sales:
         services = {row.service: self.services.product(row.service) for row in rows if row.service}
         return found, services
 
-    def _bound_order(self, name: str, doc: dict) -> dict | None:
+    def _bound_order(self, name: str, doc: dict[str, Any]) -> dict[str, Any] | None:
         """The bound order's state and lines; an unbound order with the same increment id is adopted."""
         rows = self._read_bound(ORDER, name, ["state", "order_line"])
         if rows:
@@ -82,19 +84,22 @@ class Sales:
         adopted = self.writer.adopt(ORDER, name, [("client_order_ref", "=", doc["increment_id"])])
         if adopted is None:
             return None
-        return self.rpc.execute_kw(ORDER, "read", [[adopted]], {"fields": ["state", "order_line"]})[0]
+        order: dict[str, Any] = self.rpc.execute_kw(ORDER, "read", [[adopted]], {"fields": ["state", "order_line"]})[0]
+        return order
 
-    def _read_bound(self, model: str, name: str, fields: list[str]) -> list[dict]:
+    def _read_bound(self, model: str, name: str, fields: list[str]) -> list[dict[str, Any]]:
         binding = self.bindings.find(model, name)
         if binding is None:
             return []
-        rows = self.rpc.execute_kw(model, "read", [[binding.res_id]], {"fields": fields, **ALL_RECORDS})
+        rows: list[dict[str, Any]] = self.rpc.execute_kw(model, "read", [[binding.res_id]],
+                                                          {"fields": fields, **ALL_RECORDS})
         if not rows:
             log.warning("%s %s bound as %s was deleted in Odoo; creating it again", model, binding.res_id, name)
             self.bindings.drop(binding)
         return rows
 
-    def _update_order(self, current: dict, header: dict, wanted: list[tuple[str, dict]]) -> None:
+    def _update_order(self, current: dict[str, Any], header: dict[str, Any],
+                      wanted: list[tuple[str, dict[str, Any]]]) -> None:
         bound = {name: b.res_id for name, b in self.bindings.find_many(LINE, [n for n, _ in wanted]).items()}
         commands, created = sales_values.plan_line_commands(wanted, bound, current["order_line"],
                                                             confirmed=current["state"] == "sale")
@@ -103,7 +108,7 @@ class Sales:
             self._bind_new_lines(current["id"], [item for item in wanted if item[0] in created],
                                  set(current["order_line"]))
 
-    def _bind_new_lines(self, order: int, created: list[tuple[str, dict]], previous: set[int]) -> None:
+    def _bind_new_lines(self, order: int, created: list[tuple[str, dict[str, Any]]], previous: set[int]) -> None:
         """Bind the lines just created, recognised by their sequence (each line of a sync has its own).
         Bindings left by lines deleted in Odoo (with their order) are replaced."""
         by_sequence = {vals["sequence"]: name for name, vals in created}
@@ -114,7 +119,7 @@ class Sales:
             self.bindings.drop(stale)
         self.bindings.bind_many(LINE, pairs)
 
-    def _follow_state(self, order: int, state: str, doc: dict) -> None:
+    def _follow_state(self, order: int, state: str, doc: dict[str, Any]) -> None:
         target = sales_values.order_target_state(doc.get("state"))
         if target == "sale" and state != "sale":
             if state == "cancel":
@@ -127,7 +132,7 @@ class Sales:
             self.rpc.execute_kw(ORDER, "action_cancel", [[order]], NO_CANCEL_WIZARD)
             log.info("cancelled sale.order %s (Magento order %s is canceled)", order, doc.get("increment_id"))
 
-    def order_of(self, doc: dict, entity: str, key: str) -> int:
+    def order_of(self, doc: dict[str, Any], entity: str, key: str) -> int:
         order = self.writer.find(ORDER, values.binding_name("order", str(doc.get("order_id"))))
         if order is None:
             raise ErpRejected(f"{entity} {doc.get('increment_id') or key}: order {doc.get('order_id')} is not in "

@@ -30,7 +30,7 @@ def order_target_state(magento_state: str | None) -> str | None:
     return None
 
 
-def order_vals(doc: dict, *, partner_id: int, invoice_id: int, shipping_id: int) -> Vals:
+def order_vals(doc: dict[str, Any], *, partner_id: int, invoice_id: int, shipping_id: int) -> Vals:
     vals: Vals = {"partner_id": partner_id, "partner_invoice_id": invoice_id, "partner_shipping_id": shipping_id,
                   "client_order_ref": required(doc, "increment_id"),
                   "note": (f"Magento order {doc['increment_id']} ({doc.get('status') or doc.get('state')}), "
@@ -66,7 +66,7 @@ def _product(row: Row, products: dict[str, int], services: dict[str, int]) -> in
     return services.get(row.service) if row.service else products.get(row.product or "")
 
 
-def order_lines(doc: dict, priced: Priced, products: dict[str, int], services: dict[str, int],
+def order_lines(doc: dict[str, Any], priced: Priced, products: dict[str, int], services: dict[str, int],
                 dialect: Dialect) -> list[tuple[str, Vals]]:
     """(binding name, sale.order.line values) for each priced row, in Magento's order."""
     order_key = str(required(doc, "magento_id"))
@@ -80,11 +80,11 @@ def order_lines(doc: dict, priced: Priced, products: dict[str, int], services: d
 
 
 def plan_line_commands(wanted: list[tuple[str, Vals]], bound: dict[str, int], current: list[int],
-                       confirmed: bool) -> tuple[list[tuple], list[str]]:
+                       confirmed: bool) -> tuple[list[tuple[Any, ...]], list[str]]:
     """order_line commands that never duplicate: bound lines are updated, new ones created, and lines no
     longer in Magento are removed (a quotation) or set to quantity 0 (a confirmed order, as Odoo demands).
     Returns the commands and the binding names of the lines they create."""
-    commands: list[tuple] = []
+    commands: list[tuple[Any, ...]] = []
     created: list[str] = []
     kept: set[int] = set()
     for name, vals in wanted:
@@ -111,7 +111,8 @@ def odoo_date(value: str | None) -> Any:
     return value[:10] if value else False
 
 
-def move_vals(doc: dict, *, move_type: str, partner_id: int, origin: str | None, currency_id: int | None) -> Vals:
+def move_vals(doc: dict[str, Any], *, move_type: str, partner_id: int, origin: str | None,
+              currency_id: int | None) -> Vals:
     vals: Vals = {"move_type": move_type, "partner_id": partner_id, "ref": required(doc, "increment_id"),
                   "invoice_origin": origin or False, "invoice_date": odoo_date(doc.get("created_at"))}
     if currency_id:
@@ -136,7 +137,7 @@ def move_lines(priced: Priced, products: dict[str, int], services: dict[str, int
     return lines
 
 
-def move_narration(doc: dict) -> str | None:
+def move_narration(doc: dict[str, Any]) -> str | None:
     """A credit memo refunded to store credit says so (Magento's amount when it gives one)."""
     if not doc.get("refund_to_store_credit"):
         return None
@@ -146,7 +147,7 @@ def move_narration(doc: dict) -> str | None:
 
 
 # ---- shipments
-def tracking_reference(existing: Any, tracks: Iterable[dict]) -> str | None:
+def tracking_reference(existing: Any, tracks: Iterable[dict[str, Any]]) -> str | None:
     """The picking's tracking reference with this shipment's numbers added once (comma separated)."""
     current = [part.strip() for part in (existing or "").split(",") if part.strip()]
     numbers = [str(track["number"]).strip() for track in tracks if track.get("number")]
@@ -154,14 +155,14 @@ def tracking_reference(existing: Any, tracks: Iterable[dict]) -> str | None:
     return ",".join(merged) or None
 
 
-def track_line(track: dict) -> str:
+def track_line(track: dict[str, Any]) -> str:
     """One track as the picking's note shows it: ``Tracking 1Z-81: United Parcel Service (ups)``."""
     carrier = " ".join(part for part in (str(track.get("title") or "").strip(),
                                          f"({track['carrier_code']})" if track.get("carrier_code") else "") if part)
     return f"Tracking {str(track.get('number') or '').strip()}: {carrier or 'carrier unknown'}"
 
 
-def tracking_note(existing: Any, tracks: Iterable[dict]) -> str | None:
+def tracking_note(existing: Any, tracks: Iterable[dict[str, Any]]) -> str | None:
     """The picking's note with a paragraph per track not in it yet; None when nothing is to be added."""
     text = existing if isinstance(existing, str) else ""
     added = [html.escape(track_line(track)) for track in tracks if track.get("number")]
@@ -169,7 +170,7 @@ def tracking_note(existing: Any, tracks: Iterable[dict]) -> str | None:
     return text + "".join(f"<p>{line}</p>" for line in added) if added else None
 
 
-def shipped_quantities(moves: list[dict], shipped: list[dict], sale_lines: dict[Any, int],
+def shipped_quantities(moves: list[dict[str, Any]], shipped: list[dict[str, Any]], sale_lines: dict[Any, int],
                        variants: dict[str, int]) -> dict[int, float]:
     """The quantity of each stock.move of the picking to validate: what the shipment shipped of its order
     line (or, unlinked, of its product; a bundle's components by their own quantities); 0 for the rest."""
@@ -186,19 +187,20 @@ def shipped_quantities(moves: list[dict], shipped: list[dict], sale_lines: dict[
     return wanted
 
 
-def _find_move(moves: list[dict], part: dict, sale_lines: dict[Any, int], variants: dict[str, int],
+def _find_move(moves: list[dict[str, Any]], part: dict[str, Any], sale_lines: dict[Any, int], variants: dict[str, int],
                taken: dict[int, float]) -> int | None:
     return _move_of(moves, sale_lines.get(part.get("order_item_id") or part.get("magento_item_id")),
                     variants.get(part.get("product_sku") or part.get("sku") or ""), taken)
 
 
-def _move_of(moves: list[dict], sale_line: int | None, product: int | None, taken: dict[int, float]) -> int | None:
+def _move_of(moves: list[dict[str, Any]], sale_line: int | None, product: int | None,
+             taken: dict[int, float]) -> int | None:
     for move in moves:
         if sale_line and _id(move.get("sale_line_id")) == sale_line:
-            return move["id"]
+            return int(move["id"])
     for move in moves:
         if product and _id(move.get("product_id")) == product and not taken[move["id"]]:
-            return move["id"]
+            return int(move["id"])
     return None
 
 

@@ -5,12 +5,12 @@ bound as ``service_<kind>``, with the type fields of the server's version."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from erp.odoo.bindings import ALL_RECORDS, Writer
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.version import Server
 from core.errors import ErpRejected
+from core.settings import Settings
 
 TEMPLATE = "product.template"
 DEFAULT_NAMES = {"shipping": "Shipping (Magento)", "gift_card": "Gift card (Magento)",
@@ -22,7 +22,7 @@ SETTINGS = {"gift_card": "odoo_gift_card_product", "store_credit": "odoo_store_c
             "rounding": "odoo_rounding_product"}
 
 
-def names_from_settings(settings: Any) -> dict[str, str]:
+def names_from_settings(settings: Settings) -> dict[str, str]:
     return {**DEFAULT_NAMES, **{kind: getattr(settings, attr) for kind, attr in SETTINGS.items()
                                 if getattr(settings, attr, None)}}
 

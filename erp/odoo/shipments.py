@@ -5,6 +5,7 @@ the numbers in ``carrier_tracking_ref`` where that field exists (module ``stock_
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from erp.odoo import sales_values
 from erp.odoo import values
@@ -28,7 +29,7 @@ class Shipments:
         self.rpc, self.bindings, self.writer, self.server = rpc, bindings, writer, server
         self.catalog, self.sales = catalog, sales
 
-    def upsert(self, key: str, doc: dict) -> int:
+    def upsert(self, key: str, doc: dict[str, Any]) -> int:
         """The shipment is bound to a delivery of its order, which is validated for the shipped quantities
         (once: a done picking is left as it is) and gets the shipment's tracks."""
         order = self.sales.order_of(doc, "shipment", key)
@@ -50,7 +51,7 @@ class Shipments:
         if picking["state"] in OPEN_STATES:
             self._validate(picking["id"], doc)
         self._record_tracks(picking, doc.get("tracks") or [])
-        return picking["id"]
+        return int(picking["id"])
 
     def delete(self, key: str) -> None:
         """Forget the binding; the picking and its tracks stay (warehouse records are kept)."""
@@ -58,7 +59,7 @@ class Shipments:
         if binding is not None:
             self.bindings.drop(binding)
 
-    def _validate(self, picking: int, doc: dict) -> None:
+    def _validate(self, picking: int, doc: dict[str, Any]) -> None:
         moves = self.rpc.execute_kw(MOVE, "search_read", [[("picking_id", "=", picking)]], {
             "fields": ["product_id", "product_uom_qty", "sale_line_id", "state"], "order": "id"})
         shipped = doc.get("sold_lines")
@@ -78,18 +79,18 @@ class Shipments:
         log.info("validated delivery %s for shipment %s (%s units)", picking, doc.get("increment_id"),
                  sum(quantities.values()))
 
-    def _sale_lines(self, shipped: list[dict]) -> dict:
+    def _sale_lines(self, shipped: list[dict[str, Any]]) -> dict[str, Any]:
         items = [item.get("order_item_id") for item in shipped] + [
             child.get("magento_item_id") for item in shipped for child in item.get("component_lines") or []]
         names = {values.line_name(item): item for item in items if item is not None}
         return {names[name]: b.res_id for name, b in self.bindings.find_many(LINE, list(names)).items()}
 
-    def _variants(self, shipped: list[dict]) -> dict[str, int]:
+    def _variants(self, shipped: list[dict[str, Any]]) -> dict[str, int]:
         skus = [part.get("product_sku") or part.get("sku") for item in shipped
                 for part in [item, *(item.get("component_lines") or [])]]
         return self.catalog.variant_ids([sku for sku in skus if sku])
 
-    def _record_tracks(self, picking: dict, tracks: list[dict]) -> None:
+    def _record_tracks(self, picking: dict[str, Any], tracks: list[dict[str, Any]]) -> None:
         vals = {}
         if "carrier_tracking_ref" in picking:
             reference = sales_values.tracking_reference(picking["carrier_tracking_ref"], tracks)
@@ -106,7 +107,7 @@ class Shipments:
             self.rpc.execute_kw(PICKING, "write", [[picking["id"]], vals])
 
 
-def choose_picking(pickings: list[dict], bound: int | None) -> dict | None:
+def choose_picking(pickings: list[dict[str, Any]], bound: int | None) -> dict[str, Any] | None:
     """The picking bound to the shipment, else the first open delivery, else the first done one."""
     by_id = {picking["id"]: picking for picking in pickings}
     if bound in by_id:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from decimal import Decimal
+from typing import Any
 
 from erp.odoo.amounts import Tax, dec
 from erp.odoo.rpc import OdooRpc
@@ -25,7 +26,7 @@ def rate_key(rate: Decimal) -> str:
     return text
 
 
-def tax_from_row(row: dict) -> Tax:
+def tax_from_row(row: dict[str, Any]) -> Tax:
     return Tax(id=row["id"], amount=dec(row.get("amount")), amount_type=row.get("amount_type") or "percent",
                price_include=bool(row.get("price_include")), name=row.get("name") or "")
 
@@ -98,6 +99,6 @@ class Taxes:
         return _company_of(rows[0]) if rows else None
 
 
-def _company_of(row: dict) -> int | None:
+def _company_of(row: dict[str, Any]) -> int | None:
     value = row.get("company_id")
     return value[0] if isinstance(value, list) and value else (value or None)

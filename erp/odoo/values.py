@@ -33,7 +33,7 @@ PRODUCT_KINDS = {"simple": "storable", "virtual": "service", "downloadable": "se
 # Written only when Odoo's product.template has them (the Catalog asks fields_get once).
 OPTIONAL_PRODUCT_FIELDS = ("description", "description_sale", "standard_price")
 ROLES = ("invoice", "delivery")
-NO_TAXES = [(6, 0, [])]
+NO_TAXES: list[tuple[int, int, list[int]]] = [(6, 0, [])]
 _PLAIN_KEY = re.compile(r"[a-z0-9_-]{1,64}")
 _DIGEST_LIKE = re.compile(r".*_[0-9a-f]{10}")
 
@@ -74,7 +74,7 @@ def guest_name(email: str | None, order_key: str) -> str:
     return binding_name("guest", email.strip()) if email and email.strip() else f"guest_order_{order_key}"
 
 
-def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
+def dependencies(entity: str, document: dict[str, Any]) -> list[tuple[str, str]]:
     """Records that must be in Odoo before ``document`` is written (see ErpBackend.dependencies)."""
     if entity == "order":
         customer = document.get("customer") or {}
@@ -93,16 +93,17 @@ def dependencies(entity: str, document: dict) -> list[tuple[str, str]]:
     return []
 
 
-def _line_products(line: dict) -> list[str]:
+def _line_products(line: dict[str, Any]) -> list[str]:
     """The catalogue SKUs an order line is written with: its product's, or its components' when a dynamic
     bundle's children are taxed at different rates (see odoo_pricing.uses_components)."""
     children = line.get("component_lines") or []
     if children and line.get("price_type") == "dynamic" and line.get("tax_percent") is None:
         return [child["sku"] for child in children if child.get("sku")]
-    return [catalogue_sku(line)] if catalogue_sku(line) else []
+    sku = catalogue_sku(line)
+    return [sku] if sku else []
 
 
-def catalogue_sku(line: dict) -> str | None:
+def catalogue_sku(line: dict[str, Any]) -> str | None:
     """The SKU of the catalogue product a line sold (a dynamic-SKU bundle's row SKU is not a product)."""
     return line.get("product_sku") or line.get("sku")
 
@@ -116,7 +117,7 @@ def money(value: Any) -> float:
     return float(value)
 
 
-def required(doc: dict, field: str) -> Any:
+def required(doc: dict[str, Any], field: str) -> Any:
     """A field the Odoo record cannot do without (``sku``, ``increment_id``, ...)."""
     value = doc.get(field)
     if value is None or value == "":
@@ -129,7 +130,7 @@ def person_name(first: Any, last: Any) -> str:
 
 
 # ---- catalogue
-def product_vals(doc: dict, categ_id: int | None) -> Vals:
+def product_vals(doc: dict[str, Any], categ_id: int | None) -> Vals:
     """product.template values written at every sync (the type only at creation, see product_create_vals).
 
     ``weight`` is the document's ``weight_kg`` (left alone when the store's weight unit is unknown);
@@ -151,7 +152,7 @@ def product_vals(doc: dict, categ_id: int | None) -> Vals:
     return vals
 
 
-def product_create_vals(doc: dict, dialect: Dialect) -> Vals:
+def product_create_vals(doc: dict[str, Any], dialect: Dialect) -> Vals:
     """The type fields, set when the product is created, in the server version's names."""
     return dialect.product_type_vals(PRODUCT_KINDS.get(doc.get("type") or "", "consumable"))
 
@@ -166,7 +167,7 @@ def plain_text(markup: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def stock_quantity(doc: dict, digits: int) -> float:
+def stock_quantity(doc: dict[str, Any], digits: int) -> float:
     """The quantity to set in Odoo, which keeps ``digits`` decimals: a quantity Odoo would round is refused
     (decimal quantities, ``is_qty_decimal``, are kept as they are, never truncated)."""
     quantity = money(doc.get("qty"))
@@ -177,7 +178,7 @@ def stock_quantity(doc: dict, digits: int) -> float:
     return quantity
 
 
-def category_vals(doc: dict, parent_id: int | None, parent_known: bool) -> Vals:
+def category_vals(doc: dict[str, Any], parent_id: int | None, parent_known: bool) -> Vals:
     """product.category values; the parent is left alone when Magento names one Odoo does not hold yet."""
     vals: Vals = {"name": doc.get("name") or f"Category {doc['magento_id']}"}
     if parent_known:
@@ -195,7 +196,7 @@ def deepest_category(category_ids: Iterable[int], paths: dict[int, str]) -> int 
 
 
 # ---- partners
-def location_vals(address: dict, country_id: int | None, state_id: int | None) -> Vals:
+def location_vals(address: dict[str, Any], country_id: int | None, state_id: int | None) -> Vals:
     street = [line.strip() for line in address.get("street") or [] if isinstance(line, str) and line.strip()]
     return {"street": street[0] if street else False, "street2": ", ".join(street[1:]) or False,
             "city": address.get("city") or False, "zip": address.get("postcode") or False,
@@ -203,7 +204,7 @@ def location_vals(address: dict, country_id: int | None, state_id: int | None) -
             "state_id": state_id or False}
 
 
-def address_vals(address: dict, *, role: str, parent_id: int, country_id: int | None, state_id: int | None,
+def address_vals(address: dict[str, Any], *, role: str, parent_id: int, country_id: int | None, state_id: int | None,
                  email: str | None = None) -> Vals:
     """A child contact of type ``invoice``, ``delivery`` or ``other`` holding one Magento address."""
     return {"type": role, "parent_id": parent_id, "is_company": False, "active": True,
@@ -212,12 +213,12 @@ def address_vals(address: dict, *, role: str, parent_id: int, country_id: int | 
             **location_vals(address, country_id, state_id)}
 
 
-def default_address(doc: dict, role: str) -> dict | None:
+def default_address(doc: dict[str, Any], role: str) -> dict[str, Any] | None:
     flag = "default_billing" if role == "invoice" else "default_shipping"
     return next((address for address in doc.get("addresses") or [] if address.get(flag)), None)
 
 
-def address_type(address: dict) -> str:
+def address_type(address: dict[str, Any]) -> str:
     """The contact type of a customer address: the default billing one ``invoice``, the default shipping one
     ``delivery`` (an address that is both: ``invoice``; the customer's own contact is at the same place),
     every other one ``other``."""
@@ -226,7 +227,7 @@ def address_type(address: dict) -> str:
     return "delivery" if address.get("default_shipping") else "other"
 
 
-def customer_address_name(key: str, address: dict) -> str:
+def customer_address_name(key: str, address: dict[str, Any]) -> str:
     """Binding of a customer's address contact, by Magento's address id: ``address_customer_7_12``."""
     address_id = address.get("magento_id")
     if address_id is None:
@@ -234,13 +235,13 @@ def customer_address_name(key: str, address: dict) -> str:
     return address_name("customer", key, str(address_id))
 
 
-def company_name(billing: dict | None) -> str | None:
+def company_name(billing: dict[str, Any] | None) -> str | None:
     """The company of the default billing address, which makes the customer a business (B2B)."""
     name = (billing or {}).get("company")
     return name.strip() if isinstance(name, str) and name.strip() else None
 
 
-def customer_vat(doc: dict, billing: dict | None, *, business: bool) -> str | None:
+def customer_vat(doc: dict[str, Any], billing: dict[str, Any] | None, *, business: bool) -> str | None:
     """The tax id: a business's is its billing address's ``vat_id`` (else the customer's ``taxvat``), a
     person's is the customer's ``taxvat`` (else the billing address's ``vat_id``)."""
     on_address, on_customer = (billing or {}).get("vat_id"), doc.get("taxvat")
@@ -255,13 +256,13 @@ def company_binding(key: str, vat: str | None) -> str:
     return binding_name("company_customer", key)
 
 
-def company_vals(billing: dict, vat: str | None, country_id: int | None, state_id: int | None) -> Vals:
+def company_vals(billing: dict[str, Any], vat: str | None, country_id: int | None, state_id: int | None) -> Vals:
     """The company partner of a business customer, at its billing address."""
     return {"name": company_name(billing), "is_company": True, "type": "contact", "active": True,
             "vat": vat or False, **location_vals(billing, country_id, state_id)}
 
 
-def customer_vals(doc: dict, billing: dict | None, country_id: int | None, state_id: int | None, *,
+def customer_vals(doc: dict[str, Any], billing: dict[str, Any] | None, country_id: int | None, state_id: int | None, *,
                   company_id: int | None = None, vat: str | None = None) -> Vals:
     """The customer's main contact; it carries the default billing address too, for the contact card.
 
@@ -279,7 +280,7 @@ def customer_vals(doc: dict, billing: dict | None, country_id: int | None, state
     return vals
 
 
-def guest_vals(doc: dict) -> Vals:
+def guest_vals(doc: dict[str, Any]) -> Vals:
     customer = doc.get("customer") or {}
     billing = doc.get("billing_address") or {}
     name = (person_name(customer.get("firstname"), customer.get("lastname"))

@@ -53,7 +53,7 @@ class Dialect:
             return {"type": "service"}
         return {"type": "consu", "is_storable": kind == "storable"}
 
-    def is_storable(self, product: dict) -> bool:
+    def is_storable(self, product: dict[str, Any]) -> bool:
         """Whether a product.product read with ``storable_fields`` is storable (stock is counted)."""
         return bool(product.get("is_storable")) if self.major >= 18 else product.get("type") == "product"
 

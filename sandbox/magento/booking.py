@@ -69,7 +69,8 @@ def store_credit_refund(order: dict[str, Any], memo: dict[str, Any], arguments: 
     if not extension.get("refund_customerbalance_return_enable"):
         return None
     base = as_number(extension.get("refund_customerbalance_return") or memo["base_grand_total"])
-    amount = memo["grand_total"] if base == memo["base_grand_total"] else cents(base * float(memo["base_to_order_rate"]))
+    amount = (memo["grand_total"] if base == memo["base_grand_total"]
+              else cents(base * float(memo["base_to_order_rate"])))
     memo.setdefault("extension_attributes", {}).update(
         customer_bal_total_refunded=cents(amount), bs_customer_bal_total_refunded=cents(base),
         customer_balance_refund_flag=True)

@@ -89,7 +89,7 @@ def _address(store: Store, customer: dict[str, Any], values: dict[str, Any]) -> 
     existing = {address["id"]: address for address in customer.get("addresses", [])}
     address_id = values.get("id")
     known = address_id is not None and as_int(address_id) in existing
-    address = dict(existing[as_int(address_id)]) if known else {"id": store.next_id("customer_address")}
+    address: dict[str, Any] = dict(existing[as_int(address_id)]) if known else {"id": store.next_id("customer_address")}
     address["customer_id"] = customer["id"]
     region = values.get("region") if isinstance(values.get("region"), dict) else {}
     region_id = values.get("region_id", region.get("region_id", 0)) or 0

@@ -38,7 +38,7 @@ def _base(prefix: str, field: str) -> str:
         else f"{prefix}{field}"
 
 
-def document_row(order: Mapping[str, Any], item: Mapping[str, Any], qty: float, kind: str) -> dict[str, Any]:
+def document_row(order: Mapping[str, Any], item: dict[str, Any], qty: float, kind: str) -> dict[str, Any]:
     """A document row (ids come later); ``kind`` is "invoice" or "creditmemo"."""
     common = {"entity_id": None, "name": item["name"], "parent_id": None, "product_id": item["product_id"],
               "sku": item["sku"], "order_item_id": item["item_id"], "qty": qty}
@@ -92,8 +92,8 @@ def document_totals(rows: list[dict[str, Any]], shipping: Mapping[str, Any]) -> 
     """The document's totals (both currencies) before adjustments and payments with gift cards or credit."""
     totals: dict[str, Any] = dict(shipping)
     for prefix in ("", "base_"):
-        def total(field: str) -> float:
-            return sum(float(row.get(f"{prefix}{field}") or 0) for row in rows)
+        def total(field: str) -> float:  # called in this iteration only
+            return sum(float(row.get(f"{prefix}{field}") or 0) for row in rows)  # noqa: B023
 
         ship_discount = float(shipping[f"{prefix}shipping_discount_amount"])
         ship_compensation = float(shipping[_base(prefix, "shipping_discount_tax_compensation_amount")])
@@ -121,7 +121,8 @@ def take_paid_with(order: Mapping[str, Any], document: dict[str, Any]) -> dict[s
     for prefix in ("", "base_"):
         grand = float(document[f"{prefix}grand_total"])
         for field in PAID_WITH:
-            left = float(extension.get(f"{prefix}{field}") or 0) - float(extension.get(_invoiced(f"{prefix}{field}")) or 0)
+            left = (float(extension.get(f"{prefix}{field}") or 0)
+                    - float(extension.get(_invoiced(f"{prefix}{field}")) or 0))
             amount = min(max(left, 0), max(grand, 0))
             used[f"{prefix}{field}"] = cents(amount)
             grand -= amount

@@ -119,7 +119,7 @@ def error_response(fault: Fault, served: int) -> tuple[int, dict[str, str], byte
     """(status, headers, body) of an injected 5xx: Magento's masked JSON 500, or a proxy's HTML page."""
     status = fault.statuses[served % len(fault.statuses)]
     if status == 500:
-        body = '{"message":"%s"}' % INTERNAL_ERROR.format(report=secrets.token_hex(32))
+        body = '{"message":"' + INTERNAL_ERROR.format(report=secrets.token_hex(32)) + '"}'
         return 500, {"Content-Type": "application/json; charset=utf-8"}, body.encode()
     title = _HTML[status]
     page = f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n" \
@@ -131,5 +131,6 @@ def error_response(fault: Fault, served: int) -> tuple[int, dict[str, str], byte
 
 
 def rate_limited_response(fault: Fault) -> tuple[int, dict[str, str], bytes]:
-    body = '{"message":"%s","trace":null}' % TOO_MANY_REQUESTS
-    return 429, {"Content-Type": "application/json; charset=utf-8", "Retry-After": str(fault.retry_after)}, body.encode()
+    body = '{"message":"' + TOO_MANY_REQUESTS + '","trace":null}'
+    headers = {"Content-Type": "application/json; charset=utf-8", "Retry-After": str(fault.retry_after)}
+    return 429, headers, body.encode()

@@ -16,7 +16,8 @@ from sandbox.magento.store import Store
 from sandbox.magento.tax import Unit, cents, converted, plain
 
 PAYMENT_TITLES = {"checkmo": "Check / Money order", "banktransfer": "Bank Transfer Payment",
-                  "purchaseorder": "Purchase Order", "cashondelivery": "Cash On Delivery", "free": "No Payment Information Required"}
+                  "purchaseorder": "Purchase Order", "cashondelivery": "Cash On Delivery",
+                  "free": "No Payment Information Required"}
 STORE_NAME = "Main Website\nMain Website Store\nDefault Store View"
 DISCOUNT_RULE_ID = "1"  # the seed's one cart price rule (a percentage off), named in applied_rule_ids
 
@@ -78,7 +79,8 @@ def paid_with_attributes(spec: Mapping[str, Any], order: dict[str, Any]) -> dict
     paid = spec.get("paid_with")
     if not paid:
         return {}
-    rate, left, base_left = float(order["base_to_order_rate"]), order["gift_cards_amount"], order["base_gift_cards_amount"]
+    rate = float(order["base_to_order_rate"])
+    left, base_left = order["gift_cards_amount"], order["base_gift_cards_amount"]
     cards = []
     for card in paid.get("gift_cards") or ():
         base = min(float(card["amount"]), base_left)

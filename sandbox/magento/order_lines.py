@@ -139,10 +139,12 @@ def item_skeleton(context: Context, product: dict[str, Any], qty: float, *, pric
             "item_id": store.next_id("order_item"), "name": product["name"], "no_discount": 0,
             "order_id": context.order_id, "original_price": 0, "price": 0, "price_incl_tax": 0,
             "product_id": product["id"], "product_type": product["type_id"], "qty_canceled": 0, "qty_invoiced": 0,
-            "qty_ordered": cents(qty), "qty_refunded": 0, "qty_shipped": 0, "quote_item_id": store.next_id("quote_item"),
+            "qty_ordered": cents(qty), "qty_refunded": 0, "qty_shipped": 0,
+            "quote_item_id": store.next_id("quote_item"),
             "row_invoiced": 0, "row_total": 0, "row_total_incl_tax": 0,
             "row_weight": cents(float(product.get("weight") or 0) * qty) if priced else 0, "sku": product["sku"],
-            "store_id": context.store_id, "tax_amount": 0, "tax_invoiced": 0, "tax_percent": 0, "updated_at": context.created}
+            "store_id": context.store_id, "tax_amount": 0, "tax_invoiced": 0, "tax_percent": 0,
+            "updated_at": context.created}
     if product.get("weight") is not None:
         item["weight"] = product["weight"]
     return item

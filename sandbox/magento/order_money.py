@@ -97,7 +97,8 @@ def order_totals(rows: list[Row], shipping: dict[str, dict], paid_with: Mapping[
         values["grand_total"] = grand
         values["total_due"] = grand
         totals.update({f"{prefix}{key}": cents(value) for key, value in values.items()})
-    totals["base_shipping_discount_tax_compensation_amnt"] = totals.pop("base_shipping_discount_tax_compensation_amount")
+    totals["base_shipping_discount_tax_compensation_amnt"] = totals.pop(
+        "base_shipping_discount_tax_compensation_amount")
     return totals
 
 

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.magento import auth as magento_auth
 from sandbox.magento.faults import Faults, error_response, rate_limited_response
@@ -26,6 +26,9 @@ from sandbox.magento.projection import parse_fields, project
 from sandbox.magento.routes import Route, find_route, split_store
 from sandbox.magento.seeding import load as load_seed
 from sandbox.magento.store import Store
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers
 
 log = logging.getLogger("sandbox.magento.app")
 JSON = "application/json; charset=utf-8"
@@ -40,7 +43,7 @@ class Incoming:
     method: str
     query: list[tuple[str, str]]
     body: bytes
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] | Headers
     parts: list[str]
     store_code: str
     url: str
@@ -63,7 +66,7 @@ class Sandbox:
         self._sequence = 0
 
     def handle(self, environ: Mapping[str, Any], method: str, query: list[tuple[str, str]], body: bytes,
-               headers: Mapping[str, str], url_root: str) -> Response:
+               headers: Mapping[str, str] | Headers, url_root: str) -> Response:
         path, query_string = raw_path(environ), environ.get("QUERY_STRING", "")
         split = split_store(segments(path), self.stores)
         store_code, parts = split if split else ("default", [])

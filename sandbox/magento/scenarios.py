@@ -80,7 +80,7 @@ def _case(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
                               "customer_id": spec.get("customer_id"), "invoice_ids": [], "creditmemo_ids": [],
                               "shipment_ids": [], "skus": [line["sku"] for line in spec["lines"]]}
     for operation in spec["documents"]:
-        made = _at(store, operation["at"], lambda: _document(store, order_id, operation))
+        made = _at(store, operation["at"], lambda: _document(store, order_id, operation))  # noqa: B023 (called now)
         if made is not None:
             result[f"{operation['op'].replace('refund', 'creditmemo').replace('ship', 'shipment')}_ids"].append(made)
     store.drain_changes()

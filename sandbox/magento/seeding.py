@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +90,16 @@ def _bump_sequences(store: Store) -> None:
     store.bump_sequence("invoice_increment", 0)
 
 
+def _stopped_at(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    return lambda: moment
+
+
 def _replay_documents(store: Store, operations: list[dict[str, Any]]) -> None:
     clock = store.clock
     try:
         for operation in operations:
             at = utc_datetime(operation["at"])
-            store.clock = lambda at=at: at
+            store.clock = _stopped_at(at)
             body = {key: value for key, value in operation.items() if key not in ("op", "order", "at")}
             body["items"] = _items_by_sku(store, operation["order"], body.get("items"))
             {"invoice": invoice_order, "ship": ship_order, "refund": refund_order}[operation["op"]](
@@ -144,4 +148,4 @@ def _synthetic(store: Store, count: int, prefix: str, stamp: str) -> Iterator[di
 
 def parse_stamp(text: str) -> str:
     """A Magento timestamp from ISO 8601 or Magento's own form; raises ValueError."""
-    return utc_datetime(text).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return utc_datetime(text).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

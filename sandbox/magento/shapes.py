@@ -37,7 +37,7 @@ def coerce_stock(values: Mapping[str, Any]) -> dict[str, Any]:
     """Stock item input cast the way Magento's DTO setters cast it (``is_in_stock: 1`` -> ``true``)."""
     from sandbox.magento.http import as_number
 
-    coerced = {}
+    coerced: dict[str, Any] = {}
     for key, value in values.items():
         if key in STOCK_BOOLEANS and value is not None:
             coerced[key] = bool(value) if not isinstance(value, str) else value.strip() not in ("", "0", "false")

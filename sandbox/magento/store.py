@@ -31,11 +31,11 @@ class SandboxClock:
     def __call__(self) -> dt.datetime:
         with self._lock:
             now = self._frozen if self._frozen is not None else self._base() + self._offset
-        return now.astimezone(dt.timezone.utc)
+        return now.astimezone(dt.UTC)
 
     def freeze(self, at: dt.datetime) -> None:
         with self._lock:
-            self._frozen = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+            self._frozen = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
     def advance(self, seconds: float) -> None:
         with self._lock:
@@ -137,6 +137,7 @@ class Store:
 
     # generic access, for the admin endpoints and the feed
     def table(self, entity: str) -> dict[Any, dict[str, Any]]:
+        tables: dict[str, dict[Any, dict[str, Any]]]
         tables = {"product": self.products, "stock": self.products, "category": self.categories,
                   "customer": self.customers, "order": self.orders, "invoice": self.invoices,
                   "shipment": self.shipments, "creditmemo": self.creditmemos}

@@ -40,7 +40,8 @@ from sandbox.odoo.webhooks import Webhooks
 from sandbox.serving import serve_until_interrupted, threaded_server
 
 log = logging.getLogger(__name__)
-UNAVAILABLE_PAGE = "<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>"
+UNAVAILABLE_PAGE = ("<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request."
+                    "</body></html>")
 
 
 class Sandbox:

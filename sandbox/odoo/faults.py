@@ -44,7 +44,7 @@ class Fault:
     error_message: str = ""
 
 
-_TYPES: dict[str, tuple[type, ...]] = {
+_TYPES: dict[str, tuple[type[Any], ...]] = {
     "latency_ms": (int, float), "unavailable": (bool,), "fail_next": (int,), "fail_status": (int,),
     "retry_after": (int, type(None)), "drop_next": (int,), "error_next": (int,), "error_name": (str,),
     "error_message": (str,), "revoked": (bool,), "serialization_failures": (dict,),

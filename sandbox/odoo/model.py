@@ -7,7 +7,7 @@ Only methods marked with ``@rpc`` are callable remotely, as Odoo's public method
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from sandbox.odoo.errors import (
     MissingError,
@@ -28,6 +28,8 @@ class Model(Reader):
     _description = ""
     _declared: dict[str, Field] = {}
     _fields: dict[str, Field] = {}
+    _fields_by_version: dict[int, dict[str, Field]]  # set by orm.register, per model
+    _fields_cache: dict[tuple[int, frozenset[str]], dict[str, Field]]
     _unique: tuple[tuple[tuple[str, ...], str], ...] = ()
     # write/unlink of a missing id: Odoo's record-rule check raises MissingError; a model without record rules
     # (res.currency) runs the SQL on no row and answers true
@@ -235,7 +237,7 @@ class Model(Reader):
                 self.db.put(model_name, {**record, fname: [cid for cid in record[fname] if cid != rid]})
 
     # ---- helpers and hooks
-    def with_context(self, **changes: Any) -> Model:
+    def with_context(self, **changes: Any) -> Self:
         return self.env.with_context(**changes)[self._name]
 
     def _ids(self, ids: Any) -> list[int]:

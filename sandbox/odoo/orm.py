@@ -248,7 +248,7 @@ class Env:
         self.uid = uid
         self.context: dict = dict(context or {})
 
-    def __getitem__(self, model: str) -> Model:
+    def __getitem__(self, model: str) -> Any:  # the model class registered under that name
         return self.db.registry[model](self)
 
     def __contains__(self, model: str) -> bool:

@@ -183,7 +183,7 @@ class Reader:
         return _leaf_predicate(field, operator, value, lambda record: self._value(record, head))
 
     def _path_leaf(self, field: Field, rest: str, operator: str, value: Any) -> domains.Predicate:
-        comodel = self.env[field.comodel].with_context(active_test=False)  # type: ignore[attr-defined]
+        comodel = self.env[field.comodel].with_context(active_test=False)
         inner = comodel._compile_leaf((rest, operator, value))
 
         def test(record: dict) -> bool:
@@ -194,7 +194,7 @@ class Reader:
 
     def _by_name_leaf(self, head: str, field: Field, operator: str, value: Any) -> domains.Predicate:
         positive = domains.NEGATIVE_OPERATORS.get(operator, operator)
-        comodel = self.env[field.comodel].with_context(active_test=False)  # type: ignore[attr-defined]
+        comodel = self.env[field.comodel].with_context(active_test=False)
         name_test = _leaf_predicate(Field("char", name="display_name"), positive, value, comodel._display)
         ids = {rid for rid, rec in self.db.tables[field.comodel].items() if name_test(rec)}
         test = self._in_ids(head, field, ids)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.odoo.errors import (
@@ -71,6 +72,7 @@ class OdooService:
 
     # ---- common
     def _common(self, method: str, params: list) -> Any:
+        exported: dict[str, Callable[..., Any]]
         exported = {"version": self.exp_version, "login": self.exp_login, "authenticate": self.exp_authenticate,
                     "about": self.exp_about}
         if method not in exported:
@@ -98,6 +100,7 @@ class OdooService:
 
     # ---- db
     def _db(self, method: str, params: list) -> Any:
+        exported: dict[str, Callable[..., Any]]
         exported = {"list": lambda: [self.dbname], "server_version": lambda: f"{self.db.version}.0",
                     "db_exist": lambda name: name == self.dbname}
         return exported[method](*params)

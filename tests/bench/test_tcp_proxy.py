@@ -7,6 +7,7 @@ import socket
 import socketserver
 import threading
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
@@ -26,7 +27,7 @@ def proxy() -> Iterator[TcpProxy]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     try:
-        with TcpProxy(server.server_address) as tcp_proxy:
+        with TcpProxy(cast(tuple[str, int], server.server_address)) as tcp_proxy:
             yield tcp_proxy
     finally:
         server.shutdown()

@@ -98,7 +98,7 @@ def client(make_app: Callable[..., Flask]) -> FlaskClient:
 
 def drain(channel: pika.adapters.blocking_connection.BlockingChannel, queue: str) -> list[tuple[Any, bytes]]:
     """Every message in ``queue`` as (properties, body), acknowledged."""
-    messages = []
+    messages: list[tuple[Any, bytes]] = []
     while True:
         method, properties, body = channel.basic_get(queue, auto_ack=True)
         if method is None:

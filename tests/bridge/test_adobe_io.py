@@ -98,7 +98,8 @@ def test_sales_and_customer_events_are_keyed_by_numeric_id(value: dict, key: str
 
 def test_stock_event_uses_the_sku_or_product_sku() -> None:
     event_type = "com.adobe.commerce.observer.cataloginventory_stock_item_save_commit_after"
-    assert notification_from_event(cloud_event(event_type, {"product_id": 190, "sku": "MB-01", "qty": 3})).key == "MB-01"
+    event = cloud_event(event_type, {"product_id": 190, "sku": "MB-01", "qty": 3})
+    assert notification_from_event(event).key == "MB-01"
     assert notification_from_event(cloud_event(event_type, {"product_sku": "MB-02", "qty": 0})).key == "MB-02"
 
 

@@ -50,7 +50,8 @@ def test_signature_rotation_accepts_both_secrets(make_app: Callable[..., Flask],
     client = make_app(webhook_secrets=f"{SECRET} {OLD_SECRET}").test_client()
     for n, secret in enumerate([OLD_SECRET, SECRET]):
         body = notification(f"evt-rot-{n}")
-        assert client.post("/webhooks/magento", data=body, headers=signed_headers(body, secret=secret)).status_code == 202
+        response = client.post("/webhooks/magento", data=body, headers=signed_headers(body, secret=secret))
+        assert response.status_code == 202
     assert len(drain(amqp_channel, entity_queue("product"))) == 2
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 
 from bridge.app import intake_of
 from store.db import seen_events
+from store.seen_events import SeenEvents
 from tests import support
 from tests.bridge.conftest import TOKEN, notification
 from bench.tcp_proxy import TcpProxy
@@ -55,6 +56,7 @@ def test_the_receiver_starts_without_its_database_stays_ready_and_creates_the_sc
     postgres_proxy.restore()
     support.wait_for(lambda: "degraded" not in client.get("/readyz").json, 30, message="the schema to be created")
     assert post(client, "evt-with-db") == 202
-    assert intake_of(app).store.flush(10)
+    store = intake_of(app).store
+    assert isinstance(store, SeenEvents) and store.flush(10)
     assert stored(postgres_url, "evt-with-db")
     assert post(client, "evt-with-db") == 200

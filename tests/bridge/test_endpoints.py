@@ -24,7 +24,7 @@ def flask_only(app: Flask) -> Flask:
     return app
 
 
-def answers(client: Any, requests_: list[tuple[bytes, dict[str, str]]]) -> list[tuple[int, Any, str | None]]:
+def answers(client: Client, requests_: list[tuple[bytes, dict[str, str]]]) -> list[tuple[int, Any, str | None]]:
     results = []
     for body, headers in requests_:
         response = client.post("/webhooks/magento", data=body, headers=headers)
@@ -62,7 +62,7 @@ def test_other_methods_and_paths_reach_the_flask_app(client) -> None:
 def endpoint_raising(error: Exception) -> NotificationEndpoint:
     def authenticate(headers: Any, body: bytes) -> None:
         raise error
-    return NotificationEndpoint(None, authenticate, lambda payload: [], max_body_bytes=1024)  # type: ignore[arg-type]
+    return NotificationEndpoint(None, authenticate, lambda payload: [], max_body_bytes=1024)
 
 
 def test_an_unexpected_error_is_a_json_500_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:

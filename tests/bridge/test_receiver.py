@@ -20,9 +20,8 @@ class MemoryStore:
     def seen(self, event_id: str) -> bool:
         return event_id in self.ids
 
-    def record(self, event_id: str) -> bool:
+    def record(self, event_id: str) -> None:
         self.ids.add(event_id)
-        return True
 
     def close(self) -> None:
         pass
@@ -110,7 +109,7 @@ def test_a_waiting_redelivery_publishes_itself_when_the_first_failed(parts) -> N
     intake, broker, _ = parts
     broker.hold.clear()
     broker.failure = BrokerUnavailable("the broker connection was lost")
-    results: list[object] = []
+    results: list[int] = []
 
     def deliver() -> None:
         try:

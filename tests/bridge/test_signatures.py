@@ -78,7 +78,7 @@ def test_a_timestamp_that_is_not_whole_seconds_is_refused(stamp: str) -> None:
 
 @pytest.mark.parametrize("headers", [(None, str(NOW), "v1,x"), ("m", None, "v1,x"), ("m", str(NOW), None),
                                      ("m", str(NOW), "garbage")])
-def test_missing_or_malformed_headers_are_refused(headers: tuple) -> None:
+def test_missing_or_malformed_headers_are_refused(headers: tuple[str | None, str | None, str | None]) -> None:
     with pytest.raises(SignatureError):
         verifier().verify(*headers, BODY)
 

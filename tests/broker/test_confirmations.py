@@ -47,6 +47,11 @@ def outgoing(message_id: str) -> Outgoing:
     return Outgoing("magento.events", "stock.save", b"{}", SimpleNamespace(message_id=message_id), Confirmation())
 
 
+def error_of(message: Outgoing) -> BrokerUnavailable | None:
+    assert isinstance(message.confirmation, Confirmation)
+    return message.confirmation.error
+
+
 def test_the_ledger_knows_since_when_confirms_are_awaited() -> None:
     ledger, first, second, third = Ledger(), outgoing("m1"), outgoing("m2"), outgoing("m3")
     assert ledger.waiting_since is None
@@ -70,6 +75,6 @@ def test_the_ledger_settles_returns_nacks_and_failures() -> None:
     ledger.confirmed(1, multiple=False, acked=True)
     ledger.confirmed(2, multiple=False, acked=False)
     ledger.fail_all(BrokerUnavailable("the broker connection was lost"))
-    assert isinstance(returned.confirmation.error, MessageUnroutable)
-    assert "nack" in nacked.confirmation.error.message
-    assert "lost" in lost.confirmation.error.message and ledger.waiting_since is None
+    assert isinstance(error_of(returned), MessageUnroutable)
+    assert "nack" in error_of(nacked).message
+    assert "lost" in error_of(lost).message and ledger.waiting_since is None

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pika
 import pytest
-from sqlalchemy.engine import Engine
 
 from broker.amqp import connection_parameters, declare
 from consumers.runner import Runner

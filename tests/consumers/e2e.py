@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pika
 import requests
@@ -18,6 +18,9 @@ from broker.topology import EVENTS_EXCHANGE, dead_queue
 from store.reports import ReportStore
 from sandbox.magento.app import create_app, run_in_thread
 from tests import support
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 MAGENTO_TOKEN = "e2e-magento-token"
 
@@ -102,7 +105,7 @@ def dead_letters(amqp_url: str, entity: str) -> list[tuple[dict, bytes]]:
     return found
 
 
-def pipeline_factory(settings: Any) -> tuple[Any, Any, Any]:
+def pipeline_factory(settings: Settings) -> tuple[Any, Any, Any]:
     """The real pipeline (what ``python -m consumers`` runs)."""
     return build_handler(settings)
 

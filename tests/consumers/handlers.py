@@ -12,10 +12,13 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from consumers.dispatch import Outcome, no_report
 from schemas.notification import Notification
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS started (event_id TEXT NOT NULL, at REAL NOT NULL);
@@ -72,7 +75,7 @@ class SqliteStore:
         return Outcome("synced") if fresh else Outcome("skipped", "unchanged")
 
 
-def sqlite_store(settings: Any) -> tuple[SqliteStore, Callable[..., None], Callable[[], None]]:
+def sqlite_store(settings: Settings) -> tuple[SqliteStore, Callable[..., None], Callable[[], None]]:
     """The ``--handler`` factory: (handler, reporter, close)."""
     store = SqliteStore(os.environ["BRIDGE_TEST_STORE"], float(os.environ.get("BRIDGE_TEST_DELAY", "0")))
     return store, no_report, lambda: None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pika
 
@@ -15,24 +15,27 @@ from schemas.notification import Notification
 from broker.topology import EVENTS_EXCHANGE
 from tests import support
 
+if TYPE_CHECKING:
+    from pika.adapters.blocking_connection import BlockingChannel
+
 
 def notification(key: str, event: str, entity: str = "product", action: str = "save") -> Notification:
     return Notification(id=event, entity=entity, action=action, key=key, source="sandbox")
 
 
-def publish(channel: Any, note: Notification, headers: dict[str, Any] | None = None) -> None:
+def publish(channel: BlockingChannel, note: Notification, headers: dict[str, Any] | None = None) -> None:
     """Publish ``note`` the way the receiver does: to the events exchange, persistent, message_id = event id."""
     properties = pika.BasicProperties(delivery_mode=2, message_id=note.id, headers=headers,
                                       content_type="application/json")
     channel.basic_publish(EVENTS_EXCHANGE, note.routing_key, note.to_body(), properties)
 
 
-def depth(channel: Any, queue: str) -> int:
+def depth(channel: BlockingChannel, queue: str) -> int:
     """Ready messages in ``queue`` (unacked ones are not counted until their consumer goes away)."""
     return channel.queue_declare(queue, passive=True).method.message_count
 
 
-def consumers_of(channel: Any, queue: str) -> int:
+def consumers_of(channel: BlockingChannel, queue: str) -> int:
     return channel.queue_declare(queue, passive=True).method.consumer_count
 
 

@@ -2,8 +2,8 @@
 
 Each failure path of the consumers issue is shown here through the real broker: Magento 5xx and ERP
 outages are retried through the delay tiers and then synced; a revoked token pauses the consumer until it
-is restored; an ERP refusal and a record that cannot be mapped are dead-lettered with their full text; a deleted record is deleted in the
-ERP; a non-critical entity whose module is disabled is skipped while the others keep syncing.
+is restored; an ERP refusal and a record that cannot be mapped are dead-lettered with their full text; a deleted
+record is deleted in the ERP; a non-critical entity whose module is disabled is skipped while the others keep syncing.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pika
 import pytest
@@ -47,7 +48,7 @@ def count(store: Path, table: str) -> int:
     return rows(store, f"SELECT COUNT(*) FROM {table}")[0][0]
 
 
-def wait_consuming(channel, proc: subprocess.Popen) -> None:
+def wait_consuming(channel, proc: Any) -> None:  # a support.running child
     support.wait_for(lambda: consumers_of(channel, PRODUCTS) == 1 or proc.poll() is not None, 20,
                      message="the consumer to start")
     assert proc.poll() is None, Path(proc.log_path).read_text()
@@ -202,7 +203,8 @@ def test_magento_unavailable_at_start_up_is_tried_again_then_exits_1(capsys) -> 
 
     assert preflight(flaky, wait=tenacity.wait_none()) is None and len(calls) == 3
     assert preflight(down, wait=tenacity.wait_none()) == 1
-    assert capsys.readouterr().err == "consumers: cannot start: magento: connection refused [GET /rest/default/V1/products]\n"
+    assert capsys.readouterr().err == ("consumers: cannot start: magento: connection refused "
+                                       "[GET /rest/default/V1/products]\n")
 
 
 def test_a_broker_refusing_the_amqp_credentials_is_a_configuration_error(broker, tmp_path) -> None:

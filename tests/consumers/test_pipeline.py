@@ -264,7 +264,8 @@ def sync_state_statements(state: SyncStateStore) -> list[str]:
     """The SQL statements on the sync_state table from now on."""
     seen: list[str] = []
     sa.event.listen(state.engine, "before_cursor_execute",
-                    lambda conn, cursor, statement, *args: seen.append(statement) if "sync_state" in statement else None)
+                    lambda conn, cursor, statement, *args:
+                    seen.append(statement) if "sync_state" in statement else None)
     return seen
 
 

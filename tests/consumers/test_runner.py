@@ -15,6 +15,7 @@ import tenacity
 from broker.amqp import declare
 from consumers.dispatch import Outcome
 from core.errors import MagentoAuthError, MagentoServerError, MagentoUnavailable, MagentoValidationError
+from schemas.notification import Notification
 from broker.topology import (
     DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
     RETRY_TIER_HEADER, dead_queue, entity_queue, retry_queue, topology,
@@ -106,7 +107,11 @@ def test_a_message_is_acked_only_once_its_report_is_stored(consumer_settings, st
 
 
 def test_one_record_is_never_handled_twice_at_once(consumer_settings, start_runner, amqp_channel) -> None:
-    handler = Recorder(lambda notes: (time.sleep(0.01), Outcome())[1])
+    def slowly(notes: list[Notification]) -> Outcome:
+        time.sleep(0.01)
+        return Outcome()
+
+    handler = Recorder(slowly)
     reports = Reports()
     running = start_runner(consumer_settings(CONSUMER_CONCURRENCY=8), ["product"], handler, reports)
     events = [(f"SKU-{index % 10}", f"e{index}") for index in range(120)]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 import pytest
 import tenacity
 
+from broker.publisher import Publisher
 from consumers.dispatch import Outcome
 from consumers.retry import BrokerRetryTiers
 from consumers.worker import ACK, REQUEUE, Delivery, Worker
@@ -21,7 +23,7 @@ from broker.topology import (DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H
                            RETRY_TIER_HEADER, dead_queue, entity_queue, retry_tier)
 from tests.consumers.helpers import Reports, notification
 
-NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 ONCE = {"stop": tenacity.stop_after_attempt(2), "wait": tenacity.wait_none(),
         "retry": tenacity.retry_if_exception_type(BrokerUnavailable), "reraise": True}
 
@@ -58,7 +60,8 @@ def raising(error: Exception):
 
 
 def worker_for(handler, reports: Reports, broker: Broker) -> Worker:
-    return Worker(handler, reports, BrokerRetryTiers((5, 30), max_attempts=3), broker, ONCE, clock=lambda: NOW)
+    return Worker(handler, reports, BrokerRetryTiers((5, 30), max_attempts=3), cast(Publisher, broker), ONCE,
+                  clock=lambda: NOW)
 
 
 def delivery(key: str, event: str, attempts_made: int = 0) -> Delivery:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 import requests
 
@@ -10,18 +13,20 @@ from tests.support import free_port
 
 
 @pytest.fixture
-def session() -> requests.Session:
+def session() -> Iterator[requests.Session]:
     made = pooled_session(4, "bridge-test/1")
     yield made
     made.close()
 
 
-def pool_of(session: requests.Session, url: str, verify: object = None) -> object:
+def pool_of(session: requests.Session, url: str, verify: object = None) -> Any:
     """The pool a request to ``url`` goes through (with the session's TLS settings unless ``verify`` is given)."""
     if verify is None:
         verify = session.merge_environment_settings(url, {}, None, None, None)["verify"]
     prepared = requests.Request("GET", url).prepare()
-    return session.get_adapter(url).get_connection_with_tls_context(prepared, verify, proxies={}, cert=None)
+    adapter = session.get_adapter(url)
+    assert isinstance(adapter, PooledAdapter)
+    return adapter.get_connection_with_tls_context(prepared, verify, proxies={}, cert=None)
 
 
 def test_the_session_sends_through_a_pooled_adapter_with_its_user_agent(session, base_url, wire) -> None:

@@ -8,7 +8,6 @@ import logging
 from core.logs import JsonFormatter, Redactor, printable, printable_json
 import pytest
 
-from core.logs import JsonFormatter, Redactor
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
@@ -78,7 +77,8 @@ def test_stored_error_texts_lose_credentials_and_personal_data(restored_logging)
 def test_ordinary_error_texts_are_stored_as_they_are():
     from core.logs import scrub_stored
 
-    text = "erp answered 422: Invalid field 'carrier_tracking_ref' on model 'stock.picking'; order 000000123, sku 24-MB01"
+    text = ("erp answered 422: Invalid field 'carrier_tracking_ref' on model 'stock.picking'; "
+            "order 000000123, sku 24-MB01")
     assert scrub_stored(text) == text
 
 

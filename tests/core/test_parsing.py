@@ -17,7 +17,7 @@ def test_durations(raw, seconds):
 
 def test_magento_times_are_utc():
     value = parsing.utc_datetime("2020-03-27 16:06:41")
-    assert value == dt.datetime(2020, 3, 27, 16, 6, 41, tzinfo=dt.timezone.utc)
+    assert value == dt.datetime(2020, 3, 27, 16, 6, 41, tzinfo=dt.UTC)
     assert parsing.magento_timestamp(parsing.utc_datetime("2020-03-27T18:06:41+02:00")) == "2020-03-27 16:06:41"
     with pytest.raises(ValueError, match="ISO 8601"):
         parsing.utc_datetime("yesterday")

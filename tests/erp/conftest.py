@@ -89,7 +89,8 @@ class Documents:
 
     def product(self, sku: str, **over: Any) -> dict:
         return {"magento_id": 700, "sku": sku, "name": f"Trail {sku}", "type": "simple", "price": 34.0,
-                "status": 1, "visibility": 4, "weight": 1.2, "weight_kg": 1.2, "attribute_set_id": 4, "category_ids": [],
+                "status": 1, "visibility": 4, "weight": 1.2, "weight_kg": 1.2, "attribute_set_id": 4,
+                "category_ids": [],
                 "attributes": {"color": "49"}, "stock": {"qty": 8, "is_in_stock": True}, "children": [],
                 "created_at": "2024-01-03 09:00:00", "updated_at": "2024-01-03 09:00:00", **over}
 

@@ -210,7 +210,7 @@ def test_retry_after_in_seconds_is_kept(backend, mocked):
 
 
 def test_retry_after_as_an_http_date_becomes_seconds(backend, mocked):
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=120)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
     answer(mocked, "PUT", 503, headers={"Retry-After": email.utils.format_datetime(later, usegmt=True)})
 
     with pytest.raises(ErpUnavailable) as caught:

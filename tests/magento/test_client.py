@@ -27,7 +27,8 @@ from tests.magento.conftest import NOW, TOKEN
 from tests.magento.payloads import SIMPLE_PRODUCT
 
 GET, POST, PUT = responses.GET, responses.POST, responses.PUT
-OAUTH = {"MAGENTO_CONSUMER_KEY": "ck-7d1e", "MAGENTO_CONSUMER_SECRET": "cs-52aa", "MAGENTO_ACCESS_TOKEN_SECRET": "ts-90bc"}
+OAUTH = {"MAGENTO_CONSUMER_KEY": "ck-7d1e", "MAGENTO_CONSUMER_SECRET": "cs-52aa",
+         "MAGENTO_ACCESS_TOKEN_SECRET": "ts-90bc"}
 
 
 # --- authentication and addressing -------------------------------------------------------------------------------
@@ -82,7 +83,8 @@ def test_a_hostile_sku_stays_in_its_segment_in_a_two_key_path(client, wire) -> N
 
 @pytest.mark.parametrize("value", ["2024-03-01 00:00:00", "a&b=c", "50%+1", "Zoë ~*'()!", "[x];/?#", ""])
 def test_search_parameters_are_encoded_exactly_as_requests_encodes_them(client, mocked, rest, value: str) -> None:
-    criteria = SearchCriteria().where("name", value, "like").order_by("entity_id").page(20, 3).project("items[id,sku],total_count")
+    criteria = (SearchCriteria().where("name", value, "like").order_by("entity_id").page(20, 3)
+                .project("items[id,sku],total_count"))
     mocked.add(GET, rest("products"), json={"items": [], "total_count": 0})
     client.list_products(criteria)
     expected = requests.Request("GET", rest("products"), params=criteria.to_params()).prepare().url
@@ -246,7 +248,8 @@ def test_429_honours_retry_after_in_seconds(client, mocked, rest, sleeps, caplog
 
 
 def test_503_honours_retry_after_as_an_http_date(client, mocked, rest, sleeps) -> None:
-    mocked.add(GET, rest("orders/9"), status=503, headers={"Retry-After": email.utils.formatdate(NOW + 30, usegmt=True)})
+    mocked.add(GET, rest("orders/9"), status=503,
+               headers={"Retry-After": email.utils.formatdate(NOW + 30, usegmt=True)})
     mocked.add(GET, rest("orders/9"), json={"entity_id": 9})
     client.get_order(9)
     assert sleeps == [pytest.approx(30)]

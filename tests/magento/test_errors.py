@@ -42,7 +42,8 @@ def test_unknown_placeholders_and_missing_parameters_leave_the_text_alone() -> N
 
 def test_nested_errors_are_appended_to_the_message() -> None:
     body = {"message": "One or more input exceptions have occurred.",
-            "errors": [{"message": '"%fieldName" is required. Enter and try again.', "parameters": {"fieldName": "email"}},
+            "errors": [{"message": '"%fieldName" is required. Enter and try again.',
+                        "parameters": {"fieldName": "email"}},
                        {"message": 'Invalid value of "%value" provided for the %fieldName field.',
                         "parameters": {"value": "x@", "fieldName": "email"}}]}
     assert render(body) == ('One or more input exceptions have occurred: "email" is required. Enter and try again.; '
@@ -98,6 +99,7 @@ def test_a_404_tells_a_missing_route_from_a_missing_record() -> None:
     route = classify(404, '{"message":"Request does not match any route."}', {}, call="GET /rest/default/V1/nope")
     record = classify(404, json.dumps({"message": "The product that was requested doesn't exist. "
                                                   "Verify the product and try again."}), {})
+    assert isinstance(route, MagentoNotFound) and isinstance(record, MagentoNotFound)
     assert route.route_missing is True
     assert record.route_missing is False
 

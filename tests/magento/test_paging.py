@@ -35,7 +35,7 @@ class FakeList:
     def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
         criteria = parse_params(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
         self.requests.append(criteria)
-        rows = [row for row in self.rows.values()
+        rows: list[dict[str, Any]] = [row for row in self.rows.values()
                 if all(any(self.matches(row, item) for item in group) for group in criteria.filter_groups)]
         for order in reversed(criteria.sort_orders):
             rows.sort(key=lambda row: row.get(self.column(order.field)), reverse=order.direction == "DESC")

@@ -12,7 +12,8 @@ from core.entities import ENTITIES
 from tests.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
 
 
-@pytest.mark.parametrize(("entity", "key", "path"), [("customer", "7", "customers/7"), ("category", "15", "categories/15")])
+@pytest.mark.parametrize(("entity", "key", "path"),
+                         [("customer", "7", "customers/7"), ("category", "15", "categories/15")])
 def test_records_keyed_by_id_are_fetched_from_their_get_route(client, mocked, rest, entity, key, path) -> None:
     record = {"entity_id": int(key), "updated_at": "2024-03-02 09:30:00"}
     mocked.add("GET", rest(path), json=record)

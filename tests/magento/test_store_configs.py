@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,12 @@ CONFIGS = [{"id": 1, "code": "default", "timezone": "America/Chicago"},
 
 def test_the_configs_are_loaded_once_and_shared_by_threads() -> None:
     loads: list[int] = []
-    cache = StoreConfigCache(lambda: loads.append(1) or CONFIGS)
+
+    def load() -> list[dict[str, Any]]:
+        loads.append(1)
+        return CONFIGS
+
+    cache = StoreConfigCache(load)
     threads = [threading.Thread(target=cache.configs) for _ in range(8)]
     for thread in threads:
         thread.start()
@@ -24,7 +31,7 @@ def test_the_configs_are_loaded_once_and_shared_by_threads() -> None:
 
 
 def test_a_failed_load_is_not_kept() -> None:
-    answers = iter([RuntimeError("magento down"), CONFIGS])
+    answers: Iterator[Any] = iter([RuntimeError("magento down"), CONFIGS])
 
     def load() -> list[dict]:
         answer = next(answers)

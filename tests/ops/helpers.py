@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from click.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from pika.adapters.blocking_connection import BlockingChannel
+
+    from core.settings import Settings
 
 
 def event_id(entity: str, key: str) -> str:
     return f"evt-{entity}-{key}"
 
 
-def depth(channel: Any, queue: str) -> int:
+def depth(channel: BlockingChannel, queue: str) -> int:
     return channel.queue_declare(queue, passive=True).method.message_count
 
 
-def drain(channel: Any, queue: str) -> list[tuple[Any, bytes]]:
+def drain(channel: BlockingChannel, queue: str) -> list[tuple[Any, bytes]]:
     """Take every message of ``queue`` (acked): [(properties, body), ...] in queue order."""
     return _read(channel, queue, keep=False)
 
 
-def peek(channel: Any, queue: str) -> list[tuple[Any, bytes]]:
+def peek(channel: BlockingChannel, queue: str) -> list[tuple[Any, bytes]]:
     """Every message of ``queue``, left in place and in order."""
     return _read(channel, queue, keep=True)
 
 
-def _read(channel: Any, queue: str, keep: bool) -> list[tuple[Any, bytes]]:
-    wanted, taken, last = depth(channel, queue), [], 0
+def _read(channel: BlockingChannel, queue: str, keep: bool) -> list[tuple[Any, bytes]]:
+    wanted, last = depth(channel, queue), 0
+    taken: list[tuple[Any, bytes]] = []
     if wanted == 0:
         return taken
     channel.basic_qos(prefetch_count=min(wanted, 65535))
@@ -48,7 +54,7 @@ def _read(channel: Any, queue: str, keep: bool) -> list[tuple[Any, bytes]]:
     return taken
 
 
-def wait_for_depth(channel: Any, queue: str, at_least: int) -> None:
+def wait_for_depth(channel: BlockingChannel, queue: str, at_least: int) -> None:
     """Quorum queues take returned messages back through their log: wait until they show."""
     for _ in range(500):
         if depth(channel, queue) >= at_least:
@@ -65,7 +71,7 @@ def bodies(messages: list[tuple[Any, bytes]]) -> list[dict[str, Any]]:
     return [json.loads(body) for _properties, body in messages]
 
 
-def invoke(command: Any, args: list[str], settings: Any) -> Result:
+def invoke(command: Any, args: list[str], settings: Settings) -> Result:
     """Run a click command in-process with ``settings`` as its configuration (never the environment)."""
     return CliRunner().invoke(command, args, obj=settings, catch_exceptions=False)
 

@@ -195,8 +195,8 @@ def test_since_and_until_select_by_updated_at(magento, client, publisher, engine
     magento.generate_products(4, prefix="OLD-", updated_at="2024-01-10 08:00:00")
     magento.generate_products(3, prefix="MAY-", updated_at="2024-05-01 10:00:00")
     magento.generate_products(2, prefix="NEW-", updated_at="2024-09-01 10:00:00")
-    since = dt.datetime(2024, 5, 1, 10, tzinfo=dt.timezone.utc)  # inclusive, to the second
-    until = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+    since = dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)  # inclusive, to the second
+    until = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
     [report], _ = run(client, publisher, engine, Request(("product",), since=since, until=until, batch_size=2))
     published = bodies(drain(amqp_channel, entity_queue("product")))
     assert [body["key"][:4] for body in published] == ["MAY-"] * 3
@@ -208,7 +208,7 @@ def test_stock_is_backfilled_as_one_notification_per_sku(magento, client, publis
     import datetime as dt
 
     magento.generate_products(6)
-    since = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    since = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     [report], _ = run(client, publisher, engine, Request(("stock",), since=since, batch_size=4))
     published = bodies(drain(amqp_channel, entity_queue("stock")))
     assert [body["key"] for body in published] == magento.keys("stock")

@@ -15,14 +15,14 @@ from broker.publisher import Publisher
 from ops.cmd_support import Moment, aligned, plural, ready_publisher, require_magento
 from tests.support import free_port, temporary_vhost
 
-NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def test_a_moment_is_an_age_or_a_time():
     moment = Moment(now=lambda: NOW)
     assert moment.convert("90m", None, None) == NOW - dt.timedelta(minutes=90)
-    assert moment.convert("2024-05-01T10:00:00Z", None, None) == dt.datetime(2024, 5, 1, 10, tzinfo=dt.timezone.utc)
-    assert moment.convert("2024-05-01 10:00:00", None, None) == dt.datetime(2024, 5, 1, 10, tzinfo=dt.timezone.utc)
+    assert moment.convert("2024-05-01T10:00:00Z", None, None) == dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
+    assert moment.convert("2024-05-01 10:00:00", None, None) == dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
     with pytest.raises(click.BadParameter, match="neither an ISO 8601 time"):
         moment.convert("last week", None, None)
 

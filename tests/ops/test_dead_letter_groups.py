@@ -8,11 +8,12 @@ from ops.dead_letter_groups import OPEN, RESOLVED, SUPERSEDED, group
 from ops.dead_letters import read
 from tests.ops.conftest import dead_letter
 
-T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def letter(entity: str, key: str, event_id: str, minutes: int):
-    notification, body, headers = dead_letter(entity, key, event_id=event_id, dead_at=T0 + dt.timedelta(minutes=minutes))
+    notification, body, headers = dead_letter(entity, key, event_id=event_id,
+                                              dead_at=T0 + dt.timedelta(minutes=minutes))
     return read(entity, notification.id, headers, body)
 
 

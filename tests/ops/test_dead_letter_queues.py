@@ -63,7 +63,7 @@ def test_replay_sends_each_chosen_letter_back_by_reference_then_removes_it(broke
 
 
 def test_replay_by_id_and_by_time(broker, amqp_channel, put_dead, publisher):
-    old = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     put_dead("order", "1", dead_at=old)
     put_dead("order", "2", dead_at=old)
     put_dead("invoice", "3")

@@ -33,7 +33,7 @@ def test_a_bridge_dead_letter_shows_its_attempts_times_and_error():
 
 
 def test_a_broker_dead_letter_after_the_delivery_limit_is_named_and_explained():
-    died = dt.datetime(2026, 3, 2, 11, 0, 5, tzinfo=dt.timezone.utc)
+    died = dt.datetime(2026, 3, 2, 11, 0, 5, tzinfo=dt.UTC)
     headers = {H_ATTEMPTS: 2, H_ERROR_CLASS: "MagentoUnavailable", H_ERROR: "magento answered 503: busy",
                "x-death": [{"count": 1, "reason": "delivery_limit", "queue": "magento.order", "time": died,
                             "exchange": "", "routing-keys": [b"magento.order"]}],
@@ -60,13 +60,13 @@ def test_a_malformed_body_is_listed_but_not_replayable():
     assert not letter.replayable and letter.key is None
     assert letter.id.startswith("body-sha1-") and "not JSON" in letter.problem
     with pytest.raises(ValueError, match="cannot be replayed"):
-        d.replay_copy(letter, dt.datetime(2026, 3, 3, tzinfo=dt.timezone.utc))
+        d.replay_copy(letter, dt.datetime(2026, 3, 3, tzinfo=dt.UTC))
     assert letter.whole()["body"] == "not json"
 
 
 def test_the_replay_copy_starts_a_fresh_attempt_count_and_keeps_the_history():
     letter = bridge_letter(**{"x-delivery-count": 3, d.H_REPLAYS: 1})
-    now = dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC)
     routing_key, body, headers = d.replay_copy(letter, now)
     assert routing_key == "magento.order"
     assert Notification.from_body(body) == Notification(**{**NOTE.to_dict(), "source": "replay"})
@@ -76,7 +76,7 @@ def test_the_replay_copy_starts_a_fresh_attempt_count_and_keeps_the_history():
 
 def test_the_replay_copy_keeps_only_the_start_of_a_huge_error():
     letter = bridge_letter(**{H_ERROR: "x" * 40_000})
-    _key, _body, headers = d.replay_copy(letter, dt.datetime(2026, 3, 3, tzinfo=dt.timezone.utc))
+    _key, _body, headers = d.replay_copy(letter, dt.datetime(2026, 3, 3, tzinfo=dt.UTC))
     assert len(headers[d.H_REPLAYED_ERROR]) < d.REPLAYED_ERROR_CHARS + 60
     assert headers[d.H_REPLAYED_ERROR].endswith("[cut: 38000 more characters]")
 
@@ -97,7 +97,7 @@ def test_selectors_combine_entity_ids_and_time():
     assert d.Selection.build(entity="order").entities == ("order",)
     assert d.Selection.build(ids=["evt-42"]).matches(letter)
     assert not d.Selection.build(ids=["evt-1"]).matches(letter)
-    before = dt.datetime(2026, 3, 2, 9, 59, tzinfo=dt.timezone.utc)
+    before = dt.datetime(2026, 3, 2, 9, 59, tzinfo=dt.UTC)
     assert d.Selection.build(since=before).matches(letter)
     assert not d.Selection.build(since=before + dt.timedelta(minutes=2)).matches(letter)
     assert not d.Selection.build(ids=["evt-42"], since=before + dt.timedelta(minutes=2)).matches(letter)

@@ -15,7 +15,7 @@ from store.positions import Watermarks
 from ops.reconcile import DONE, FAILED, NOT_DUE, SKIPPED, Reconciler, Timing
 from tests.ops.helpers import bodies, drain, ids
 
-NOW = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.UTC)
 NO_RETRY = {"stop": tenacity.stop_after_attempt(1), "reraise": True}
 
 

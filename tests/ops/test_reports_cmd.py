@@ -13,7 +13,7 @@ from store.db import ensure_schema, make_engine
 from ops.cli import cli
 from ops.reports_cmd import JSON_FIELDS
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 MAGENTO_ERROR = ('MagentoValidationError', 'magento answered 400: Invalid product data: Invalid attribute set '
                  'entity type. ' + "The attribute \"color\" has no option \"teal\". " * 60 + "\nSee the store log.")
 

@@ -15,7 +15,7 @@ from ops.status import FIELDS, collect, queue_figures
 from tests.support import free_port
 
 DELAYS = (5, 30, 120, 600, 1800)
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 def publish(channel, exchange, routing_key, count, headers=None):

@@ -9,7 +9,7 @@ import pytest
 from store.db import ensure_schema, make_engine
 from store.positions import BackfillPositions, Position, Watermark, Watermarks
 
-NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -15,7 +15,7 @@ from core.outcomes import STATUSES
 from store.reports import ReportStore, ReportWriter
 from store.db import ensure_schema, make_engine, sync_reports
 
-NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_recorded_outcome_comes_back_with_every_field(store):
 
 
 def test_at_defaults_to_now_and_other_zones_are_stored_as_utc(store):
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
     report(store, event_id="now", at=None)
     report(store, event_id="cet", at=dt.datetime(2026, 5, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))))
     report(store, event_id="naive", at=dt.datetime(2026, 5, 1, 11, 0))
@@ -130,8 +130,8 @@ def test_prune_deletes_only_older_reports_in_batches(store, monkeypatch):
 
 
 def test_prune_by_age_counts_back_from_now(store):
-    report(store, event_id="old", at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40))
-    report(store, event_id="new", at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1))
+    report(store, event_id="old", at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
+    report(store, event_id="new", at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
 
     assert store.prune(dt.timedelta(days=30)) == 1
     assert [row["event_id"] for row in store.query()] == ["new"]

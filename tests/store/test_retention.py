@@ -13,7 +13,7 @@ def test_the_pruner_deletes_reports_older_than_the_retention(sqlite_url) -> None
     engine = make_engine(sqlite_url)
     ensure_schema(engine)
     store = ReportStore(engine)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for event_id, days in (("old", 8), ("recent", 6)):
         store.record(event_id=event_id, entity="product", key="A", action="save", status="synced", attempts=1,
                      duration_ms=1, at=now - dt.timedelta(days=days))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ def open_store(database_url: str) -> Iterator[Callable[..., SeenEvents]]:
     stores: list[SeenEvents] = []
     engines: list[sa.engine.Engine] = []
 
-    def build(clock: Clock, **kwargs: object) -> SeenEvents:
+    def build(clock: Clock, **kwargs: Any) -> SeenEvents:
         engine = make_engine(database_url)
         ensure_schema(engine)
         engines.append(engine)

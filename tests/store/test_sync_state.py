@@ -312,7 +312,8 @@ def test_remember_and_release_stores_and_frees_the_record_at_once(state, other, 
         assert held.remember_and_release(version=MID, doc_hash="h1", erp_id="17") is True
 
         stored = other.get("product", "A")
-        assert (stored["version"], stored["doc_hash"], stored["erp_id"], stored["lease_owner"]) == (MID, "h1", "17", None)
+        assert (stored["version"], stored["doc_hash"], stored["erp_id"], stored["lease_owner"]) == (
+            MID, "h1", "17", None)
         assert stored["synced_at"].timestamp() == clock.now
         with other.lease("product", "A", "host2:22", ttl=30):  # free before the first holder's block ends
             assert other.get("product", "A")["lease_owner"] == "host2:22"
@@ -335,7 +336,8 @@ def test_remember_and_release_never_moves_the_version_back_but_still_releases(st
         assert held.remember_and_release(version=OLD, doc_hash="h-old", erp_id="99") is False
 
     stored = other.get("product", "A")
-    assert (stored["version"], stored["doc_hash"], stored["erp_id"], stored["lease_owner"]) == (NEW, "h-new", "17", None)
+    assert (stored["version"], stored["doc_hash"], stored["erp_id"], stored["lease_owner"]) == (
+        NEW, "h-new", "17", None)
 
 
 def test_remember_and_release_of_a_deletion_keeps_version_and_id(state):

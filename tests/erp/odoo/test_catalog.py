@@ -21,8 +21,8 @@ def test_a_product_becomes_a_bound_template_and_variant(odoo_sandbox, backend, d
     rows = odoo_sandbox.records("product.template", "name", "default_code", "list_price", "weight", "detailed_type",
                                 "sale_ok", "product_variant_id")
     assert rows == [{"id": template, "name": "Trail TR-1", "default_code": "TR-1", "list_price": 34.0, "weight": 1.2,
-                     "detailed_type": "product", "sale_ok": True, "product_variant_id": [rows[0]["product_variant_id"][0],
-                                                                                         "[TR-1] Trail TR-1"]}]
+                     "detailed_type": "product", "sale_ok": True,
+                     "product_variant_id": [rows[0]["product_variant_id"][0], "[TR-1] Trail TR-1"]}]
     assert _bindings(odoo_sandbox, "product.template") == {"product_tr-1": template}
     assert _bindings(odoo_sandbox, "product.product") == {"variant_tr-1": rows[0]["product_variant_id"][0]}
 

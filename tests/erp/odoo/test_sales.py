@@ -30,7 +30,8 @@ def test_an_order_is_created_with_its_lines_bound(odoo_sandbox, catalog_ready, d
     lines = _lines(odoo_sandbox)
     assert [(line["name"], line["product_uom_qty"], line["price_unit"], line["tax_id"]) for line in lines] == [
         ("[TR-1] Trail TR-1", 2.0, 34.0, []), ("[TR-2] Trail TR-2", 1.0, 20.0, []), ("Shipping", 1.0, 7.5, [])]
-    bound = {r["name"] for r in odoo_sandbox.records("ir.model.data", "name", "model") if r["model"] == "sale.order.line"}
+    bound = {r["name"] for r in odoo_sandbox.records("ir.model.data", "name", "model")
+             if r["model"] == "sale.order.line"}
     assert bound == {"line_order_1", "line_order_2", "shipping_order_9001"}
 
 

@@ -18,7 +18,7 @@ from sandbox.magento.app import RunningServer, create_app, run_in_thread, sandbo
 from sandbox.magento.rest import Sandbox
 
 TOKEN = "sandbox-test-token-5f1c"
-START = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 
 class ManualClock:
@@ -104,13 +104,13 @@ class Receiver:
         self.fail_next = 0
         self.status = 202
         self._lock = threading.Lock()
-        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)  # type: ignore[arg-type, misc]
         self.url = f"http://127.0.0.1:{self.server.server_port}/webhooks/magento"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
-    @Request.application
-    def _wsgi(self, request: Request) -> Response:
+    @Request.application  # type: ignore[arg-type]  # werkzeug's types do not cover it on a method
+    def _wsgi(self, request: Request) -> Response:  # type: ignore[misc]
         with self._lock:
             self.received.append({"headers": dict(request.headers), "body": request.get_data()})
             if self.fail_next:

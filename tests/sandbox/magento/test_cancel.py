@@ -16,8 +16,9 @@ def test_cancel_after_a_partial_invoice_keeps_what_was_invoiced(api):
     order = api.get("/V1/orders/5").json
     stove = next(item for item in order["items"] if item["sku"] == "NW-STOVE")
     parka = order["items"][0]
-    assert api.post("/V1/order/5/invoice", {"items": [{"order_item_id": stove["item_id"], "qty": 1},
-                                                      {"order_item_id": parka["item_id"], "qty": 1}]}).status_code == 200
+    invoiced = api.post("/V1/order/5/invoice", {"items": [{"order_item_id": stove["item_id"], "qty": 1},
+                                                          {"order_item_id": parka["item_id"], "qty": 1}]})
+    assert invoiced.status_code == 200
     assert api.post("/V1/orders/5/cancel").json is True
     order = api.get("/V1/orders/5").json
     stove = next(item for item in order["items"] if item["sku"] == "NW-STOVE")

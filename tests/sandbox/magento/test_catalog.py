@@ -32,7 +32,8 @@ def test_sku_lookup_is_case_insensitive(api):
 def test_product_404_wording(api):
     response = api.get("/V1/products/NO-SUCH-SKU")
     assert response.status_code == 404
-    assert response.json == {"message": "The product that was requested doesn't exist. Verify the product and try again."}
+    assert response.json == {
+        "message": "The product that was requested doesn't exist. Verify the product and try again."}
 
 
 def test_put_moves_updated_at_on_every_save(api, clock):

@@ -44,7 +44,8 @@ def test_duplicate_email_is_a_400(api):
     body = {**CREATE, "customer": {**CREATE["customer"], "email": "ALICE.MERCER@example.com"}}
     response = api.post("/V1/customers", body)
     assert response.status_code == 400
-    assert response.json == {"message": "A customer with the same email address already exists in an associated website."}
+    assert response.json == {
+        "message": "A customer with the same email address already exists in an associated website."}
 
 
 def test_password_rules(api):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sandbox.magento.invoicing import invoice_order, refund_order
 from sandbox.magento.order_build import build_order
 
-SPEC = {"entity_id": 90, "increment_id": "000000190", "created_at": "2024-06-01 10:00:00",
+SPEC: dict[str, Any] = {"entity_id": 90, "increment_id": "000000190", "created_at": "2024-06-01 10:00:00",
         "updated_at": "2024-06-01 10:00:00", "customer_id": 1, "billing_from": 1, "shipping_from": 2,
         "currency": "EUR", "discount_percent": 10,
         "shipping": {"method": "flatrate_flatrate", "description": "Flat Rate - Fixed", "amount": 5,

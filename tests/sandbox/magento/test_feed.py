@@ -111,7 +111,8 @@ def test_emit_all_needs_a_configured_feed(client):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("body", [{"url": "ftp://x", "secret": SECRET}, {"url": "http://127.0.0.1:9/x", "secret": "plain"},
+@pytest.mark.parametrize("body", [{"url": "ftp://x", "secret": SECRET},
+                                  {"url": "http://127.0.0.1:9/x", "secret": "plain"},
                                   {"url": "http://127.0.0.1:9/x"}])
 def test_bad_feed_configuration_is_400(client, body):
     assert client.put("/__sandbox/feed", json=body).status_code == 400

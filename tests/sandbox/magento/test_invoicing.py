@@ -105,7 +105,8 @@ def test_full_refund_closes_the_order(api):
     assert (order["state"], order["status"]) == ("closed", "closed") and order["total_refunded"] == order["total_paid"]
     again = api.post("/V1/order/5/refund", {})
     assert again.json["message"].split("\n")[1:3] == [
-        "A creditmemo can not be created when an order has a status of closed", "We can't create creditmemo for the order."]
+        "A creditmemo can not be created when an order has a status of closed",
+        "We can't create creditmemo for the order."]
 
 
 def test_a_refused_document_consumes_no_id(api):

@@ -13,7 +13,7 @@ from sandbox.magento.store import Store
 
 @pytest.fixture
 def store() -> Store:
-    store = Store(lambda: dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc))
+    store = Store(lambda: dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
     load(store, "demo")
     return store
 

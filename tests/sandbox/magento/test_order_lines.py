@@ -14,7 +14,7 @@ from sandbox.magento.store import Store
 
 @pytest.fixture
 def context() -> Context:
-    store = Store(lambda: dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc))
+    store = Store(lambda: dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
     load(store, "demo")
     _products(store)
     return Context(store, 90, "2024-06-01 10:00:00", 0)

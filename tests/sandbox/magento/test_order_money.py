@@ -15,7 +15,8 @@ def test_the_order_currency_is_priced_from_converted_prices():
     rows = [_row(1, 64.99, 2, 19)]
     shipping = price_rows(rows, Unit(8, 1, 19), includes_tax=False, rate=0.9215)
     item = rows[0].item
-    assert (item["base_price"], item["price"], item["base_row_total"], item["row_total"]) == (64.99, 59.89, 129.98, 119.78)
+    assert (item["base_price"], item["price"], item["base_row_total"], item["row_total"]) == (
+        64.99, 59.89, 129.98, 119.78)
     assert (shipping["base_"]["row_total"], shipping[""]["row_total"]) == (8, 7.37)
     totals = order_totals(rows, shipping, {}, 0.9215)
     assert totals["base_grand_total"] == round(129.98 + 24.7 + 8 + 1.52, 2)

@@ -16,7 +16,8 @@ def test_a_handler_bug_answers_like_magentos_masked_exception(api, monkeypatch, 
         raise KeyError("boom")
 
     monkeypatch.setattr(magento_rest, "find_route",
-                        lambda method, parts: (Route("GET", "/V1/x", broken, "Magento_Sales::sales", "Magento_Sales"), {}))
+                        lambda method, parts: (
+                            Route("GET", "/V1/x", broken, "Magento_Sales::sales", "Magento_Sales"), {}))
     response = api.get("/V1/x")
     assert response.status_code == 500
     assert response.json == {"message": "Internal Error. Details are available in Magento log file. Report ID: "

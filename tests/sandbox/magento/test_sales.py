@@ -51,7 +51,8 @@ def test_order_404_wording(api):
     for path in ("/V1/orders/99", "/V1/invoices/99", "/V1/shipment/99", "/V1/creditmemo/99"):
         response = api.get(path)
         assert response.status_code == 404
-        assert response.json == {"message": "The entity that was requested doesn't exist. Verify the entity and try again."}
+        assert response.json == {
+            "message": "The entity that was requested doesn't exist. Verify the entity and try again."}
 
 
 def test_order_save_answers_the_partial_order(api, clock):

@@ -46,7 +46,8 @@ def check_order(order: dict[str, Any]) -> None:
         assert round(sum(item[f"{prefix}row_total"] for item in priced), 2) == order[f"{prefix}subtotal"]
         assert round(sum(item[f"{prefix}tax_amount"] for item in priced) + order[f"{prefix}shipping_tax_amount"],
                      2) == order[f"{prefix}tax_amount"]
-        discounts = sum(item[f"{prefix}discount_amount"] for item in priced) + order[f"{prefix}shipping_discount_amount"]
+        discounts = (sum(item[f"{prefix}discount_amount"] for item in priced)
+                     + order[f"{prefix}shipping_discount_amount"])
         assert round(-discounts, 2) == order[f"{prefix}discount_amount"] <= 0
     taxes = order["extension_attributes"]["applied_taxes"]
     assert round(sum(tax["amount"] for tax in taxes), 2) == order["tax_amount"]
@@ -73,7 +74,8 @@ def check_document(document: dict[str, Any], order: dict[str, Any]) -> None:
         assert round(rows + shipping_compensation, 2) == document[f"{prefix}discount_tax_compensation_amount"]
     priced = [row for row in document["items"] if "row_total" in row]
     assert round(sum(row["row_total"] for row in priced), 2) == document["subtotal"]
-    assert round(sum(row["tax_amount"] for row in priced) + document["shipping_tax_amount"], 2) == document["tax_amount"]
+    assert round(sum(row["tax_amount"] for row in priced) + document["shipping_tax_amount"], 2) \
+        == document["tax_amount"]
     shipping_discount = round(-document["discount_amount"] - sum(row.get("discount_amount", 0) for row in priced), 2)
     assert 0 <= shipping_discount <= order["shipping_discount_amount"]
     for row in document["items"]:
@@ -164,7 +166,8 @@ def test_configurable_in_an_invoice_and_a_credit_memo(api, cases, sandbox):
 def test_shipping_with_tax_and_a_shipping_discount(api, cases):
     ids = cases["shipping_tax_discount"]
     order = _get(api, f"/V1/orders/{ids['order_id']}")
-    assert (order["shipping_amount"], order["shipping_discount_amount"], order["shipping_tax_amount"]) == (12.95, 2.59, 2.18)
+    assert (order["shipping_amount"], order["shipping_discount_amount"], order["shipping_tax_amount"]) == (
+        12.95, 2.59, 2.18)
     assert order["shipping_incl_tax"] == 15.67 and order["discount_amount"] == -14.57
     total = order["extension_attributes"]["shipping_assignments"][0]["shipping"]["total"]
     assert total["shipping_discount_amount"] == 2.59 and total["shipping_tax_amount"] == 2.18
@@ -183,7 +186,8 @@ def test_partially_canceled_line(api, cases):
 
 def test_order_in_eur_on_a_usd_base(api, cases):
     order = _get(api, f"/V1/orders/{cases['eur_on_usd_base']['order_id']}")
-    assert (order["base_currency_code"], order["order_currency_code"], order["base_to_order_rate"]) == ("USD", "EUR", 0.9215)
+    assert (order["base_currency_code"], order["order_currency_code"], order["base_to_order_rate"]) == (
+        "USD", "EUR", 0.9215)
     assert (order["base_grand_total"], order["grand_total"]) == (196.03, 180.64)
     assert (order["items"][0]["base_price"], order["items"][0]["price"]) == (64.99, 59.89)
     stores = {config["id"]: config for config in _get(api, "/V1/store/storeConfigs")}
@@ -201,8 +205,8 @@ def test_gift_card_store_credit_and_reward_points(api, cases):
     invoice = _get(api, f"/V1/invoices/{ids['invoice_ids'][0]}")
     assert invoice["extension_attributes"]["gift_cards_amount"] == 50 and invoice["grand_total"] == order["grand_total"]
     booked = _get(api, f"/V1/orders/{ids['order_id']}")["extension_attributes"]
-    assert (booked["gift_cards_invoiced"], booked["customer_balance_invoiced"], booked["rwrd_currency_amount_invoiced"]) \
-        == (50, 30, 5)
+    assert (booked["gift_cards_invoiced"], booked["customer_balance_invoiced"],
+            booked["rwrd_currency_amount_invoiced"]) == (50, 30, 5)
 
 
 def test_refund_to_store_credit_with_adjustments(api, cases):
@@ -210,7 +214,8 @@ def test_refund_to_store_credit_with_adjustments(api, cases):
     memo = _get(api, f"/V1/creditmemo/{ids['creditmemo_ids'][0]}")
     assert (memo["adjustment_positive"], memo["adjustment_negative"], memo["adjustment"]) == (3, 1.5, 1.5)
     assert (memo["shipping_amount"], memo["shipping_tax_amount"], memo["grand_total"]) == (5, 1.05, 80.03)
-    assert memo["extension_attributes"] == {"customer_bal_total_refunded": 80.03, "bs_customer_bal_total_refunded": 80.03,
+    assert memo["extension_attributes"] == {"customer_bal_total_refunded": 80.03,
+                                            "bs_customer_bal_total_refunded": 80.03,
                                             "customer_balance_refund_flag": True}
     order = _get(api, f"/V1/orders/{ids['order_id']}")
     assert order["status_histories"][0]["comment"] == "We refunded 80.03 EUR to Store Credit"

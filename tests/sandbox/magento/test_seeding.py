@@ -9,7 +9,7 @@ import pytest
 from sandbox.magento.seeding import load, parse_stamp, synthetic_products
 from sandbox.magento.store import Store
 
-NOW = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -52,7 +52,8 @@ def test_orders_cover_every_case(demo):
     assert any(item.get("parent_item_id") for item in orders[5]["items"])
     assert orders[3]["customer_is_guest"] == 1 and "customer_id" not in orders[3]
     assert orders[2]["relation_parent_id"] == "1" and orders[1]["state"] == "canceled"
-    not_invoiced = [o for o in orders.values() if o["state"] == "new" and not any(i["qty_invoiced"] for i in o["items"])]
+    not_invoiced = [o for o in orders.values()
+                    if o["state"] == "new" and not any(i["qty_invoiced"] for i in o["items"])]
     assert {o["entity_id"] for o in not_invoiced} == {2, 5}
     assert orders[3]["state"] == "complete" and orders[4]["state"] == "processing"
     assert orders[4]["items"][0]["product_type"] == "bundle" and len(orders[4]["status_histories"]) == 2
@@ -61,9 +62,11 @@ def test_orders_cover_every_case(demo):
 def test_documents_match_their_orders(demo):
     assert [invoice["order_id"] for invoice in demo.invoices.values()] == [3, 4]
     assert demo.invoices[1]["grand_total"] == demo.orders[3]["grand_total"]
-    assert demo.invoices[1]["created_at"] == "2024-02-19 09:00:12" and demo.orders[3]["updated_at"] == "2024-02-19 15:30:45"
+    assert demo.invoices[1]["created_at"] == "2024-02-19 09:00:12"
+    assert demo.orders[3]["updated_at"] == "2024-02-19 15:30:45"
     assert demo.shipments[1]["tracks"][0]["carrier_code"] == "custom"
-    assert demo.creditmemos[1]["order_id"] == 4 and demo.orders[4]["total_refunded"] == demo.creditmemos[1]["grand_total"]
+    assert demo.creditmemos[1]["order_id"] == 4
+    assert demo.orders[4]["total_refunded"] == demo.creditmemos[1]["grand_total"]
 
 
 def test_loading_records_no_changes_and_ids_continue_after_the_seed(demo):

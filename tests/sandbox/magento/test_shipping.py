@@ -7,8 +7,9 @@ SHIPMENT_ERRORS = "Shipment Document Validation Error(s):\n"
 
 def test_ship_answers_a_string_id_and_ships_parent_and_child(api, clock):
     clock.advance(45)
-    response = api.post("/V1/order/2/ship", {"items": [{"order_item_id": "4", "qty": 1.0}],
-                                             "tracks": [{"track_number": "1Z999", "title": "UPS", "carrier_code": "ups"}]})
+    response = api.post("/V1/order/2/ship", {
+        "items": [{"order_item_id": "4", "qty": 1.0}],
+        "tracks": [{"track_number": "1Z999", "title": "UPS", "carrier_code": "ups"}]})
     assert response.status_code == 200 and response.get_data(as_text=True) == '"2"'
     order = api.get("/V1/orders/2").json
     assert [item["qty_shipped"] for item in order["items"]] == [1, 1, 0]
@@ -17,7 +18,8 @@ def test_ship_answers_a_string_id_and_ships_parent_and_child(api, clock):
     assert [row["order_item_id"] for row in shipment["items"]] == [4, 5] and shipment["total_qty"] == 1
     assert shipment["tracks"][0] == {"order_id": 2, "created_at": "2024-06-01 12:00:45", "entity_id": 2, "parent_id": 2,
                                      "updated_at": "2024-06-01 12:00:45", "weight": None, "qty": None,
-                                     "description": None, "track_number": "1Z999", "title": "UPS", "carrier_code": "ups"}
+                                     "description": None, "track_number": "1Z999", "title": "UPS",
+                                     "carrier_code": "ups"}
 
 
 def test_shipping_twice_is_a_400_with_magentos_messages(api):

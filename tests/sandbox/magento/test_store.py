@@ -6,7 +6,7 @@ import datetime as dt
 
 from sandbox.magento.store import SandboxClock, Store
 
-T0 = dt.datetime(2024, 1, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2024, 1, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def test_clock_freezes_advances_and_releases():
@@ -15,7 +15,7 @@ def test_clock_freezes_advances_and_releases():
     assert clock() == T0 + dt.timedelta(seconds=30) and not clock.frozen
     clock.freeze(dt.datetime(2030, 1, 1))
     clock.advance(5)
-    assert clock() == dt.datetime(2030, 1, 1, 0, 0, 5, tzinfo=dt.timezone.utc) and clock.frozen
+    assert clock() == dt.datetime(2030, 1, 1, 0, 0, 5, tzinfo=dt.UTC) and clock.frozen
     clock.release()
     assert clock() == T0
 

@@ -7,7 +7,8 @@ def test_store_configs_answer_every_store_view(api):
     answer = api.get("/V1/store/storeConfigs")
     assert answer.status_code == 200
     (config,) = answer.json
-    assert (config["id"], config["code"], config["timezone"], config["weight_unit"]) == (1, "default", "Europe/Berlin", "kgs")
+    assert (config["id"], config["code"], config["timezone"], config["weight_unit"]) == (
+        1, "default", "Europe/Berlin", "kgs")
     assert (config["base_currency_code"], config["default_display_currency_code"]) == ("EUR", "EUR")
 
 

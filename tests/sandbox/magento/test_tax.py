@@ -36,9 +36,11 @@ def test_tax_is_charged_on_the_discounted_row_and_incl_tax_columns_stay_before_d
 def test_prices_including_tax_extract_the_tax_and_compensate_the_discounted_part():
     money = row_money(Unit(189, 1, 21, 10), Pass(includes_tax=True))
     assert (money["price_incl_tax"], money["row_total_incl_tax"], money["row_total"]) == (189, 189, 156.2)
-    assert (money["discount_amount"], money["tax_amount"], money["discount_tax_compensation_amount"]) == (18.9, 29.52, 3.28)
+    assert (money["discount_amount"], money["tax_amount"], money["discount_tax_compensation_amount"]) == (
+        18.9, 29.52, 3.28)
     # the row still adds up to what the customer pays: incl. tax minus the discount
-    total = money["row_total"] - money["discount_amount"] + money["tax_amount"] + money["discount_tax_compensation_amount"]
+    total = (money["row_total"] - money["discount_amount"] + money["tax_amount"]
+             + money["discount_tax_compensation_amount"])
     assert round(total, 2) == 189 - 18.9
 
 

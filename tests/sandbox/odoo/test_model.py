@@ -85,7 +85,8 @@ def test_one2many_unlink_and_set_detach_when_the_inverse_does_not_cascade(env):
 def test_many2many_commands_and_plain_id_lists(env):
     taxes = env["account.tax"].create([{"name": "5%", "amount": 5}, {"name": "7%", "amount": 7}])
     product = env["product.template"].create({"name": "T", "taxes_id": [(6, 0, [])]})
-    read = lambda: env["product.template"].read([product], ["taxes_id"])[0]["taxes_id"]
+    def read():
+        return env["product.template"].read([product], ["taxes_id"])[0]["taxes_id"]
 
     env["product.template"].write([product], {"taxes_id": [(4, taxes[0], 0), (4, taxes[1], 0), (3, taxes[0], 0)]})
     assert read() == [taxes[1]]
