@@ -32,10 +32,18 @@ from pathlib import Path
 
 import requests
 
-from bench.chaos_parts import (MagentoFaults, Outages, Sender, SlowClients, final_reports, queued, rabbitmqctl,
-                               wait_until)
-from ops.demo_processes import Processes
+from bench.chaos_parts import (
+    MagentoFaults,
+    Outages,
+    Sender,
+    SlowClients,
+    final_reports,
+    queued,
+    rabbitmqctl,
+    wait_until,
+)
 from bench.tcp_proxy import TcpProxy
+from ops.demo_processes import Processes
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -17,11 +17,11 @@ from typing import Any
 import pika
 import requests
 
-from broker.amqp import connection_parameters
 from bridge.signatures import sign
+from broker.amqp import connection_parameters
+from broker.topology import dead_queue, entity_queue, retry_queue
 from store.db import make_engine
 from store.report_queries import report_history
-from broker.topology import dead_queue, entity_queue, retry_queue
 
 ENTITIES = ("product", "stock")
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -49,7 +50,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 @contextlib.contextmanager
 def running(args: Sequence[str], *, env: dict[str, str] | None = None, port: int | None = None,
-            timeout: float = 20, cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
+            timeout: float = 20, cwd: Path = ROOT) -> Iterator[Any]:
     """Run a child process for the duration of the block (waiting for ``port`` to open), then stop it."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bridge-test-{uuid.uuid4().hex[:8]}.log"
@@ -61,7 +62,8 @@ def running(args: Sequence[str], *, env: dict[str, str] | None = None, port: int
                 try:
                     wait_for(lambda: port_open(port) or proc.poll() is not None, timeout, message=f"port {port}")
                 except AssertionError:
-                    raise AssertionError(f"{args[0]} did not open port {port}:\n{log_path.read_text()[-4000:]}")
+                    raise AssertionError(
+                        f"{args[0]} did not open port {port}:\n{log_path.read_text()[-4000:]}") from None
                 if proc.poll() is not None:
                     raise AssertionError(f"{args} exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             proc.log_path = log_path  # type: ignore[attr-defined]

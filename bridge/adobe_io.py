@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import parsing
-from core import entities
+from bridge.rejection import Rejection
+from core import entities, parsing
 from core.entities import PRODUCT_ID, SKU_KEYED
 from schemas.notification import Notification, identifier_problem, key_problem, normalise_key
-from bridge.rejection import Rejection
 
 # Every observer event the bridge maps, and the (entity, action) it announces: the entity table's
 # ``adobe_io_prefix`` (the model's $_eventPrefix) with each suffix, and its ``adobe_io_extra`` events.

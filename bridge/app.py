@@ -9,20 +9,19 @@ from typing import Any
 
 from flask import Flask
 
-from broker.link import BrokerLink
-from store.seen_events import SeenEvents
 from bridge.dedup import open_store
+from bridge.endpoints import ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint, magento_endpoint
 from bridge.in_flight import InFlight
 from bridge.receiver import Broker, Intake, SeenStore
-from bridge.endpoints import (ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint,
-                              magento_endpoint)
 from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
-from store.db import in_memory, make_engine
-from core.logs import configure_from
-from core.entities import ENTITIES
-from core.settings import Settings
+from broker.link import BrokerLink
 from broker.topology import topology
+from core.entities import ENTITIES
+from core.logs import configure_from
+from core.settings import Settings
+from store.db import in_memory, make_engine
+from store.seen_events import SeenEvents
 
 log = logging.getLogger(__name__)
 EXTENSION = "bridge.receiver"

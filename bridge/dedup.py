@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from store.seen_events import SeenEvents
 from store.db import DatabaseError, Engine, ensure_schema
+from store.seen_events import SeenEvents
 
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 0.5

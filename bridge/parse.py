@@ -10,8 +10,7 @@ from marshmallow import ValidationError
 
 from bridge.rejection import Rejection
 from core import parsing
-from schemas.notification import Notification, normalise_key, plainly_valid
-from schemas.notification import NotificationSchema
+from schemas.notification import Notification, NotificationSchema, normalise_key, plainly_valid
 
 _SCHEMA = NotificationSchema()
 _JSON_TYPES = ("application/json",)

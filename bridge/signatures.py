@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from core.errors import ConfigError
 from core.parsing import webhook_secret_key
 
-
 _MAX_TIMESTAMP_DIGITS = 12  # seconds since the epoch: 10 digits until the year 2286
 
 

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 
 from broker.publisher import Publisher
+from broker.topology import EVENTS_EXCHANGE, Topology
 from core.errors import BrokerUnavailable
 from schemas.notification import Notification
-from broker.topology import EVENTS_EXCHANGE, Topology
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from pika.channel import Channel
 
 from broker.amqp import connection_parameters, declaration_steps
 from broker.confirmations import Confirmation, FutureConfirmation, Ledger, Outgoing
-from core.errors import BrokerUnavailable, network_cause
 from broker.topology import Topology
+from core.errors import BrokerUnavailable, network_cause
 
 log = logging.getLogger(__name__)
 

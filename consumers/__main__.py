@@ -23,9 +23,9 @@ from typing import Any
 
 import tenacity
 
+from core.entities import ENTITIES
 from core.errors import EXIT_CONFIG, BridgeError, ConfigError, MagentoAuthError, MagentoForbidden, RetryableError
 from core.logs import configure_from, scrub_stored
-from core.entities import ENTITIES
 from core.settings import Settings
 
 log = logging.getLogger("consumers")

@@ -21,10 +21,10 @@ import tenacity
 from pika.adapters.blocking_connection import BlockingChannel
 
 from broker.amqp import connection_parameters, declare
+from broker.topology import entity_queue, topology
 from core.errors import broker_unreachable, network_cause
 from core.parsing import host_port
 from core.settings import Settings
-from broker.topology import entity_queue, topology
 
 log = logging.getLogger(__name__)
 

@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 from consumers import stock_keys
 from consumers.dispatch import Outcome
-from erp.base import ErpBackend
-from erp.factory import build_backend
-from magento.records import fetch_record, list_endpoint
-from store.reports import ReportStore, ReportWriter
-from store.retention import ReportPruner
-from store.sync_state import Lease, SyncStateStore
-from store.db import ensure_schema, make_engine
 from core.errors import MagentoNotFound, MagentoUnavailable, MappingError, RecordBusy
 from core.logs import scrub_stored
 from core.outcomes import SKIPPED, SYNCED
-from schemas.notification import Notification
+from erp.base import ErpBackend
+from erp.factory import build_backend
+from magento.records import fetch_record, list_endpoint
 from schemas.mapping import document_hash, document_version, map_record
+from schemas.notification import Notification
+from store.db import ensure_schema, make_engine
+from store.reports import ReportStore, ReportWriter
+from store.retention import ReportPruner
+from store.sync_state import Lease, SyncStateStore
 
 if TYPE_CHECKING:
     from core.settings import Settings

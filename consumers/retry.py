@@ -15,13 +15,23 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from broker.topology import (
+    DEFAULT_EXCHANGE,
+    H_ATTEMPTS,
+    H_DEAD_AT,
+    H_ERROR,
+    H_ERROR_CLASS,
+    H_FIRST_ATTEMPT_AT,
+    H_LAST_ATTEMPT_AT,
+    RETRY_EXCHANGE,
+    RETRY_TIER_HEADER,
+    dead_queue,
+    entity_queue,
+    retry_tier,
+)
 from core.errors import MagentoAuthError, PermanentError, describe
 from core.logs import scrub_stored
 from core.settings import Settings
-from broker.topology import (
-    DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
-    RETRY_EXCHANGE, RETRY_TIER_HEADER, dead_queue, entity_queue, retry_tier,
-)
 
 RETRY = "retry"
 DEAD = "dead"

@@ -24,6 +24,7 @@ import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
 from broker.publisher import Publisher
+from broker.topology import entity_queue
 from consumers.connection import FATAL_CONNECT_ERRORS, RECONNECT_WAIT, ConsumerConnection
 from consumers.dispatch import Dispatcher, Handler, Outcome, Reporter, no_report
 from consumers.pause import CredentialsGate
@@ -31,11 +32,10 @@ from consumers.retry import BrokerRetryTiers
 from consumers.settling import Settler
 from consumers.worker import PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
-from core.errors import MalformedMessage
 from core.entities import ENTITIES
-from schemas.notification import Notification
+from core.errors import MalformedMessage
 from core.settings import Settings
-from broker.topology import entity_queue
+from schemas.notification import Notification
 
 __all__ = ["Outcome", "Reporter", "Handler", "Runner", "RunnerFailed", "no_report",
            "Delivery", "PUBLISH_RETRY"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core.errors import MagentoBadResponse, MagentoError, MalformedMessage
 from core.entities import PRODUCT_ID
-from schemas.notification import Notification
+from core.errors import MagentoBadResponse, MagentoError, MalformedMessage
 from magento.search_criteria import SearchCriteria
+from schemas.notification import Notification
 
 if TYPE_CHECKING:
     from magento.client import MagentoClient

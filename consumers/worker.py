@@ -18,6 +18,7 @@ from typing import Any
 import tenacity
 
 from broker.publisher import Publisher
+from broker.topology import entity_queue
 from consumers.dispatch import Handler, Outcome, Reporter
 from consumers.pause import CredentialsGate
 from consumers.retry import RETRY, BrokerRetryTiers, Decision, attempts_made, copy_route
@@ -25,7 +26,6 @@ from core import parsing
 from core.errors import BridgeError, BrokerUnavailable
 from core.outcomes import DEAD, RETRYING
 from schemas.notification import Notification
-from broker.topology import entity_queue
 
 log = logging.getLogger(__name__)
 

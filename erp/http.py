@@ -21,10 +21,10 @@ import requests
 import requests.auth
 
 from core import entities
-from erp.base import Document, ErpBackend
-from core.http_pool import pooled_session
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable, MappingError
+from core.http_pool import pooled_session
 from core.settings import Settings
+from erp.base import Document, ErpBackend
 
 log = logging.getLogger(__name__)
 

@@ -31,13 +31,12 @@ from urllib3 import Timeout
 from urllib3.exceptions import NewConnectionError
 
 from core.errors import MagentoBadResponse, MagentoError, MagentoUnavailable
+from core.http_pool import pooled_session
 from core.settings import Settings
-from magento import errors
-from magento import urls
+from magento import errors, urls
 from magento.endpoints import Endpoints
 from magento.responses import Answer
 from magento.retry import MagentoRetryPolicy
-from core.http_pool import pooled_session
 
 log = logging.getLogger(__name__)
 USER_AGENT = "magento-erp-bridge/0.1"

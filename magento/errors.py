@@ -17,8 +17,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.errors import (
-    MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound, MagentoRateLimited, MagentoServerError,
-    MagentoTooManyItems, MagentoUnavailable, MagentoValidationError,
+    MagentoAuthError,
+    MagentoError,
+    MagentoForbidden,
+    MagentoNotFound,
+    MagentoRateLimited,
+    MagentoServerError,
+    MagentoTooManyItems,
+    MagentoUnavailable,
+    MagentoValidationError,
 )
 
 MAX_BODY_CHARS = 65536

@@ -19,11 +19,11 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from core.errors import MagentoAuthError, MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MalformedMessage
 from core import entities
 from core.entities import ENTITIES, ListEndpoint
-from schemas.notification import key_problem
+from core.errors import MagentoAuthError, MagentoForbidden, MagentoNotFound, MagentoRelatedMissing, MalformedMessage
 from magento.store_configs import StoreConfigCache
+from schemas.notification import key_problem
 
 if TYPE_CHECKING:
     from magento.client import MagentoClient

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from core.errors import MagentoUnavailable

@@ -31,18 +31,28 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from magento.paging import Batch, ListEndpoint, iterate
+from core import parsing
+from core.entities import ListEndpoint
+from core.errors import BrokerUnavailable, MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound
+from magento.paging import Batch, iterate
 from magento.records import list_endpoint
 from magento.search_criteria import SearchCriteria
-from core import parsing
-from core.errors import BrokerUnavailable, MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound
-from schemas.notification import Notification
-from ops.backfill_report import (ALREADY_DONE, FINISHED, INTERRUPTED, SKIPPED, STOPPED, EntityReport, Progress,
-                                 Request, Unlisted)
+from ops.backfill_report import (
+    ALREADY_DONE,
+    FINISHED,
+    INTERRUPTED,
+    SKIPPED,
+    STOPPED,
+    EntityReport,
+    Progress,
+    Request,
+    Unlisted,
+)
 from ops.page_sizer import NARROW, PAGE_ATTEMPTS, RETRY, PageSizer
-from store.positions import BackfillPositions, Position
 from ops.publishing import Publishing, backfill_event_id, listed_key, occurred_at, publish_all
 from ops.step_over import unlistable_key
+from schemas.notification import Notification
+from store.positions import BackfillPositions, Position
 
 if TYPE_CHECKING:
     from magento.client import MagentoClient

@@ -26,8 +26,8 @@ from ops.cmd_support import (
     settings_from,
     stop_on_signals,
 )
-from store.positions import BackfillPositions
 from ops.progress import BarProgress, LogProgress
+from store.positions import BackfillPositions
 
 
 @click.command()

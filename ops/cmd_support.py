@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from core import parsing
-from store.db import DatabaseError, Engine, ensure_schema, make_engine
 from core.errors import ConfigError
 from core.logs import configure_from, printable
 from core.settings import Settings
 from ops.cli import ConfigProblem, load_settings_or_exit
+from store.db import DatabaseError, Engine, ensure_schema, make_engine
 
 if TYPE_CHECKING:
     from broker.publisher import Publisher

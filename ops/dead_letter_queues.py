@@ -26,9 +26,9 @@ import pika
 import pika.exceptions
 
 from broker.amqp import connection_parameters
+from broker.topology import DEFAULT_EXCHANGE, dead_queue
 from core import parsing
 from core.errors import BrokerUnavailable, broker_unreachable
-from broker.topology import DEFAULT_EXCHANGE, dead_queue
 from ops.dead_letters import DeadLetter, Selection, read, replay_copy
 
 log = logging.getLogger(__name__)

@@ -22,15 +22,21 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from consumers.retry import attempts_made, carried_headers
-from core import parsing
-from core.errors import MalformedMessage
-from core.entities import ENTITIES
-from schemas.notification import Notification
 from broker.topology import (
-    DELIVERY_LIMIT, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
+    DELIVERY_LIMIT,
+    H_ATTEMPTS,
+    H_DEAD_AT,
+    H_ERROR,
+    H_ERROR_CLASS,
+    H_FIRST_ATTEMPT_AT,
+    H_LAST_ATTEMPT_AT,
     entity_queue,
 )
+from consumers.retry import attempts_made, carried_headers
+from core import parsing
+from core.entities import ENTITIES
+from core.errors import MalformedMessage
+from schemas.notification import Notification
 
 H_REPLAYS = "bridge-replays"
 H_REPLAYED_AT = "bridge-replayed-at"

@@ -24,8 +24,8 @@ import click
 import requests
 
 from core import entities
-from ops.demo_summary import print_summary, wait_until_synced
 from ops.demo_processes import Processes
+from ops.demo_summary import print_summary, wait_until_synced
 
 ROOT = Path(__file__).resolve().parent.parent
 VHOST = "bridge-demo"
@@ -79,8 +79,8 @@ def _start_everything(processes: Processes, env: dict[str, str], ports: dict[str
     _prepare_odoo(f"http://127.0.0.1:{ports['odoo']}")
     processes.start("web", [gunicorn, "-c", "bridge/gunicorn.conf.py", "--bind", f"127.0.0.1:{ports['web']}",
                             "bridge:create_app()"], env=env, port=ports["web"])
-    for name, entities in CONSUMER_GROUPS.items():
-        processes.start(name, [sys.executable, "-m", "consumers", *entities], env=env)
+    for name, group in CONSUMER_GROUPS.items():
+        processes.start(name, [sys.executable, "-m", "consumers", *group], env=env)
 
 
 def _prepare_odoo(url: str) -> None:

@@ -10,13 +10,13 @@ import click
 import pika
 
 from broker.amqp import connection_parameters
-from store.reports import ReportStore
-from store.db import Engine, make_engine
-from store.report_queries import latest_statuses
+from broker.topology import dead_queue, entity_queue
 from core.entities import ENTITIES
 from core.outcomes import FINAL_STATUSES as FINAL
 from core.settings import Settings
-from broker.topology import dead_queue, entity_queue
+from store.db import Engine, make_engine
+from store.report_queries import latest_statuses
+from store.reports import ReportStore
 
 
 def _finished_events(engine: Engine) -> int:

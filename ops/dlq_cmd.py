@@ -18,16 +18,16 @@ from typing import TypeVar
 import click
 import tqdm
 
-from store.db import DatabaseError, make_engine
-from store.report_queries import last_successful_syncs
+from core.entities import ENTITIES
 from core.errors import BrokerUnavailable
 from core.logs import printable, printable_json
-from core.entities import ENTITIES
 from core.settings import Settings
 from ops.cmd_support import Moment, aligned, is_terminal, plural, ready_publisher, settings_from
 from ops.dead_letter_groups import OPEN, RESOLVED, SETTLED, Group, group
-from ops.dead_letters import DeadLetter, Selection
 from ops.dead_letter_queues import DeadLetterQueues, DlqError, ReplayResult, list_letters, purge, replay
+from ops.dead_letters import DeadLetter, Selection
+from store.db import DatabaseError, make_engine
+from store.report_queries import last_successful_syncs
 
 T = TypeVar("T")
 

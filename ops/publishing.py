@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 import tenacity
 
-from magento.paging import ListEndpoint
+from broker.topology import EVENTS_EXCHANGE
 from core import parsing
+from core.entities import ListEndpoint
 from core.errors import BrokerUnavailable, MessageUnroutable
 from schemas.notification import MAX_ID_BYTES, Notification, key_problem, normalise_key
-from broker.topology import EVENTS_EXCHANGE
 
 log = logging.getLogger(__name__)
 

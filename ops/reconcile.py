@@ -34,16 +34,17 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from magento.paging import ListEndpoint, iterate
+from core import parsing
+from core.entities import ListEndpoint
+from core.errors import BrokerUnavailable, MagentoError, MagentoNotFound
+from magento.paging import iterate
 from magento.records import list_endpoint
 from magento.search_criteria import SearchCriteria
-from core import parsing
-from store.db import Engine
-from core.errors import BrokerUnavailable, MagentoError, MagentoNotFound
+from ops.publishing import Publishing, listed_key, occurred_at, publish_all, reconcile_event_id
 from schemas.notification import Notification
+from store.db import Engine
 from store.positions import Watermark, Watermarks
 from store.sync_state import synced_versions
-from ops.publishing import Publishing, listed_key, occurred_at, publish_all, reconcile_event_id
 
 if TYPE_CHECKING:
     from core.settings import Settings

@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from core.outcomes import STATUSES
-from store.db import DatabaseError
-from store.reports import ReportStore
 from core import parsing
-from core.logs import printable, printable_json
 from core.entities import ENTITIES
+from core.logs import printable, printable_json
+from core.outcomes import STATUSES
 from ops.cli import load_settings_or_exit
 from ops.cmd_support import Moment, open_database
+from store.db import DatabaseError
+from store.reports import ReportStore
 
 JSON_FIELDS = ("event_id", "entity", "key", "status", "attempts", "duration_ms", "error", "at")
 TABLE_COLUMNS = (("AT", "at"), ("ENTITY", "entity"), ("KEY", "key"), ("ACTION", "action"),

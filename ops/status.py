@@ -20,14 +20,14 @@ import pika
 import pika.exceptions
 
 from broker.amqp import connection_parameters
-from core.outcomes import DEAD, SYNCED
-from store.reports import ReportStore
-from core import parsing
-from store.db import DatabaseError, Engine
-from core.errors import broker_unreachable
 from broker.topology import dead_queue, entity_queue, retry_queue
+from core import parsing
+from core.errors import broker_unreachable
+from core.outcomes import DEAD, SYNCED
+from store.db import DatabaseError, Engine
 from store.positions import Watermarks
 from store.report_queries import retrying_by_entity
+from store.reports import ReportStore
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from store.db import DatabaseError, ensure_schema, make_engine
 from core.entities import ENTITIES
 from ops.cmd_support import aligned, settings_from
 from ops.status import FIELDS, Status, collect
+from store.db import DatabaseError, ensure_schema, make_engine
 
 TITLES = ("ENTITY", "QUEUED", "RETRYING", "DEAD", "CONSUMERS", "LAST RECONCILE", "SYNCED 1H", "FAILED 1H")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from magento.paging import ListEndpoint
-from magento.search_criteria import SearchCriteria
+from core.entities import ListEndpoint
 from core.errors import MagentoAuthError, MagentoError, MagentoForbidden, MagentoNotFound, MagentoUnavailable
+from magento.search_criteria import SearchCriteria
 
 if TYPE_CHECKING:
     from magento.client import MagentoClient

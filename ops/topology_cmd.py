@@ -8,9 +8,10 @@ import click
 import pika.exceptions
 
 from broker.amqp import declare_all
-from core.errors import broker_unreachable
+from broker.topology import Topology
+from broker.topology import topology as layout_of
 from core.entities import ENTITIES
-from broker.topology import Topology, topology as layout_of
+from core.errors import broker_unreachable
 from ops.cli import load_settings_or_exit
 
 

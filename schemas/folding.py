@@ -15,8 +15,15 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas.common import decimal, zero_is_none
-from schemas.order_lines import bundle_money, component_line, derived_rate, describe, price_type, product_sku, \
-    taxable_base
+from schemas.order_lines import (
+    bundle_money,
+    component_line,
+    derived_rate,
+    describe,
+    price_type,
+    product_sku,
+    taxable_base,
+)
 
 SOLD_LINE_FIELDS: tuple[str, ...] = (
     "order_item_id", "sku", "product_sku", "product_id", "name", "description", "qty", "price", "row_total",

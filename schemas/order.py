@@ -11,10 +11,29 @@ from typing import Any
 
 from marshmallow import fields, post_load
 
-from schemas.common import AddressSchema, Flag, Int, MagentoSchema, Number, Text, Timestamp, optional, required, \
-    zero_is_none
-from schemas.header import HEADER_FIELDS, AppliedTaxSchema, GiftCardSchema, HeaderSchema, ItemAppliedTaxesSchema, \
-    ShippingTotalSchema, header_fields, item_taxes_by_item, shipping_taxes
+from schemas.common import (
+    AddressSchema,
+    Flag,
+    Int,
+    MagentoSchema,
+    Number,
+    Text,
+    Timestamp,
+    optional,
+    required,
+    zero_is_none,
+)
+from schemas.header import (
+    HEADER_FIELDS,
+    AppliedTaxSchema,
+    GiftCardSchema,
+    HeaderSchema,
+    ItemAppliedTaxesSchema,
+    ShippingTotalSchema,
+    header_fields,
+    item_taxes_by_item,
+    shipping_taxes,
+)
 from schemas.order_lines import ORDER_LINE_FIELDS, OrderItemSchema, catalogue_sku, fold_lines
 
 __all__ = ["ORDER_FIELDS", "ORDER_LINE_FIELDS", "ORDER_CUSTOMER_FIELDS", "OrderSchema", "OrderItemSchema",

@@ -15,8 +15,18 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load
 
-from schemas.common import Int, MagentoSchema, Number, Text, decimal, money_sum, optional, plain_number, \
-    required, zero_is_none
+from schemas.common import (
+    Int,
+    MagentoSchema,
+    Number,
+    Text,
+    decimal,
+    money_sum,
+    optional,
+    plain_number,
+    required,
+    zero_is_none,
+)
 
 ORDER_LINE_FIELDS: tuple[str, ...] = (
     "magento_item_id", "sku", "product_sku", "name", "product_type", "product_id", "qty", "price", "row_total",

@@ -13,10 +13,8 @@ from typing import Any
 
 from marshmallow import fields, post_load
 
-from schemas.common import Flag, Int, MagentoSchema, Number, Text, Timestamp, decimal, optional, plain_number, \
-    required
-from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, project, \
-    sold_lines
+from schemas.common import Flag, Int, MagentoSchema, Number, Text, Timestamp, decimal, optional, plain_number, required
+from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, project, sold_lines
 from schemas.header import HEADER_FIELDS, BridgeSchema, HeaderSchema, billed_shipping_discount, header_fields
 
 INVOICE_FIELDS: tuple[str, ...] = (

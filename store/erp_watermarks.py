@@ -98,7 +98,7 @@ class ErpWatermarks:
         if expected is None:
             return self._run(self._sql.first_cursor, values) is not None
         values = {f"b_{name}": value for name, value in {**values, "expected": expected}.items()}
-        return self._run(self._sql.next_cursor, values) == 1
+        return bool(self._run(self._sql.next_cursor, values) == 1)
 
     def reset(self, source: str) -> bool:
         """Forget ``source`` (the next poll reads everything); True when there was a row."""
@@ -123,4 +123,4 @@ def _mark(row: Any) -> PollMark:
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -154,7 +154,7 @@ class FingerprintStore:
         return {"entity": entity, "key": _stored_key(key), "side": side}
 
     def _now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
 
 
 def _stored_key(key: Any) -> str:
@@ -167,4 +167,4 @@ def _stored_key(key: Any) -> str:
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

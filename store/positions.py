@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from store.reports import as_utc
 from store.db import backfill_positions, reconcile_watermarks
+from store.reports import as_utc
 
 
 @dataclasses.dataclass(frozen=True)

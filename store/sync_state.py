@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import parsing
+from core.errors import RecordBusy
 from store.db import KeptConnections, sqlite_write_lock, sync_state
 from store.sync_state_sql import DIALECTS, statements
-from core.errors import RecordBusy
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,16 @@ from core.entities import ENTITIES
 from core.settings import Settings
 from sandbox.odoo.app import ServerThread
 from tests import support
-from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, magento_sandbox, notes_for, odoo_sandbox_app,
-                                 pipeline_factory, publish)
+from tests.consumers.e2e import (
+    MAGENTO_TOKEN,
+    Reports,
+    admin,
+    magento_sandbox,
+    notes_for,
+    odoo_sandbox_app,
+    pipeline_factory,
+    publish,
+)
 from tests.consumers.helpers import RunningRunner
 
 ODOO_LOGIN = {"ODOO_DB": "bridge", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "admin"}

@@ -21,8 +21,7 @@ import pytest
 
 from erp.odoo.backend import OdooBackend
 from schemas.mapping import map_record
-from tests.erp.conftest import (Documents, OdooSandbox, backend, documents, odoo_rpc,  # noqa: F401
-                                          odoo_sandbox, sleeps)
+from tests.erp.conftest import Documents, OdooSandbox, backend, documents, odoo_rpc, odoo_sandbox, sleeps  # noqa: F401
 from tests.samples import SAMPLES_DIR, sales_record_samples
 
 SAMPLES = sales_record_samples(SAMPLES_DIR)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import MagentoRateLimited, MagentoValidationError, MappingError
 from magento import errors
 from magento.responses import Answer
 from magento.search_criteria import SearchCriteria
-from core.errors import MagentoRateLimited, MagentoValidationError, MappingError
-from schemas.notification import Notification
 from schemas.common import Flag, Int, Number
 from schemas.mapping import map_record
+from schemas.notification import Notification
 from schemas.sales import TrackSchema
 from tests.samples import Checks, Samples, mapped
 from tests.test_contract_mapping import CHECKS as RECORD_CHECKS

@@ -25,8 +25,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from store.db import make_engine, sync_reports
 from sandbox.erp.app import SandboxThread
+from store.db import make_engine, sync_reports
 from tests import support
 from tests.consumers.e2e import MAGENTO_TOKEN, admin, dead_letters, magento_keys, magento_sandbox
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from erp.odoo import values
+from core import entities
+from core.entities import ENTITIES, SKU_KEYED
+from core.errors import ErpRejected
+from core.settings import Settings
 from erp.base import Document, ErpBackend
+from erp.odoo import values
 from erp.odoo.bindings import Bindings, KeyLocks, Writer
 from erp.odoo.catalog import Catalog
 from erp.odoo.currencies import Currencies
@@ -23,10 +27,6 @@ from erp.odoo.services import Services, names_from_settings
 from erp.odoo.shipments import Shipments
 from erp.odoo.taxes import Taxes
 from erp.odoo.version import Dialect, Server
-from core import entities
-from core.entities import ENTITIES, SKU_KEYED
-from core.errors import ErpRejected
-from core.settings import Settings
 
 
 class OdooBackend(ErpBackend):

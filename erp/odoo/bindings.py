@@ -15,8 +15,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from erp.odoo.rpc import OdooRpc
 from core.errors import ErpRejected
+from erp.odoo.rpc import OdooRpc
 
 log = logging.getLogger(__name__)
 

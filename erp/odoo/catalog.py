@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.errors import ErpRejected
 from erp.odoo import values
 from erp.odoo.bindings import ALL_RECORDS, Bindings, Writer
 from erp.odoo.reference import Reference
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.version import Server
-from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 TEMPLATE, VARIANT, CATEGORY = "product.template", "product.product", "product.category"

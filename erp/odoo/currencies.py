@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from core.errors import ErpRejected
 from erp.odoo.bindings import ALL_RECORDS, Writer
 from erp.odoo.rpc import OdooRpc
-from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 CURRENCY, PRICELIST, COMPANY = "res.currency", "product.pricelist", "res.company"

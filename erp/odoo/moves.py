@@ -7,9 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from erp.odoo import pricing
-from erp.odoo import sales_values
-from erp.odoo import values
+from erp.odoo import pricing, sales_values, values
 from erp.odoo.bindings import ALL_RECORDS, Bindings, Writer
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.sales import Sales

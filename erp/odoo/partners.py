@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.errors import ErpRejected
 from erp.odoo import values
 from erp.odoo.bindings import Bindings, KeyLocks, Writer
 from erp.odoo.reference import Reference
-from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 PARTNER = "res.partner"

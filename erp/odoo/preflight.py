@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
+from core.errors import ErpRejected
 from erp.odoo.currencies import PRICELIST, Currencies
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.version import Server
-from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 # model the bridge writes -> what provides it

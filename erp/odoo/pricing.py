@@ -16,10 +16,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from core.errors import ErpRejected, MappingError
 from erp.odoo import amounts
 from erp.odoo.amounts import CENT, HUNDRED, ZERO, Line, Tax, dec, round2
 from erp.odoo.values import catalogue_sku, line_name, required
-from core.errors import ErpRejected, MappingError
 from schemas.totals import rows_net_of_discount
 
 # (rate in percent, price included?, Magento tax codes) -> the Odoo sale tax; raises ErpRejected if none.

@@ -7,8 +7,8 @@ import logging
 import threading
 from typing import Any
 
-from erp.odoo.rpc import OdooRpc
 from core.errors import ErpRejected
+from erp.odoo.rpc import OdooRpc
 
 log = logging.getLogger(__name__)
 ALL_RECORDS = {"context": {"active_test": False}}

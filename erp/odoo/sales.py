@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from erp.odoo import pricing
-from erp.odoo import sales_values
-from erp.odoo import values
+from core.errors import ErpRejected
+from erp.odoo import pricing, sales_values, values
 from erp.odoo.bindings import ALL_RECORDS, Bindings, Writer
 from erp.odoo.catalog import Catalog
 from erp.odoo.currencies import Currencies
@@ -17,7 +16,6 @@ from erp.odoo.rpc import OdooRpc
 from erp.odoo.services import Services
 from erp.odoo.taxes import Taxes
 from erp.odoo.version import Server
-from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 ORDER, LINE = "sale.order", "sale.order.line"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import threading
 
+from core.errors import ErpRejected
+from core.settings import Settings
 from erp.odoo.bindings import ALL_RECORDS, Writer
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.version import Server
-from core.errors import ErpRejected
-from core.settings import Settings
 
 TEMPLATE = "product.template"
 DEFAULT_NAMES = {"shipping": "Shipping (Magento)", "gift_card": "Gift card (Magento)",

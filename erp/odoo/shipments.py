@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from erp.odoo import sales_values
-from erp.odoo import values
+from core.errors import ErpRejected, ErpUnavailable
+from erp.odoo import sales_values, values
 from erp.odoo.bindings import ALL_RECORDS, Bindings, Writer
 from erp.odoo.catalog import Catalog
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.sales import Sales
 from erp.odoo.version import Server
-from core.errors import ErpRejected, ErpUnavailable
 
 log = logging.getLogger(__name__)
 PICKING, MOVE, LINE = "stock.picking", "stock.move", "sale.order.line"

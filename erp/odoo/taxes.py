@@ -9,10 +9,10 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from core.errors import ErpRejected
 from erp.odoo.amounts import Tax, dec
 from erp.odoo.rpc import OdooRpc
 from erp.odoo.version import Server
-from core.errors import ErpRejected
 
 log = logging.getLogger(__name__)
 TAX = "account.tax"

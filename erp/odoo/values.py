@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from erp.odoo.version import Dialect
 from core.errors import ErpRejected, MappingError
+from erp.odoo.version import Dialect
 
 Vals = dict[str, Any]
 

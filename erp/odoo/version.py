@@ -12,8 +12,8 @@ import re
 import threading
 from typing import Any
 
-from erp.odoo.rpc import OdooRpc
 from core.errors import ErpRejected
+from erp.odoo.rpc import OdooRpc
 
 log = logging.getLogger(__name__)
 PRODUCT_KINDS = ("storable", "consumable", "service")

@@ -9,8 +9,8 @@ from flask import Response, jsonify
 
 from sandbox.magento import reservations
 from sandbox.magento.admin import AdminError, admin, current_sandbox, json_body
-from sandbox.magento.order_build import build_order
 from sandbox.magento.inventory import source_record
+from sandbox.magento.order_build import build_order
 from sandbox.magento.sales import render_order
 from sandbox.magento.store import Store
 

@@ -20,9 +20,11 @@ from flask import Flask, Response, current_app, request
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import BaseWSGIServer
 
-from sandbox.magento import admin_faults  # noqa: F401  (registers its routes on the blueprint)
-from sandbox.magento import admin_inventory  # noqa: F401  (registers its routes on the blueprint)
-from sandbox.magento import admin_money  # noqa: F401  (registers its routes on the blueprint)
+from sandbox.magento import (
+    admin_faults,  # noqa: F401  (registers its routes on the blueprint)
+    admin_inventory,  # noqa: F401  (registers its routes on the blueprint)
+    admin_money,  # noqa: F401  (registers its routes on the blueprint)
+)
 from sandbox.magento.admin import admin
 from sandbox.magento.auth import OAuthKeys
 from sandbox.magento.faults import Faults

@@ -11,7 +11,14 @@ import copy
 from typing import Any
 
 from sandbox.magento.http import (
-    Call, MagentoHttpError, as_int, as_number, product_missing, required, stock_product_missing)
+    Call,
+    MagentoHttpError,
+    as_int,
+    as_number,
+    product_missing,
+    required,
+    stock_product_missing,
+)
 from sandbox.magento.inventory import legacy_saved
 from sandbox.magento.search import criteria_from_query, record_field, search
 from sandbox.magento.shapes import coerce_stock, merge_custom_attributes, new_product, set_custom_attribute

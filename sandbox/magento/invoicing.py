@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.magento import quantities as q
-from sandbox.magento import booking
+from sandbox.magento import booking, reservations
 from sandbox.magento import document_money as dm
-from sandbox.magento import reservations
-from sandbox.magento.inventory import legacy_saved
+from sandbox.magento import quantities as q
 from sandbox.magento.http import as_number, document_validation, entity_missing
+from sandbox.magento.inventory import legacy_saved
 from sandbox.magento.order_build import money, status_history
 from sandbox.magento.store import Store
 

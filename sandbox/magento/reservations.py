@@ -5,7 +5,8 @@ Placing an order appends, per ordered SKU, a reservation of minus the ordered qu
 stock (``inventory_reservation``: ``quantity`` and a JSON ``metadata`` naming the event and the order).
 A shipment deducts the shipped quantity from its source (``arguments.extension_attributes.source_code``,
 else ``default``) and appends the compensation (plus the shipped quantity); a cancellation compensates
-what it canceled, a credit memo what it refunded before shipping. ``GET /V1/inventory/get-product-salable-quantity/{sku}/{stockId}`` answers the stock's
+what it canceled, a credit memo what it refunded before shipping.
+``GET /V1/inventory/get-product-salable-quantity/{sku}/{stockId}`` answers the stock's
 quantity plus the reservations minus ``min_qty`` (0 when the product is not salable on that stock).
 Only the order rows of types that have source items count (a configurable's child, a bundle's parts).
 """
@@ -18,7 +19,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sandbox.magento.http import Call, MagentoHttpError, as_int, product_missing
-from sandbox.magento.inventory import DEFAULT_SOURCE, DEFAULT_STOCK, SOURCE_TYPES, quantity, source_items_for, write_item
+from sandbox.magento.inventory import (
+    DEFAULT_SOURCE,
+    DEFAULT_STOCK,
+    SOURCE_TYPES,
+    quantity,
+    source_items_for,
+    write_item,
+)
 from sandbox.magento.store import Store
 
 NO_SOURCE_ITEMS = "Can't check requested quantity for products without Source Items support."

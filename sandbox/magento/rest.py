@@ -21,7 +21,15 @@ from sandbox.magento import auth as magento_auth
 from sandbox.magento.faults import Faults, error_response, rate_limited_response
 from sandbox.magento.feed import Feed
 from sandbox.magento.http import (
-    INTERNAL_ERROR, Call, MagentoHttpError, invalid_value, not_authorized, raw_path, route_missing, segments)
+    INTERNAL_ERROR,
+    Call,
+    MagentoHttpError,
+    invalid_value,
+    not_authorized,
+    raw_path,
+    route_missing,
+    segments,
+)
 from sandbox.magento.projection import parse_fields, project
 from sandbox.magento.routes import Route, find_route, split_store
 from sandbox.magento.seeding import load as load_seed

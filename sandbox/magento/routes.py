@@ -11,15 +11,10 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sandbox.magento import catalog
-from sandbox.magento import categories
-from sandbox.magento import customers
-from sandbox.magento import inventory
-from sandbox.magento import reservations
-from sandbox.magento import sales
+from sandbox.magento import catalog, categories, customers, inventory, reservations, sales
 from sandbox.magento.cancel import cancel as cancel_order
-from sandbox.magento.store_config import list_store_configs
 from sandbox.magento.http import Call
+from sandbox.magento.store_config import list_store_configs
 
 MODULES = ("Magento_Catalog", "Magento_ConfigurableProduct", "Magento_Customer", "Magento_Sales",
            "Magento_CatalogInventory", "Magento_Store", "Magento_InventoryApi", "Magento_InventorySalesApi")

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sandbox.magento import reservations
 from sandbox.magento.cancel import cancel_order
 from sandbox.magento.invoicing import invoice_order, refund_order
-from sandbox.magento import reservations
 from sandbox.magento.order_build import build_order
 from sandbox.magento.shapes import expand_product
 from sandbox.magento.shipping import ship_order

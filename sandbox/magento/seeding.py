@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sandbox.magento.categories import link_children
 from sandbox.magento import reservations
+from sandbox.magento.categories import link_children
 from sandbox.magento.inventory import DEFAULT_SOURCE, source_record
 from sandbox.magento.invoicing import invoice_order, refund_order
 from sandbox.magento.order_build import build_order

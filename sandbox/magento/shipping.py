@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.magento import quantities as q
 from sandbox.magento import reservations
 from sandbox.magento.http import TRACK_NOT_SAVED, as_int, bad_request, document_validation
-from sandbox.magento.invoicing import finish_document, shipping_address_id, order_or_404
+from sandbox.magento.invoicing import finish_document, order_or_404, shipping_address_id
 from sandbox.magento.order_build import money
 from sandbox.magento.store import Store
 

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sandbox.times import magento_time, utc_now
 from sandbox.magento.inventory import Inventory
+from sandbox.times import magento_time, utc_now
 
 Clock = Callable[[], dt.datetime]
 

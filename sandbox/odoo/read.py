@@ -179,7 +179,8 @@ class Reader:
         if field.type == "many2one" and _has_text(value) and operator not in ("=?",):
             return self._by_name_leaf(head, field, operator, value)
         if field.type == "datetime":
-            return _leaf_predicate(field, operator, domains.instant(value), lambda record: domains.instant(self._value(record, head)))
+            return _leaf_predicate(field, operator, domains.instant(value),
+                                   lambda record: domains.instant(self._value(record, head)))
         return _leaf_predicate(field, operator, value, lambda record: self._value(record, head))
 
     def _path_leaf(self, field: Field, rest: str, operator: str, value: Any) -> domains.Predicate:

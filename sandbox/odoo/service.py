@@ -31,6 +31,7 @@ from sandbox.odoo.faults import Faults
 from sandbox.odoo.orm import Database, Env
 from sandbox.odoo.webhooks import Webhooks
 
+
 def rpc_version(version: int) -> dict:
     """``common.version`` of an Odoo ``version`` (17 or 18) release."""
     return {"server_version": f"{version}.0", "server_version_info": [version, 0, 0, "final", 0, ""],

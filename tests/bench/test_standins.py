@@ -13,8 +13,8 @@ import requests
 
 from bench.consumers import StandIns, stand_ins
 from consumers.pipeline import build_handler
-from schemas.notification import Notification
 from schemas.mapping import map_record
+from schemas.notification import Notification
 
 
 @pytest.fixture(scope="module")

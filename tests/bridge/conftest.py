@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bench.tcp_proxy import TcpProxy
 from bridge.app import assemble, stop
 from bridge.signatures import sign
 from core.settings import Settings
-from bench.tcp_proxy import TcpProxy
 
 SECRET = "whsec_" + base64.b64encode(b"bridge-test-secret-0123456789abc").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"bridge-test-old-secret-987654321").decode()

@@ -8,8 +8,13 @@ from typing import Any
 
 import pytest
 
-from bridge.adobe_io import (OBSERVER_EVENTS, entity_action, notification_from_event, notifications_from_delivery,
-                             observer_event)
+from bridge.adobe_io import (
+    OBSERVER_EVENTS,
+    entity_action,
+    notification_from_event,
+    notifications_from_delivery,
+    observer_event,
+)
 from bridge.rejection import Rejection
 
 

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from bridge import create_app
-from core.errors import ConfigError
 from broker.topology import EVENTS_EXCHANGE, entity_queue
+from core.errors import ConfigError
 from tests import support
 from tests.bridge.conftest import OLD_SECRET, SECRET, TOKEN, drain, notification, signed_headers, vhost_of
 

@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from bench.tcp_proxy import TcpProxy
 from bridge.app import intake_of
 from store.db import seen_events
 from store.seen_events import SeenEvents
 from tests import support
 from tests.bridge.conftest import TOKEN, notification
-from bench.tcp_proxy import TcpProxy
 
 BEARER = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 pytestmark = pytest.mark.postgres

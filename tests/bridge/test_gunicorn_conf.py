@@ -13,8 +13,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from store.db import seen_events
 from broker.topology import entity_queue
+from store.db import seen_events
 from tests import support
 from tests.bridge.conftest import SECRET, TOKEN, drain, notification, signed_headers
 

@@ -11,8 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bridge.signatures import (AdobeSignatureVerifier, BearerTokens, SignatureError, StandardWebhooksVerifier,
-                               sign)
+from bridge.signatures import AdobeSignatureVerifier, BearerTokens, SignatureError, StandardWebhooksVerifier, sign
 from core.errors import ConfigError
 from tests.bridge.conftest import OLD_SECRET, SECRET, TOKEN
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import pytest
-
-from types import SimpleNamespace
 
 from broker.confirmations import Confirmation, FutureConfirmation, Ledger, Outgoing
 from core.errors import BrokerUnavailable, MessageUnroutable

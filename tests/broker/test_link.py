@@ -7,15 +7,15 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from broker.link import BrokerLink
-from core.errors import BrokerUnavailable
-from core.entities import ENTITIES
-from schemas.notification import Notification
-from broker.topology import entity_queue, topology
-from tests import support
-from bridge.app import intake_of
-from tests.bridge.conftest import TOKEN, HoldingProxy, drain, notification, proxied_url
 from bench.tcp_proxy import TcpProxy
+from bridge.app import intake_of
+from broker.link import BrokerLink
+from broker.topology import entity_queue, topology
+from core.entities import ENTITIES
+from core.errors import BrokerUnavailable
+from schemas.notification import Notification
+from tests import support
+from tests.bridge.conftest import TOKEN, HoldingProxy, drain, notification, proxied_url
 
 BEARER = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 

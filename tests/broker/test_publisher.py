@@ -7,13 +7,13 @@ import concurrent.futures
 import pika
 import pytest
 
+from bench.tcp_proxy import TcpProxy
 from broker.amqp import connection_parameters
 from broker.publisher import Publisher
-from core.errors import BrokerUnavailable, MessageUnroutable
 from broker.topology import EVENTS_EXCHANGE, entity_queue, topology
+from core.errors import BrokerUnavailable, MessageUnroutable
 from tests import support
 from tests.bridge.conftest import HoldingProxy, proxied_url
-from bench.tcp_proxy import TcpProxy
 
 
 @pytest.fixture

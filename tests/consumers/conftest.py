@@ -10,15 +10,14 @@ from urllib.parse import urlsplit
 import pika
 import pytest
 
+from bench.tcp_proxy import TcpProxy
 from broker.amqp import connection_parameters, declare
+from broker.topology import retry_queue, topology
 from consumers.runner import Runner
-from store.db import ensure_schema, make_engine, sync_state
 from core.entities import ENTITIES
 from core.settings import Settings
-from broker.topology import retry_queue, topology
 from tests import support
 from tests.consumers.helpers import RunningRunner
-from bench.tcp_proxy import TcpProxy
 
 SHORT_TIERS = (1, 2)
 

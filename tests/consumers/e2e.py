@@ -11,12 +11,12 @@ import pika
 import requests
 
 from broker.amqp import connection_parameters
-from consumers.pipeline import build_handler
-from store.db import make_engine
-from schemas.notification import Notification
 from broker.topology import EVENTS_EXCHANGE, dead_queue
-from store.reports import ReportStore
+from consumers.pipeline import build_handler
 from sandbox.magento.app import create_app, run_in_thread
+from schemas.notification import Notification
+from store.db import make_engine
+from store.reports import ReportStore
 from tests import support
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pika
 
+from broker.topology import EVENTS_EXCHANGE
 from consumers.dispatch import Outcome
 from consumers.runner import Runner
 from schemas.notification import Notification
-from broker.topology import EVENTS_EXCHANGE
 from tests import support
 
 if TYPE_CHECKING:

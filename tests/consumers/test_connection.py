@@ -12,11 +12,11 @@ import pytest
 import tenacity
 
 from broker.amqp import connection_parameters, declare
+from broker.topology import entity_queue, topology
 from consumers.connection import ConsumerConnection
 from consumers.dispatch import Outcome
 from consumers.runner import Runner, RunnerFailed
 from core.entities import ENTITIES
-from broker.topology import entity_queue, topology
 from tests import support
 from tests.consumers.helpers import Recorder, Reports, consumers_of, depth, notification, publish, wait_for_rows
 

@@ -6,8 +6,8 @@ Magento does not manage never sets Odoo's quantity; a decimal quantity arrives e
 
 from __future__ import annotations
 
-from magento.client import MagentoClient
 from core.settings import Settings
+from magento.client import MagentoClient
 from tests.consumers.e2e import MAGENTO_TOKEN, notes_for, publish
 from tests.consumers.test_end_to_end_odoo import bridge, magento, odoo, odoo_rows  # noqa: F401 (fixtures)
 

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import pytest
 
-from core.entities import ENTITIES
-
-from schemas.notification import Notification
 from broker.topology import H_ERROR_CLASS, entity_queue
+from core.entities import ENTITIES
 from sandbox.erp.app import SandboxThread
+from schemas.notification import Notification
 from schemas.totals import totals_identity
 from tests import support
-from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
-                                 notes_for, pipeline_factory, publish)
+from tests.consumers.e2e import (
+    MAGENTO_TOKEN,
+    Reports,
+    admin,
+    dead_letters,
+    magento_keys,
+    magento_sandbox,
+    notes_for,
+    pipeline_factory,
+    publish,
+)
 from tests.consumers.helpers import consumers_of, depth
 
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from erp.odoo.backend import OdooBackend
 from core.entities import ENTITIES
 from core.settings import Settings
+from erp.odoo.backend import OdooBackend
 from sandbox.odoo.app import ServerThread
 from tests import support
-from tests.consumers.e2e import (MAGENTO_TOKEN, Reports, admin, dead_letters, magento_keys, magento_sandbox,
-                                 notes_for, odoo_sandbox_app, pipeline_factory, publish)
+from tests.consumers.e2e import (
+    MAGENTO_TOKEN,
+    Reports,
+    admin,
+    dead_letters,
+    magento_keys,
+    magento_sandbox,
+    notes_for,
+    odoo_sandbox_app,
+    pipeline_factory,
+    publish,
+)
 
 ODOO = {"ODOO_DB": "bridge", "ODOO_USERNAME": "admin", "ODOO_PASSWORD": "admin"}
 

@@ -16,9 +16,9 @@ import pika
 import pytest
 
 from broker.amqp import connection_parameters
+from broker.topology import dead_queue, entity_queue, retry_queue
 from consumers.__main__ import load_factory, parse_args, preflight
 from core.errors import ConfigError
-from broker.topology import dead_queue, entity_queue, retry_queue
 from tests import support
 from tests.consumers.handlers import connect
 from tests.consumers.helpers import consumers_of, depth, notification, publish

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.errors import ErpAuthError, ErpUnavailable, MagentoAuthError, MagentoForbidden, MagentoNotFound
 from consumers.pause import CredentialsGate, refusal
+from core.errors import ErpAuthError, ErpUnavailable, MagentoAuthError, MagentoForbidden, MagentoNotFound
 
 
 class Probe:

@@ -14,18 +14,23 @@ import pytest
 import sqlalchemy as sa
 
 from consumers.dispatch import Outcome
+from consumers.pipeline import Pipeline, build_handler, lease_owner
+from core.errors import (
+    ErpUnavailable,
+    MagentoNotFound,
+    MagentoServerError,
+    MagentoUnavailable,
+    MappingError,
+    RecordBusy,
+)
+from core.outcomes import SKIPPED, SYNCED
 from erp.base import ErpBackend
 from magento.responses import SearchResult
 from magento.search_criteria import SearchCriteria
-from consumers.pipeline import Pipeline, build_handler, lease_owner
+from schemas.notification import Notification
+from store.db import ensure_schema, make_engine
 from store.reports import ReportStore
 from store.sync_state import SyncStateStore
-from store.db import ensure_schema, make_engine
-from core.errors import (
-    ErpUnavailable, MagentoNotFound, MagentoServerError, MagentoUnavailable, MappingError, RecordBusy,
-)
-from core.outcomes import SKIPPED, SYNCED
-from schemas.notification import Notification
 from tests.schemas.conftest import read_fixture
 
 ROUTE_MISSING = "Request does not match any route."

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import pytest
 
+from broker.topology import (
+    H_ATTEMPTS,
+    H_DEAD_AT,
+    H_ERROR,
+    H_ERROR_CLASS,
+    H_FIRST_ATTEMPT_AT,
+    H_LAST_ATTEMPT_AT,
+    RETRY_TIER_HEADER,
+)
 from consumers.retry import (
-    DEAD, MAX_ERROR_TEXT, RETRY, BrokerRetryTiers, attempts_made, carried_headers, dead_headers, error_report,
-    retry_headers, tier_for,
+    DEAD,
+    MAX_ERROR_TEXT,
+    RETRY,
+    BrokerRetryTiers,
+    attempts_made,
+    carried_headers,
+    dead_headers,
+    error_report,
+    retry_headers,
+    tier_for,
 )
 from core.errors import (
-    ErpRejected, ErpUnavailable, MagentoAuthError, MagentoNotFound, MagentoRateLimited, MagentoServerError,
-    MalformedMessage, MappingError,
-)
-from broker.topology import (
-    H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT, RETRY_TIER_HEADER,
+    ErpRejected,
+    ErpUnavailable,
+    MagentoAuthError,
+    MagentoNotFound,
+    MagentoRateLimited,
+    MagentoServerError,
+    MalformedMessage,
+    MappingError,
 )
 
 TIERS = (5, 30, 120, 600, 1800)

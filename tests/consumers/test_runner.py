@@ -13,13 +13,23 @@ import pytest
 import tenacity
 
 from broker.amqp import declare
+from broker.topology import (
+    DEFAULT_EXCHANGE,
+    H_ATTEMPTS,
+    H_DEAD_AT,
+    H_ERROR,
+    H_ERROR_CLASS,
+    H_FIRST_ATTEMPT_AT,
+    H_LAST_ATTEMPT_AT,
+    RETRY_TIER_HEADER,
+    dead_queue,
+    entity_queue,
+    retry_queue,
+    topology,
+)
 from consumers.dispatch import Outcome
 from core.errors import MagentoAuthError, MagentoServerError, MagentoUnavailable, MagentoValidationError
 from schemas.notification import Notification
-from broker.topology import (
-    DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT, H_LAST_ATTEMPT_AT,
-    RETRY_TIER_HEADER, dead_queue, entity_queue, retry_queue, topology,
-)
 from tests import support
 from tests.consumers.helpers import Recorder, Reports, depth, notification, publish, wait_for_rows
 

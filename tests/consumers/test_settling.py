@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from broker.topology import entity_queue
 from consumers.dispatch import Outcome
 from consumers.settling import Settler
 from consumers.worker import ACK, REQUEUE, Delivery
-from broker.topology import entity_queue
 from tests import support
 from tests.consumers.helpers import Recorder, Reports, depth, notification, publish, wait_for_rows
 

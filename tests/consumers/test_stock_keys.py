@@ -9,10 +9,10 @@ from urllib.parse import parse_qsl
 import pytest
 
 from consumers import stock_keys
+from core.errors import MagentoBadResponse, MagentoRateLimited, MalformedMessage
 from magento.client import MagentoClient
 from magento.responses import SearchResult
 from magento.search_criteria import SearchCriteria
-from core.errors import MagentoBadResponse, MagentoRateLimited, MalformedMessage
 from schemas.notification import Notification
 from tests.consumers.e2e import MAGENTO_TOKEN, admin, magento_sandbox
 

@@ -14,13 +14,23 @@ import pytest
 import tenacity
 
 from broker.publisher import Publisher
+from broker.topology import (
+    DEFAULT_EXCHANGE,
+    H_ATTEMPTS,
+    H_DEAD_AT,
+    H_ERROR,
+    H_ERROR_CLASS,
+    RETRY_EXCHANGE,
+    RETRY_TIER_HEADER,
+    dead_queue,
+    entity_queue,
+    retry_tier,
+)
 from consumers.dispatch import Outcome
 from consumers.retry import BrokerRetryTiers
 from consumers.worker import ACK, REQUEUE, Delivery, Worker
 from core.errors import BrokerUnavailable, ErpRejected, ErpUnavailable, MalformedMessage
 from schemas.notification import Notification
-from broker.topology import (DEFAULT_EXCHANGE, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, RETRY_EXCHANGE,
-                           RETRY_TIER_HEADER, dead_queue, entity_queue, retry_tier)
 from tests.consumers.helpers import Reports, notification
 
 NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)

@@ -15,6 +15,7 @@ import re
 import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 from marshmallow import Schema
@@ -31,6 +32,7 @@ from erp.http import resource
 from erp.odoo.backend import OdooBackend
 from erp.odoo.rpc import OdooRpc
 from magento import records
+from magento.client import MagentoClient
 from magento.endpoints import Endpoints
 from magento.responses import Answer
 from ops import demo, demo_summary
@@ -81,7 +83,7 @@ class RecordingMagento(Endpoints):
         self.calls: list[str] = []
         self.settings = types.SimpleNamespace(magento_weight_unit="kgs", magento_store_code="default")
 
-    def request(self, method: str, relative_path: str, **_options: object) -> Answer:  # type: ignore[override]
+    def request(self, method: str, relative_path: str, **_options: object) -> Answer:
         self.calls.append(f"{method} {relative_path}")
         return Answer([] if relative_path == "store/storeConfigs" else {}, "{}")
 
@@ -92,7 +94,7 @@ def _magento_client(row: Entity) -> str | None:
     if records.list_endpoint(row.name) != row.list:
         return f"magento.records lists {row.name} with {records.list_endpoint(row.name)}, not {row.list}"
     magento, key = RecordingMagento(), SAMPLE_KEYS[row.key]
-    records.fetch_record(magento, row.name, key)
+    records.fetch_record(cast(MagentoClient, magento), row.name, key)
     if magento.calls[:1] != [f"GET {row.fetch_path(key)}"]:
         return f"fetching {row.name} {key} first calls {magento.calls[:1]}, not GET {row.fetch_path(key)}"
     return None
@@ -252,7 +254,8 @@ def render_table() -> str:
         listed = row.list
         events = f"`{row.adobe_io_prefix}_{{save,delete}}_{{after,commit_after}}`" + "".join(
             f", `{name}`" for name in row.adobe_io_extra)
-        lines.append(f"| {row.name} | {row.key} | `{row.fetch}` | `{listed.path}` ({listed.sort_field}/{listed.item_key}; "
+        lines.append(f"| {row.name} | {row.key} | `{row.fetch}` | "
+                     f"`{listed.path}` ({listed.sort_field}/{listed.item_key}; "
                      f"{listed.updated_field or '—'}; {listed.record_key}) | `{row.mapper}` | {row.writer} "
                      f"| `{row.queue}` | {row.group} | {'yes' if row.noncritical else 'no'} | {events} |")
     return "\n".join(lines)

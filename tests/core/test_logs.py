@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from core.logs import JsonFormatter, Redactor, printable, printable_json
 import pytest
 
+from core.logs import JsonFormatter, Redactor, printable, printable_json
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:

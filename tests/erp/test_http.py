@@ -12,9 +12,16 @@ import pytest
 import requests
 import responses
 
+from core.errors import (
+    ConfigError,
+    ErpAuthError,
+    ErpRejected,
+    ErpUnavailable,
+    MappingError,
+    PermanentError,
+    RetryableError,
+)
 from erp.http import HttpErpBackend, key_segment, retry_after_seconds
-from core.errors import (ConfigError, ErpAuthError, ErpRejected, ErpUnavailable, MappingError, PermanentError,
-                         RetryableError)
 from sandbox.erp.app import SandboxThread
 from sandbox.erp.store import Fault
 from tests.support import free_port

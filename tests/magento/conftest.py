@@ -15,9 +15,9 @@ import requests
 import responses
 from flask import Flask
 
+from core.settings import Settings
 from magento.client import MagentoClient
 from magento.records import fetch_record
-from core.settings import Settings
 from sandbox.magento.app import create_app, run_in_thread, sandbox_of
 from sandbox.magento.scenarios import seed_money_cases
 from schemas.mapping import map_record

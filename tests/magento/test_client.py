@@ -17,12 +17,19 @@ import pytest
 import requests
 import responses
 
+from core.errors import (
+    ConfigError,
+    MagentoAuthError,
+    MagentoBadResponse,
+    MagentoForbidden,
+    MagentoNotFound,
+    MagentoRateLimited,
+    MagentoServerError,
+    MagentoUnavailable,
+    MagentoValidationError,
+)
 from magento.client import MagentoClient, build_auth
 from magento.search_criteria import SearchCriteria
-from core.errors import (
-    ConfigError, MagentoAuthError, MagentoBadResponse, MagentoForbidden, MagentoNotFound, MagentoRateLimited,
-    MagentoServerError, MagentoUnavailable, MagentoValidationError,
-)
 from tests.magento.conftest import NOW, TOKEN
 from tests.magento.payloads import SIMPLE_PRODUCT
 

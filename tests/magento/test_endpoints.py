@@ -10,9 +10,9 @@ import pytest
 import requests
 import responses
 
+from core.errors import MagentoBadResponse, MagentoUnavailable
 from magento.responses import SearchResult
 from magento.search_criteria import SearchCriteria
-from core.errors import MagentoBadResponse, MagentoUnavailable
 from tests.magento.payloads import SIMPLE_PRODUCT, STOCK_ITEM, search_envelope
 
 GET, POST, PUT = "GET", "POST", "PUT"

@@ -8,8 +8,15 @@ import json
 import pytest
 
 from core.errors import (
-    MagentoAuthError, MagentoForbidden, MagentoNotFound, MagentoRateLimited, MagentoServerError, MagentoUnavailable,
-    MagentoValidationError, PermanentError, RetryableError,
+    MagentoAuthError,
+    MagentoForbidden,
+    MagentoNotFound,
+    MagentoRateLimited,
+    MagentoServerError,
+    MagentoUnavailable,
+    MagentoValidationError,
+    PermanentError,
+    RetryableError,
 )
 from magento.errors import MAX_BODY_CHARS, classify, fill, render, retry_after_seconds, sentence
 

@@ -9,10 +9,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from magento.paging import Batch, ListEndpoint, iterate
+from core.entities import ListEndpoint
+from core.errors import MagentoBadResponse
+from magento.paging import Batch, iterate
 from magento.records import list_endpoint
 from magento.search_criteria import Filter, SearchCriteria, parse_params
-from core.errors import MagentoBadResponse
 
 ORDERS = ListEndpoint("orders")
 

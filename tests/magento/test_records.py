@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from responses import matchers
 
-from magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint, store_configs
-from core.errors import MagentoNotFound, MagentoRelatedMissing, MagentoServerError, \
-    MagentoUnavailable, MalformedMessage
 from core.entities import ENTITIES
+from core.errors import MagentoNotFound, MagentoRelatedMissing, MagentoServerError, MagentoUnavailable, MalformedMessage
+from magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint, store_configs
 from tests.magento.payloads import CONFIGURABLE_PRODUCT, SIMPLE_PRODUCT, STOCK_ITEM
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from magento.search_criteria import SearchCriteria
 from core.errors import MagentoAuthError
+from magento.search_criteria import SearchCriteria
 from tests.magento.conftest import SANDBOX_OAUTH
 
 

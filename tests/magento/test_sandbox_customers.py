@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from magento.search_criteria import SearchCriteria
 from core.errors import MagentoNotFound, MagentoValidationError
+from magento.search_criteria import SearchCriteria
 
 NEW_CUSTOMER = {
     "email": "femke.smit@example.net", "firstname": "Femke", "lastname": "Smit", "website_id": 1,

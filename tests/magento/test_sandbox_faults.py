@@ -8,9 +8,8 @@ import logging
 
 import pytest
 
+from core.errors import MagentoAuthError, MagentoNotFound, MagentoRateLimited, MagentoServerError, MagentoUnavailable
 from magento.search_criteria import SearchCriteria
-from core.errors import (
-    MagentoAuthError, MagentoNotFound, MagentoRateLimited, MagentoServerError, MagentoUnavailable)
 from tests.magento.conftest import SANDBOX_TOKEN
 from tests.support import wait_for
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from core.entities import ENTITIES
+from core.errors import MagentoNotFound, MalformedMessage
 from magento.paging import iterate
 from magento.records import ATTRIBUTE_SETS, fetch_record, list_endpoint
 from magento.search_criteria import SearchCriteria
-from core.errors import MagentoNotFound, MalformedMessage
-from core.entities import ENTITIES
-from schemas.mapping import DOCUMENT_FIELDS, map_record, record_key
 from sandbox.magento.store_config import default_configs
+from schemas.mapping import DOCUMENT_FIELDS, map_record, record_key
 from tests.magento.conftest import SANDBOX_START
 
 SEEDED = {"product": 13, "stock": 13, "category": 8, "customer": 4, "order": 5, "invoice": 2, "shipment": 1,

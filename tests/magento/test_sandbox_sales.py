@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import MagentoNotFound, MagentoValidationError
 from magento.search_criteria import SearchCriteria
 from magento.urls import path
-from core.errors import MagentoNotFound, MagentoValidationError
 
 ORDER_NEW, ORDER_GUEST, ORDER_BUNDLE = 2, 3, 4  # demo seed: new / invoiced+shipped / invoiced+partly refunded
 TOTE_ITEM = 14  # order 4's three BAG/TOTE-01, one refunded already

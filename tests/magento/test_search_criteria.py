@@ -7,7 +7,12 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from magento.search_criteria import (
-    CONDITIONS, Filter, SearchCriteria, parse_fields, parse_params, project,
+    CONDITIONS,
+    Filter,
+    SearchCriteria,
+    parse_fields,
+    parse_params,
+    project,
 )
 
 PREFIX = "searchCriteria[filter_groups][0][filters][0]"

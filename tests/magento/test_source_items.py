@@ -7,7 +7,10 @@ import json
 import pytest
 
 from core.errors import (
-    MagentoBadResponse, MagentoTooManyItems, MagentoValidationError, PermanentError,
+    MagentoBadResponse,
+    MagentoTooManyItems,
+    MagentoValidationError,
+    PermanentError,
 )
 from magento.source_items import source_item_searches
 
@@ -80,7 +83,8 @@ def test_source_items_search_by_sku_chunks_and_sources(client, mocked, rest) -> 
                      "total_count": 1},
                     {"items": [], "total_count": 0},
                     {"items": [{"sku": "A,B", "source_code": "berlin", "quantity": 2, "status": 0}], "total_count": 1}])
-    mocked.add_callback(GET, rest("inventory/source-items"), callback=lambda request: (200, {}, json.dumps(next(answers))))
+    mocked.add_callback(GET, rest("inventory/source-items"),
+                        callback=lambda request: (200, {}, json.dumps(next(answers))))
     skus = [f"SKU-{n}" for n in range(60)] + ["A,B", "SKU-0"]
     found = client.source_items(skus, ["berlin"])
     assert [item["sku"] for item in found] == ["SKU-0", "A,B"]

@@ -10,11 +10,11 @@ import pika
 import pytest
 
 from broker.publisher import Publisher
+from broker.topology import dead_queue
 from consumers.retry import Decision, dead_headers
 from core import parsing
-from schemas.notification import Notification
 from core.settings import Settings
-from broker.topology import dead_queue
+from schemas.notification import Notification
 from tests.ops import helpers
 
 MAGENTO_TOKEN = "ops-test-token-9d2e"

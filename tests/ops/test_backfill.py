@@ -7,8 +7,8 @@ import json
 import math
 import time
 
-from core.errors import BrokerUnavailable, MagentoServerError, MagentoUnavailable
 from broker.topology import entity_queue
+from core.errors import BrokerUnavailable, MagentoServerError, MagentoUnavailable
 from ops.backfill import FINISHED, SKIPPED, STOPPED, Backfill, Request
 from store.positions import BackfillPositions
 from tests.ops.conftest import MAGENTO_TOKEN

@@ -6,9 +6,9 @@ import collections
 import signal
 import sys
 
-from store.db import make_engine
 from broker.topology import entity_queue
 from ops.backfill_cmd import backfill
+from store.db import make_engine
 from store.positions import BackfillPositions
 from tests import support
 from tests.ops.conftest import MAGENTO_TOKEN

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
-import datetime as dt
 
 import click
 import pytest

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from core.errors import BrokerUnavailable
 from broker.topology import H_ATTEMPTS, H_DEAD_AT, H_ERROR, dead_queue, entity_queue
+from core.errors import BrokerUnavailable
 from ops import dead_letter_queues
 from ops.dead_letters import H_REPLAYED_ERROR_CLASS, H_REPLAYS, Selection
 from tests import support
@@ -163,8 +163,8 @@ def test_replay_throughput(broker, amqp_channel, put_many_dead, publisher):
 
 def test_a_message_the_broker_dead_lettered_is_listed_and_replayed(broker, amqp_channel, publisher):
     """A poison message: delivered DELIVERY_LIMIT + 1 times without an ack, RabbitMQ moves it to the dead queue."""
-    from schemas.notification import Notification
     from broker.topology import DELIVERY_LIMIT
+    from schemas.notification import Notification
     from tests.ops.helpers import wait_for_depth
 
     note = Notification(id="evt-poison", entity="order", action="save", key="31")

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from consumers.retry import Decision, dead_headers
-from schemas.notification import Notification
 from broker.topology import DELIVERY_LIMIT, H_ATTEMPTS, H_DEAD_AT, H_ERROR, H_ERROR_CLASS, H_FIRST_ATTEMPT_AT
+from consumers.retry import Decision, dead_headers
 from ops import dead_letters as d
+from schemas.notification import Notification
 
 NOTE = Notification(id="evt-42", entity="order", action="save", key="42", occurred_at="2026-03-02T09:15:00Z")
 ERROR = "erp answered 422: the partner is archived"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from store.reports import ReportStore
-from core import parsing
-
 from broker.topology import dead_queue, entity_queue
+from core import parsing
 from ops.dlq_cmd import dlq
-from tests.support import free_port
+from store.reports import ReportStore
 from tests.ops.helpers import bodies, depth, drain, ids, invoke, peek
+from tests.support import free_port
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 TOKEN_ERROR = ("magento answered 401: The consumer isn't authorized to access Magento_Catalog::products. "

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from schemas.notification import Notification
 from broker.topology import EVENTS_EXCHANGE, dead_queue, entity_queue
 from ops.dlq_cmd import dlq
 from ops.reconcile_cmd import reconcile
 from sandbox.erp.app import SandboxThread
+from schemas.notification import Notification
 from tests import support
 from tests.ops.conftest import MAGENTO_TOKEN
 from tests.ops.helpers import depth, invoke

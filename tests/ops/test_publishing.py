@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import tenacity
 
-from magento.records import list_endpoint
-from core.errors import BrokerUnavailable, MessageUnroutable
-from schemas.notification import Notification
 from broker.topology import entity_queue
+from core.errors import BrokerUnavailable, MessageUnroutable
+from magento.records import list_endpoint
 from ops.publishing import backfill_event_id, event_id, listed_key, occurred_at, publish_all, reconcile_event_id
+from schemas.notification import Notification
 from tests.ops.helpers import bodies, drain, ids
 
 ONCE = {"stop": tenacity.stop_after_attempt(1), "reraise": True}

@@ -8,11 +8,11 @@ import threading
 import pytest
 import tenacity
 
-from store.db import sync_state
-from core.errors import BrokerUnavailable
 from broker.topology import entity_queue
-from store.positions import Watermarks
+from core.errors import BrokerUnavailable
 from ops.reconcile import DONE, FAILED, NOT_DUE, SKIPPED, Reconciler, Timing
+from store.db import sync_state
+from store.positions import Watermarks
 from tests.ops.helpers import bodies, drain, ids
 
 NOW = dt.datetime(2024, 6, 1, 12, 0, 0, tzinfo=dt.UTC)

@@ -6,8 +6,8 @@ import signal
 import sys
 
 from broker.topology import entity_queue
-from store.positions import Watermarks
 from ops.reconcile_cmd import reconcile
+from store.positions import Watermarks
 from tests import support
 from tests.ops.conftest import MAGENTO_TOKEN
 from tests.ops.helpers import depth, invoke

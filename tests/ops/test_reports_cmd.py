@@ -8,10 +8,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from store.reports import ReportStore
-from store.db import ensure_schema, make_engine
 from ops.cli import cli
 from ops.reports_cmd import JSON_FIELDS
+from store.db import ensure_schema, make_engine
+from store.reports import ReportStore
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 MAGENTO_ERROR = ('MagentoValidationError', 'magento answered 400: Invalid product data: Invalid attribute set '

@@ -7,11 +7,11 @@ import datetime as dt
 import pika
 
 from broker.amqp import connection_parameters
-from store.reports import ReportStore
-from core.entities import ENTITIES
 from broker.topology import DEFAULT_EXCHANGE, RETRY_EXCHANGE, RETRY_TIER_HEADER, entity_queue, retry_queue
-from store.positions import Watermark, Watermarks
+from core.entities import ENTITIES
 from ops.status import FIELDS, collect, queue_figures
+from store.positions import Watermark, Watermarks
+from store.reports import ReportStore
 from tests.support import free_port
 
 DELAYS = (5, 30, 120, 600, 1800)

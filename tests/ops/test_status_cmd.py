@@ -6,10 +6,10 @@ import json
 
 import pika
 
-from store.reports import ReportStore
-from core.entities import ENTITIES
 from broker.topology import entity_queue
+from core.entities import ENTITIES
 from ops.status_cmd import status
+from store.reports import ReportStore
 from tests.ops.helpers import invoke
 from tests.support import free_port
 

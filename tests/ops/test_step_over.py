@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from magento.paging import ListEndpoint
+from core.entities import ListEndpoint
+from core.errors import MagentoServerError, MagentoUnavailable
 from magento.responses import SearchResult
 from magento.search_criteria import SearchCriteria
-from core.errors import MagentoServerError, MagentoUnavailable
 from ops.step_over import unlistable_key
 
 ORDERS = ListEndpoint("/V1/orders")

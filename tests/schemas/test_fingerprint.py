@@ -94,7 +94,7 @@ def test_keys_are_text_and_two_keys_with_one_text_are_refused():
 
 def test_only_a_mapping_has_a_fingerprint():
     with pytest.raises(TypeError):
-        fingerprint([("qty", 1)])  # type: ignore[arg-type]
+        fingerprint([("qty", 1)])
 
 
 def test_the_fingerprint_is_sha256_hex():

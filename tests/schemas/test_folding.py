@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, project, \
-    sold_lines
 from core.errors import MappingError
+from schemas.folding import CREDITMEMO_SOLD_LINE_FIELDS, SHIPPED_SOLD_LINE_FIELDS, SOLD_LINE_FIELDS, project, sold_lines
 from schemas.mapping import map_record
 from schemas.sales import InvoiceSchema
 from schemas.totals import totals_identity

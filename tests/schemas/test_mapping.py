@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from core.errors import MappingError, PermanentError
 from core.entities import ENTITIES
+from core.errors import MappingError, PermanentError
 from schemas.mapping import DOCUMENT_FIELDS, SCHEMAS, document_hash, document_version, map_record, record_key
 from tests.schemas.conftest import FIXTURES_DIR, read_fixture
 

@@ -8,8 +8,16 @@ from typing import Any
 import pytest
 
 from core.errors import MalformedMessage
-from schemas.notification import (Notification, NotificationSchema, identifier_problem, key_problem, key_type_problem,
-                                  moment_problem, normalise_key, plainly_valid)
+from schemas.notification import (
+    Notification,
+    NotificationSchema,
+    identifier_problem,
+    key_problem,
+    key_type_problem,
+    moment_problem,
+    normalise_key,
+    plainly_valid,
+)
 
 STOCK_BY_PRODUCT_ID = {"id": "evt-1", "entity": "stock", "action": "save", "key": "42", "key_type": "product_id"}
 

@@ -7,9 +7,18 @@ import math
 import pytest
 from marshmallow import ValidationError
 
-from schemas.sales import (BILLED_LINE_FIELDS, CREDITMEMO_FIELDS, INVOICE_FIELDS, SHIPMENT_FIELDS,
-                           SHIPPED_LINE_FIELDS, TRACK_FIELDS, CreditmemoSchema, InvoiceSchema, ShipmentSchema,
-                           TrackSchema)
+from schemas.sales import (
+    BILLED_LINE_FIELDS,
+    CREDITMEMO_FIELDS,
+    INVOICE_FIELDS,
+    SHIPMENT_FIELDS,
+    SHIPPED_LINE_FIELDS,
+    TRACK_FIELDS,
+    CreditmemoSchema,
+    InvoiceSchema,
+    ShipmentSchema,
+    TrackSchema,
+)
 
 
 def test_invoice_maps_totals_and_every_row(record):

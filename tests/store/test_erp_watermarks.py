@@ -17,7 +17,7 @@ from store.erp_watermarks import ErpWatermarks
 from store.poll_window import PollMark, fresh_rows
 from tests.store.test_sync_state_sql import run_together
 
-NOW = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC)
 SOURCE = "odoo:stock.quant"
 
 

@@ -17,7 +17,7 @@ from store.fingerprints import FingerprintStore, Written
 from store.retention import Pruner
 from tests.store.test_sync_state_sql import run_together
 
-START = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.timezone.utc).timestamp()
+START = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC).timestamp()
 
 
 class Clock:
@@ -70,7 +70,7 @@ def test_the_last_write_is_the_one_remembered_with_its_time(engines):
     assert not store.is_echo("stock", "MUG-1", "erp", {"qty": 5})
     assert store.is_echo("stock", "MUG-1", "erp", {"qty": 7})
     assert store.last_written("stock", "MUG-1", "erp") == Written(
-        print_, dt.datetime.fromtimestamp(START + 60, dt.timezone.utc))
+        print_, dt.datetime.fromtimestamp(START + 60, dt.UTC))
 
 
 def test_forget_one_side_or_both(engines):
@@ -136,7 +136,7 @@ def test_fingerprints_older_than_the_retention_are_pruned(engines, monkeypatch):
     assert store.prune(dt.timedelta(days=7)) == 1
     assert store.last_written("stock", "OLD", "erp") is None
     assert store.last_written("stock", "NEW", "erp") is not None
-    assert store.prune(dt.datetime.fromtimestamp(clock.now - 86400 + 1, dt.timezone.utc)) == 1
+    assert store.prune(dt.datetime.fromtimestamp(clock.now - 86400 + 1, dt.UTC)) == 1
 
 
 def test_the_pruner_thread_prunes_fingerprints(engines):

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from store.db import ensure_schema, make_engine, push_positions
 from store.push_positions import PushPosition, PushPositions, chunks, remaining
 
-NOW = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC)
 SKUS = [f"SKU-{number:04d}" for number in range(2000)]
 
 

@@ -6,12 +6,17 @@ import datetime as dt
 
 from store import report_queries
 from store.db import make_engine
-from store.report_queries import (count_reports, last_successful_syncs, latest_statuses, report_history,
-                                  retrying_by_entity)
+from store.report_queries import (
+    count_reports,
+    last_successful_syncs,
+    latest_statuses,
+    report_history,
+    retrying_by_entity,
+)
 from store.reports import ReportStore
 
-NOW = dt.datetime.now(dt.timezone.utc)
-T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
+T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def report(store: ReportStore, event_id: str, entity: str, status: str, at: dt.datetime, key: str = "1",

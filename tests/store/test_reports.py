@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from store import reports as report_store
 from core.outcomes import STATUSES
-from store.reports import ReportStore, ReportWriter
+from store import reports as report_store
 from store.db import ensure_schema, make_engine, sync_reports
+from store.reports import ReportStore, ReportWriter
 
 NOW = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 

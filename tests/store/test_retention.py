@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from store.db import ensure_schema, make_engine
 from store.reports import ReportStore
 from store.retention import ReportPruner
-from store.db import ensure_schema, make_engine
 
 
 def test_the_pruner_deletes_reports_older_than_the_retention(sqlite_url) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from store.seen_events import SeenEvents
 from bridge.in_flight import InFlight
 from store.db import ensure_schema, make_engine, seen_events
+from store.seen_events import SeenEvents
 from tests import support
 
 WINDOW = 86_400

@@ -8,11 +8,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from store.sync_state import SyncStateStore, canonical_version, stored_owner, synced_versions
-from store.db import KEPT_CONNECTIONS, ensure_schema, make_engine, sqlite_write_lock
-from store.db import sync_state as sync_state_table
 from core.errors import RecordBusy, RetryableError
 from schemas.mapping import document_hash
+from store.db import KEPT_CONNECTIONS, ensure_schema, make_engine, sqlite_write_lock
+from store.db import sync_state as sync_state_table
+from store.sync_state import SyncStateStore, canonical_version, stored_owner, synced_versions
 from tests.conftest import POSTGRES_ADMIN_URL
 
 OLD, MID, NEW = "2026-05-01 10:00:00", "2026-05-01 11:00:00", "2026-05-01 12:00:00"

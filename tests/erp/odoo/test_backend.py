@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from core.errors import ErpRejected, ErpUnavailable, MappingError
 from erp.base import ErpBackend
 from erp.odoo.backend import OdooBackend
-from core.errors import ErpRejected, ErpUnavailable, MappingError
 
 
 def test_built_from_settings(make_settings, odoo_sandbox, documents):

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from erp.odoo.bindings import Bindings, KeyLocks, Writer
 from core.errors import ErpRejected
+from erp.odoo.bindings import Bindings, KeyLocks, Writer
 
 
 @pytest.fixture

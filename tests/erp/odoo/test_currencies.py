@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from erp.odoo.currencies import Currencies
 from core.errors import ErpRejected
+from erp.odoo.currencies import Currencies
 
 EUR_ACTIVE = pytest.mark.parametrize("odoo_sandbox", [{"currencies": ("EUR",)}], indirect=True)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import ErpAuthError, ErpRejected
 from erp.base import ErpBackend
 from erp.odoo.backend import OdooBackend
 from erp.odoo.preflight import OdooSetupError, preflight
-from core.errors import ErpAuthError, ErpRejected
 
 EUR_ACTIVE = pytest.mark.parametrize("odoo_sandbox", [{"currencies": ("EUR",)}], indirect=True)
 

@@ -6,9 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.errors import ErpRejected
 from erp.odoo import pricing
 from erp.odoo.amounts import Tax
-from core.errors import ErpRejected
 
 
 def taxes(rate, include, codes=()):

@@ -10,8 +10,8 @@ import pytest
 import requests
 import responses
 
-from erp.odoo.rpc import OdooRetryPolicy, OdooRpc, http_error, rpc_error
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable
+from erp.odoo.rpc import OdooRetryPolicy, OdooRpc, http_error, rpc_error
 
 URL = "http://odoo.test"
 ENDPOINT = URL + "/jsonrpc"

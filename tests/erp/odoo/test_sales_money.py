@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from erp.odoo.backend import OdooBackend
 from core.errors import ErpRejected
+from erp.odoo.backend import OdooBackend
 
 ODOO_18 = pytest.mark.parametrize("odoo_sandbox", [{"version": 18}], indirect=True)
 EUR_ACTIVE = pytest.mark.parametrize("odoo_sandbox", [{"currencies": ("EUR",)}], indirect=True)

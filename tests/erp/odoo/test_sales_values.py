@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from decimal import Decimal
 
-from erp.odoo import pricing
-from erp.odoo import sales_values
+import pytest
+
+from erp.odoo import pricing, sales_values
 from erp.odoo.amounts import Tax
 from erp.odoo.version import Dialect
 

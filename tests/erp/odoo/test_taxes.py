@@ -6,10 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from core.errors import ErpRejected
 from erp.odoo.amounts import Tax
 from erp.odoo.taxes import Taxes, choose, rate_key
 from erp.odoo.version import Server
-from core.errors import ErpRejected
 
 
 @pytest.mark.parametrize(("rate", "key"), [("8.25", "8.25"), ("19.0000", "19"), ("7.5", "7.5"), ("0", "0")])

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from core.errors import ErpRejected, MappingError
 from erp.odoo import values
 from erp.odoo.version import Dialect
-from core.errors import ErpRejected, MappingError
 
 
 @pytest.mark.parametrize(("prefix", "key", "name"), [

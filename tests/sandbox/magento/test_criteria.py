@@ -6,6 +6,8 @@ readings of Magento's documentation must agree on every query the client can sen
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +25,7 @@ from sandbox.magento.http import MagentoHttpError
 F = "searchCriteria[filter_groups][{}][filters][{}][{}]"
 
 
-def error_of(query: list[tuple[str, str]]) -> tuple[str, dict]:
+def error_of(query: list[tuple[str, str]]) -> tuple[str, Any]:
     with pytest.raises(MagentoHttpError) as raised:
         parse_query(query)
     return raised.value.message, raised.value.parameters
@@ -104,7 +106,7 @@ def test_moreq_and_nfinset_over_http(api):
 
 _CLIENT_CONDITIONS = ("eq", "neq", "gt", "gteq", "lt", "lteq", "like", "nlike", "in", "nin", "null", "notnull",
                       "finset", "from", "to")
-_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 _filters = st.tuples(st.text("abc_xyz", min_size=1, max_size=8), _text, st.sampled_from(_CLIENT_CONDITIONS))
 
 

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from schemas.notification import Notification
 from sandbox.magento.feed import Feed, sign
 from sandbox.magento.store import Change
+from schemas.notification import Notification
 from tests.sandbox.magento.conftest import START
 from tests.support import free_port
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from sandbox.magento.http import (
-    Call, MagentoHttpError, as_int, as_number, entity_by_id, not_authorized, raw_path, segments, snake_case,
-    snake_keys)
+    Call,
+    MagentoHttpError,
+    as_int,
+    as_number,
+    entity_by_id,
+    not_authorized,
+    raw_path,
+    segments,
+    snake_case,
+    snake_keys,
+)
 
 
 def test_segments_split_before_decoding():

@@ -60,7 +60,8 @@ def test_save_answers_an_empty_array_and_writes_every_source(api):
 
 
 def test_source_code_filter_and_paging(api):
-    api.post("/V1/inventory/source-items", {"sourceItems": [item("NW-STOVE", "berlin", 3), item("NW-MUG-350", "berlin", 4)]})
+    api.post("/V1/inventory/source-items",
+             {"sourceItems": [item("NW-STOVE", "berlin", 3), item("NW-MUG-350", "berlin", 4)]})
     body = api.get("/V1/inventory/source-items" + criteria(("source_code", "berlin", "eq"), size=1, page=2)).json
     assert body["total_count"] == 2 and [i["sku"] for i in body["items"]] == ["NW-MUG-350"]  # in save order
 
@@ -128,7 +129,8 @@ def test_missing_quantity_is_magentos_validation_envelope(api):
                                                                         "status": 1}]})
     assert response.status_code == 400
     assert response.json == {"message": 'Validation Failed: "quantity" should be numeric.',
-                             "errors": [{"message": '"%field" should be numeric.', "parameters": {"field": "quantity"}}]}
+                             "errors": [{"message": '"%field" should be numeric.',
+                                         "parameters": {"field": "quantity"}}]}
 
 
 def test_every_validation_error_is_listed(api):
@@ -175,7 +177,8 @@ def test_input_limit_is_configurable_and_survives_a_reset(api, client):
 def test_save_notifies_a_stock_change_per_sku(sandbox, api):
     seen = []
     sandbox.feed.emit = lambda changes, **kw: seen.extend(changes) or len(changes)
-    api.post("/V1/inventory/source-items", {"sourceItems": [item("nw-stove", "default", 2), item("NW-STOVE", "berlin", 1)]})
+    api.post("/V1/inventory/source-items",
+             {"sourceItems": [item("nw-stove", "default", 2), item("NW-STOVE", "berlin", 1)]})
     assert [(change.entity, change.key) for change in seen] == [("stock", "NW-STOVE")]
 
 
@@ -190,7 +193,8 @@ def test_settings_refuse_unknown_names_and_bad_limits(client):
 
 
 def test_admin_adds_a_source(api, client):
-    added = client.post("/__sandbox/inventory/sources", json={"source_code": "paris", "name": "Paris", "country_id": "FR"})
+    added = client.post("/__sandbox/inventory/sources",
+                        json={"source_code": "paris", "name": "Paris", "country_id": "FR"})
     assert added.status_code == 200 and added.json["source_code"] == "paris"
     assert api.post("/V1/inventory/source-items", {"sourceItems": [item("NW-STOVE", "paris", 4)]}).status_code == 200
     assert client.post("/__sandbox/inventory/sources", json={"source_code": "bad code"}).status_code == 400

@@ -119,7 +119,8 @@ def test_other_stock_sums_its_in_stock_sources(api):
 def test_salable_quantity_errors(api):
     missing = api.get(f"{SALABLE}/NO-SUCH-SKU/1")
     assert missing.status_code == 404
-    assert missing.json == {"message": "The product that was requested doesn't exist. Verify the product and try again."}
+    assert missing.json == {
+        "message": "The product that was requested doesn't exist. Verify the product and try again."}
     configurable = api.get(f"{SALABLE}/NW-PARKA/1")
     assert configurable.status_code == 400
     assert configurable.json == {"message": "Can't check requested quantity for products without Source Items support."}

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from sandbox.magento.shapes import (
-    coerce_stock, custom_attribute, expand_category, expand_product, merge_custom_attributes, new_product, stock_item)
+    coerce_stock,
+    custom_attribute,
+    expand_category,
+    expand_product,
+    merge_custom_attributes,
+    new_product,
+    stock_item,
+)
 
 
 def test_stock_item_has_magentos_fields_and_types():
