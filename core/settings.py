@@ -62,6 +62,19 @@ def _tax_map(raw: str) -> dict[str, int]:
     return {str(key).strip(): value for key, value in parsed.items()}
 
 
+def _sources(raw: str) -> dict[str, str]:
+    """MAGENTO_SOURCES: ``code=location`` pairs, comma separated: Magento source code -> ERP location."""
+    sources: dict[str, str] = {}
+    for pair in (part.strip() for part in raw.split(",") if part.strip()):
+        code, equals, location = (text.strip() for text in pair.partition("="))
+        if not equals or not code or not location or any(char.isspace() for char in code):
+            raise ValueError(f"{pair!r} is not source_code=ERP location, e.g. default=WH/Stock,berlin=BER/Stock")
+        if code in sources:
+            raise ValueError(f"source {code!r} is mapped twice")
+        sources[code] = location
+    return sources
+
+
 V = Variable
 VARIABLES: tuple[Variable, ...] = (
     # Broker and receiver
@@ -114,6 +127,9 @@ VARIABLES: tuple[Variable, ...] = (
     V("MAGENTO_MAX_ITEMS", parsing.positive_int, "20",
       "Most items per REST input array (POST /V1/inventory/source-items); Magento 2.4.3+ refuses more when "
       "its input limits are on (default 20)."),
+    V("MAGENTO_SOURCES", _sources, "",
+      "MSI sources stock is pushed to: source_code=ERP location pairs (default=WH/Stock,berlin=BER/Stock); "
+      "empty: the legacy stock item."),
     V("BATCH_SIZE", parsing.positive_int, "100", "Records per page when paging Magento lists."),
     V("BATCH_DELAY", parsing.non_negative_float, "0", "Seconds to wait between pages."),
     # ERP
@@ -139,6 +155,12 @@ VARIABLES: tuple[Variable, ...] = (
     V("ERP_HTTP_URL", parsing.http_url_or_empty, "", "Base URL of the HTTP ERP: PUT {url}/{entity}/{key}."),
     V("ERP_HTTP_TOKEN", str, "", "Bearer token sent to the HTTP ERP.", secret=True),
     V("ERP_TIMEOUT", parsing.positive_float, "10", "Seconds before an ERP call times out."),
+    V("STOCK_QUANTITY", parsing.choice("on_hand", "free", "forecast"), "on_hand",
+      "The ERP quantity pushed to Magento: on_hand (Odoo qty_available), free (free_qty) or forecast "
+      "(virtual_available)."),
+    V("STOCK_OWNER", parsing.choice("magento", "erp"), "magento",
+      "Who owns stock quantities: magento (Magento's stock changes are written into the ERP) or erp "
+      "(they are not; the ERP's quantities are pushed to Magento)."),
     # Consumers
     V("RETRY_DELAYS", parsing.delay_tiers, "5,30,120,600,1800",
       "Broker-held retry delays in seconds, one queue per tier, used in order."),
