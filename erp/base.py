@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from core.errors import ErpRejected
+
 Document = dict[str, Any]
+# Stock reads: {sku: {ERP location: quantity}}; the location ALL_LOCATIONS ("") is the whole ERP (every
+# internal location), read when no MAGENTO_SOURCES are set. A SKU the ERP does not hold is left out.
+StockLevels = dict[str, dict[str, float]]
+ALL_LOCATIONS = ""
+MEASURES: tuple[str, ...] = ("on_hand", "free", "forecast")  # STOCK_QUANTITY
+# Keys an ERP change of stock may carry instead of the SKU (Odoo webhooks name the record they are about).
+ODOO_KEY_TYPES: tuple[str, ...] = ("odoo:stock.quant", "odoo:stock.move", "odoo:product.product")
 
 
 class ErpBackend(abc.ABC):
@@ -46,6 +56,19 @@ class ErpBackend(abc.ABC):
         """Check at start-up what the backend depends on (credentials, modules, configuration); raise
         ``ErpAuthError`` or a permanent ``ErpRejected`` (one line per problem) when it cannot work."""
         return None
+
+    def stock_levels(self, skus: Sequence[str], locations: Sequence[str] = (ALL_LOCATIONS,),
+                     measure: str = "on_hand") -> StockLevels:
+        """The ERP's quantities of ``skus`` per location in ``measure`` (STOCK_QUANTITY); absent SKUs left out."""
+        raise ErpRejected(f"the {self.name} ERP backend does not read stock quantities")
+
+    def sku_of(self, key_type: str, record_id: str) -> str | None:
+        """The SKU an ERP record (``key_type``, e.g. "odoo:stock.quant") is about; None when it is gone."""
+        raise ErpRejected(f"the {self.name} ERP backend does not know records keyed by {key_type!r}")
+
+    def stock_skus(self, page_size: int = 500) -> Iterator[list[str]]:
+        """Every SKU the ERP holds stock for, page by page (in no particular order)."""
+        raise ErpRejected(f"the {self.name} ERP backend cannot list its SKUs")
 
     def close(self) -> None:
         """Release connections."""

@@ -14,7 +14,8 @@ import http.cookiejar
 import json
 import logging
 import time
-from typing import cast
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -24,7 +25,8 @@ from core import entities
 from core.errors import ErpAuthError, ErpRejected, ErpUnavailable, MappingError
 from core.http_pool import pooled_session
 from core.settings import Settings
-from erp.base import Document, ErpBackend
+from erp import http_stock
+from erp.base import ALL_LOCATIONS, Document, ErpBackend, StockLevels
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +187,26 @@ class HttpErpBackend(ErpBackend):
         response = self._call("GET", f"{self.base_url}/{key_segment('product')}")
         if response.status_code in (401, 403):
             self._raise_for(response, "GET")
+
+    def stock_levels(self, skus: Sequence[str], locations: Sequence[str] = (ALL_LOCATIONS,),
+                     measure: str = "on_hand") -> StockLevels:
+        """``GET {url}/stock/{sku}`` per SKU (docs/http-erp.md); the ERP answers the quantity to push."""
+        return http_stock.stock_levels(self._get_json, lambda sku: self.record_url("stock", sku), skus, locations)
+
+    def stock_skus(self, page_size: int = 500) -> Iterator[list[str]]:
+        return http_stock.stock_skus(self._get_json, f"{self.base_url}/{key_segment(resource('stock'))}", page_size)
+
+    def _get_json(self, url: str) -> Any:
+        """The JSON answer of ``GET url``; None on 404/410; the usual error classes otherwise."""
+        response = self._call("GET", url)
+        if response.status_code in GONE:
+            return None
+        self._raise_for(response, "GET")
+        try:
+            return response.json()
+        except ValueError:
+            raise ErpRejected(f"GET {self._path(url)} answered no JSON: {truncated(response.text, 200)}",
+                              status=response.status_code) from None
 
     def close(self) -> None:
         self.session.close()

@@ -5,14 +5,14 @@ See docs/odoo.md for the model mapping, the binding names, deletes, dependencies
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from core import entities
 from core.entities import ENTITIES, SKU_KEYED
 from core.errors import ErpRejected
 from core.settings import Settings
-from erp.base import Document, ErpBackend
+from erp.base import ALL_LOCATIONS, Document, ErpBackend, StockLevels
 from erp.odoo import values
 from erp.odoo.bindings import Bindings, KeyLocks, Writer
 from erp.odoo.catalog import Catalog
@@ -25,6 +25,7 @@ from erp.odoo.rpc import OdooRpc
 from erp.odoo.sales import Sales
 from erp.odoo.services import Services, names_from_settings
 from erp.odoo.shipments import Shipments
+from erp.odoo.stock_reads import StockReads
 from erp.odoo.taxes import Taxes
 from erp.odoo.version import Dialect, Server
 
@@ -52,6 +53,7 @@ class OdooBackend(ErpBackend):
         self.sales = Sales(rpc, self.bindings, self.writer, self.server, self.catalog, self.partners, money)
         self.moves = Moves(rpc, self.bindings, self.writer, self.server, self.sales)
         self.shipments = Shipments(rpc, self.bindings, self.writer, self.server, self.catalog, self.sales)
+        self.stock = StockReads(rpc)
         self._writer_table = self._writers()
 
     @classmethod
@@ -125,6 +127,16 @@ class OdooBackend(ErpBackend):
             return self.catalog.count_stock()
         model, prefix = values.ENTITY_MODELS[writer]
         return self.bindings.count(model, prefix)
+
+    def stock_levels(self, skus: Sequence[str], locations: Sequence[str] = (ALL_LOCATIONS,),
+                     measure: str = "on_hand") -> StockLevels:
+        return self.stock.levels(skus, locations, measure)
+
+    def sku_of(self, key_type: str, record_id: str) -> str | None:
+        return self.stock.sku_of(key_type, record_id)
+
+    def stock_skus(self, page_size: int = 500) -> Iterator[list[str]]:
+        return self.stock.skus(page_size)
 
     def close(self) -> None:
         self.rpc.close()

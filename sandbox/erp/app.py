@@ -98,7 +98,17 @@ def _record_call(store: ErpStore, segments: list[str]) -> Response:
             return Response(status=204)
         return _error(404, f"no {entity} {key!r}")
     record = store.get(entity, key)
-    return jsonify(record) if record is not None else _error(404, f"no {entity} {key!r}")
+    if record is None:
+        return _error(404, f"no {entity} {key!r}")
+    return jsonify(_stock_record(record) if entity == "stock" else record)
+
+
+def _stock_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A stock record as the contract's stock read has it: ``sku`` and the document's ``quantities`` (per
+    location) or ``qty`` (one location) on top, beside the usual ``id``, ``entity``, ``key``, ``document``."""
+    document = record["document"]
+    quantity = {name: document[name] for name in ("quantities", "qty") if name in document}
+    return {**record, "sku": record["key"], **quantity}
 
 
 def _put(store: ErpStore, entity: str, key: str) -> Response:
