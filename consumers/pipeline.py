@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from consumers import stock_keys
 from consumers.dispatch import Outcome
+from consumers.stock_guard import StockGuard
+from consumers.stock_plan import StockConfig
 from core.errors import MagentoNotFound, MagentoUnavailable, MappingError, RecordBusy
 from core.logs import scrub_stored
 from core.outcomes import SKIPPED, SYNCED
@@ -28,6 +30,7 @@ from magento.records import fetch_record, list_endpoint
 from schemas.mapping import document_hash, document_version, map_record
 from schemas.notification import Notification
 from store.db import ensure_schema, make_engine
+from store.fingerprints import FingerprintStore
 from store.reports import ReportStore, ReportWriter
 from store.retention import ReportPruner
 from store.sync_state import Lease, SyncStateStore
@@ -57,6 +60,7 @@ class Pipeline:
     lease_ttl: float = 150.0
     max_dependency_depth: int = 12  # a category tree's ancestors are imported one level at a time
     lease_wait: float = 10.0  # another worker importing the same dependency usually finishes in well under 1 s
+    stock: StockGuard | None = None  # STOCK_OWNER and the echo guard of stock (None: neither)
 
     def handle(self, notifications: list[Notification]) -> Outcome:
         """The runner's handler: every notification is for the same record.
@@ -65,6 +69,9 @@ class Pipeline:
         then handled as the stock notification of that SKU; the outcome carries the SKU for the reports.
         """
         first = notifications[0]
+        owned = self.stock.skip_reason(first.entity) if self.stock else None
+        if owned:
+            return Outcome(SKIPPED, owned)
         try:
             resolved = stock_keys.resolve(self.client, first)
             if resolved is None:
@@ -109,6 +116,9 @@ class Pipeline:
                 raise
             return self._delete(entity, key, lease)
         document = map_record(entity, record)
+        if self.stock is not None and self.stock.is_echo(entity, key, document):
+            log.debug("skipped %s %r: echo of the bridge's own push to Magento", entity, key)
+            return Outcome(SKIPPED, "echo")
         version, digest = document_version(entity, document), document_hash(document)
         decision = "write" if force else lease.decide(version, digest)
         if decision != "write":
@@ -117,6 +127,8 @@ class Pipeline:
         self._import_dependencies(entity, document, depth)
         erp_id = self.backend.upsert(entity, key, document)
         lease.remember_and_release(version=version, doc_hash=digest, erp_id=erp_id)
+        if self.stock is not None:
+            self.stock.written(entity, key, self.backend)
         log.debug("synced %s %r (ERP id %s)", entity, key, erp_id)
         return Outcome(SYNCED, _note(entity, document))
 
@@ -239,7 +251,9 @@ def build_handler(settings: Settings) -> tuple[Pipeline, Callable[..., None], Ca
     client = MagentoClient(settings)
     backend = build_backend(settings)
     state = SyncStateStore(engine, backend.name)
-    pipeline = Pipeline(client, backend, state, noncritical=frozenset(settings.noncritical_entities))
+    fingerprints = FingerprintStore(engine)
+    pipeline = Pipeline(client, backend, state, noncritical=frozenset(settings.noncritical_entities),
+                        stock=StockGuard(fingerprints, StockConfig.from_settings(settings)))
     reports = ReportWriter(ReportStore(engine))
     pruner = ReportPruner(reports.store, settings.reports_retention_days).start()
 
@@ -250,6 +264,7 @@ def build_handler(settings: Settings) -> tuple[Pipeline, Callable[..., None], Ca
         backend.close()
         client.close()
         state.close()
+        fingerprints.close()
         engine.dispose()
 
     return pipeline, report_to(reports), close

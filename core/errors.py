@@ -135,6 +135,11 @@ class ErpAuthError(ErpError, PermanentError):
     """The ERP refused the credentials."""
 
 
+class NothingNewYet(ErpError, RetryableError):
+    """An ERP webhook announced a change the ERP does not show yet (Odoo sends it before its commit): the
+    consumer looks once more after the first retry delay."""
+
+
 # Our own processing
 class MappingError(PermanentError):
     """A Magento record could not be mapped to the ERP document."""
