@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "status": "ops.status_cmd:status",
     "reports": "ops.reports_cmd:reports",
     "demo": "ops.demo:demo",
+    "push": "ops.push_cmd:push",
 }
 
 
