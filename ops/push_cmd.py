@@ -30,7 +30,7 @@ def push() -> None:
 @click.option("--sku", "skus", multiple=True, metavar="SKU", help="A SKU to push (repeat for more).")
 @click.option("--all", "everything", is_flag=True, help="Every SKU the ERP lists, resumable.")
 @click.option("--resume", is_flag=True, help="With --all: continue the last push after its last written chunk.")
-@click.option("--dry-run", is_flag=True, help='Print "SKU source: magento_qty -> erp_qty" for each change; write nothing.')
+@click.option("--dry-run", is_flag=True, help='Print "SKU source: magento_qty -> erp_qty" per change; write nothing.')
 @click.pass_context
 def stock(ctx: click.Context, skus: Sequence[str], everything: bool, resume: bool, dry_run: bool) -> None:
     """Write the ERP's stock quantities (STOCK_QUANTITY, per MAGENTO_SOURCES source) to Magento."""

@@ -44,7 +44,8 @@ class FakeStockMagento(FakeMagento):
         self.products[sku] = {"sku": sku, "extension_attributes": {"stock_item": {
             "item_id": len(self.products) + 1, "qty": qty, "is_in_stock": qty > 0, "backorders": backorders}}}
         for code, quantity in sources.items():
-            self.items[(sku, code)] = {"sku": sku, "source_code": code, "quantity": quantity, "status": int(quantity > 0)}
+            self.items[(sku, code)] = {"sku": sku, "source_code": code, "quantity": quantity,
+                                       "status": int(quantity > 0)}
 
     def get_product(self, sku, store=None):
         if sku not in self.products:
