@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from consumers import stock_plan
 from consumers.dispatch import Outcome
 from consumers.stock_plan import Change, StockConfig
-from core.errors import ConfigError, MagentoNotFound, NothingNewYet
+from core.errors import ConfigError, MagentoNotFound, MalformedMessage, NothingNewYet
 from core.outcomes import SKIPPED, SYNCED
 from erp.base import ALL_LOCATIONS, ErpBackend, StockLevels
 from schemas.notification import Notification
@@ -57,6 +57,8 @@ class StockPush:
     def handle(self, notifications: list[Notification], attempt: int | None = None) -> Outcome:
         """The ``erp.stock`` handler: every notification is about one SKU (or one Odoo record of it)."""
         first = notifications[0]
+        if first.entity != ENTITY:
+            raise MalformedMessage(f"the ERP → Magento consumer writes stock only, not {first.entity}")
         sku = self.resolve(first)
         if sku is None:
             log.info("skipped stock of %s %s: the ERP record is gone or its product has no SKU", first.key_type,
@@ -78,7 +80,7 @@ class StockPush:
             return notification.key
         return self.backend.sku_of(notification.key_type, notification.key)
 
-    def probe(self) -> None:
+    def probe(self, entities: Sequence[str] = (ENTITY,)) -> None:
         """The start-up check: every MAGENTO_SOURCES code is a Magento source, then the ERP's preflight."""
         if self.config.sources:
             known = {item.get("source_code") for item in self.client.list_sources().items}
