@@ -122,3 +122,23 @@ def test_two_thousand_skus_in_chunks_of_20_killed_and_resumed_without_repeats(pu
     assert len(found) == 4000
     assert all(found[(sku, "default")] == 100 + int(sku[-6:]) % 50 and found[(sku, "berlin")] == 3 for sku in skus)
     print(f"killed after {killed_at} saves ({position.chunks_done} chunks saved); 200 saves in all")
+
+
+def test_a_failing_magento_stops_the_push_and_resume_finishes_it(push_settings, magento, erp):
+    catalogue(magento, erp, 25)  # 3 chunks of at most 10 SKUs (2 sources: 20 items)
+    first = invoke(push, ["stock", "--all"], push_settings)
+    assert first.exit_code == 0 and saves(magento) == 3
+    for sku in magento.keys("product"):
+        erp.store.edit("stock", sku, {"quantities": {"Main": 1, "Berlin": 1}})
+    magento.admin("POST", "/faults/errors", {"count": 1, "status": [500], "prefix": "/V1/inventory/source-items"})
+
+    stopped = invoke(push, ["stock", "--all"], push_settings)
+
+    assert stopped.exit_code == 1
+    assert "push stopped: magento answered 500" in stopped.stderr
+    assert "continue with bridgectl push stock --all --resume" in stopped.stdout
+    resumed = invoke(push, ["stock", "--all", "--resume"], push_settings)
+    assert resumed.exit_code == 0 and "25 of 25 SKUs written in 3 chunks" in resumed.stdout
+    assert saves(magento) == 6
+    again = invoke(push, ["stock", "--all", "--resume"], push_settings)
+    assert "the last push finished; nothing to resume" in again.stdout and saves(magento) == 6
