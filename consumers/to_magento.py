@@ -61,16 +61,21 @@ class StockPush:
             raise MalformedMessage(f"the ERP → Magento consumer writes stock only, not {first.entity}")
         sku = self.resolve(first)
         if sku is None:
+            self._look_again(notifications, attempt, f"{first.key_type} {first.key}", "not found")
             log.info("skipped stock of %s %s: the ERP record is gone or its product has no SKU", first.key_type,
                      first.key)
             return Outcome(SKIPPED, f"{first.key_type} {first.key} is gone or its product has no SKU")
         pushed = self.push([sku], echo=True)[0]
-        detail = pushed.outcome.detail
-        if pushed.outcome.status == SKIPPED and detail in (UNCHANGED, ECHO) and stock_plan.first_look(
-                notifications, attempt, self.config.first_retry_delay):
-            raise NothingNewYet(f"nothing new yet for SKU {sku!r} ({detail}): the ERP's webhook may have come "
-                                "before its commit; looking again after the first retry delay")
+        if pushed.outcome.status == SKIPPED and pushed.outcome.detail in (UNCHANGED, ECHO, NOT_IN_ERP):
+            self._look_again(notifications, attempt, f"SKU {sku!r}", pushed.outcome.detail)
         return pushed.outcome if first.key_type is None else dataclasses.replace(pushed.outcome, key=sku)
+
+    def _look_again(self, notifications: list[Notification], attempt: int | None, what: str,
+                    found: str | None) -> None:
+        """Raise NothingNewYet when an ERP webhook's notification is on its first look (see stock_plan)."""
+        if stock_plan.first_look(notifications, attempt, self.config.first_retry_delay):
+            raise NothingNewYet(f"nothing new yet for {what} ({found}): the ERP's webhook may have come before "
+                                "its commit; looking again after the first retry delay")
 
     __call__ = handle
 

@@ -270,3 +270,14 @@ def test_magentos_notification_of_the_bridges_own_push_is_not_written_back(pipel
     assert [(entity, key) for entity, key, _ in erp.writes] == [("stock", "A")]
     # ... and the ERP state that write made is remembered, so the ERP's change it causes is an echo
     assert prints.is_echo("stock", "A", "erp", {"quantities": {"WH/Stock": 5}})
+
+
+def test_a_webhook_about_a_record_not_committed_yet_looks_once_more(magento, erp, prints):
+    push = pusher(magento, erp, prints)
+    just_now = parsing.iso(parsing.utc_now())
+    with pytest.raises(NothingNewYet, match="odoo:stock.quant 77"):
+        push.handle(note("77", source="erp-webhook", key_type="odoo:stock.quant", occurred_at=just_now))
+    with pytest.raises(NothingNewYet, match="not in the ERP"):
+        push.handle(note("NEW", source="erp-webhook", occurred_at=just_now))
+    assert push.handle(note("NEW", source="erp-webhook", occurred_at=just_now), attempt=2) == \
+        Outcome(SKIPPED, "not in the ERP")
