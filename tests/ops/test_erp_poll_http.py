@@ -168,3 +168,40 @@ def test_missing_odoo_settings_exit_78(make_settings, broker):
     result = invoke(erp_poll, ["--once"], make_settings(AMQP_URL=broker, ERP_BACKEND="odoo"))
 
     assert result.exit_code == 78 and "ODOO_URL" in result.output
+
+
+def test_the_poller_process_keeps_polling_through_an_outage_logs_it_once_and_stops_on_sigterm(
+        erp, make_settings, broker, sqlite_url, watermarks, amqp_channel):
+    import signal
+    import sys
+
+    from tests import support
+
+    env = {"AMQP_URL": broker, "ERP_BACKEND": "http", "ERP_HTTP_URL": erp.url, "ERP_HTTP_CHANGES": "1",
+           "DATABASE_URL": sqlite_url, "LOG_LEVEL": "INFO", "ERP_TIMEOUT": "2"}
+    args = [sys.executable, "-m", "ops.cli", "erp-poll", "--interval", "0.2"]
+    with support.running(args, env=env) as proc:
+        requests_post(f"{erp.url}/__sandbox/fail", {"status": 503, "times": 6})
+        support.wait_for(lambda: "recovered" in proc.log_path.read_text(), timeout=30, message="the recovery")
+        edit(erp, "stock", "SKU-7")
+        support.wait_for(lambda: _cursor(watermarks), timeout=30, message="the change published")
+        code = support.stop(proc, signal.SIGTERM)
+        log = proc.log_path.read_text()
+    assert code == 0, log
+    assert log.count("erp-poll http:changes failed") == 1, log
+    assert "ERP poller started: http:changes every 0.2 s" in log and "ERP poller stopped" in log
+    assert [note.key for note in published(amqp_channel)] == ["SKU-7"]
+
+
+def requests_post(url: str, body: dict) -> None:
+    import requests
+
+    requests.post(url, json=body, timeout=5).raise_for_status()
+
+
+def _cursor(watermarks: ErpWatermarks) -> Any:
+    try:
+        mark = watermarks.load(HTTP_SOURCE)
+    except Exception:  # the child has not created the tables yet
+        return None
+    return mark.cursor if mark else None
