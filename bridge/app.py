@@ -18,7 +18,7 @@ from bridge.routes import make_blueprint, register_error_handlers
 from bridge.signatures import AdobeSignatureVerifier, BearerTokens, StandardWebhooksVerifier
 from broker.link import BrokerLink
 from broker.topology import topology
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from core.logs import configure_from
 from core.settings import Settings
 from store.db import in_memory, make_engine
@@ -72,7 +72,7 @@ def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Brok
 
 def default_broker(settings: Settings) -> BrokerLink:
     """One publisher per process that declares the layout it publishes to."""
-    layout = topology(ENTITIES, settings.retry_delays)
+    layout = topology(STREAMS, settings.retry_delays)
     return BrokerLink(settings.amqp_url, layout, publish_timeout=settings.publish_timeout_seconds)
 
 

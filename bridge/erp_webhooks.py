@@ -30,15 +30,15 @@ from bridge.rejection import Rejection, unauthenticated
 from bridge.routes import json_response
 from bridge.signatures import SignatureError, StandardWebhooksVerifier
 from core import parsing
-from core.entities import ODOO_KEY_TYPES
+from core.entities import ERP, ERP_ENTITIES, ODOO_KEY_TYPES
 from schemas.notification import MAX_ID_BYTES, Notification
 
 log = logging.getLogger(__name__)
 ODOO_PATH = "/webhooks/erp/odoo"
 ODOO_SHOWN_PATH = "/webhooks/erp/odoo/<token>"
 ERP_PATH = "/webhooks/erp"
-ORIGIN, SOURCE = "erp", "erp-webhook"
-SYNCED_FROM_ERP: tuple[str, ...] = ("stock",)  # entities the ERP -> Magento direction syncs today
+ORIGIN, SOURCE = ERP, "erp-webhook"
+SYNCED_FROM_ERP: tuple[str, ...] = ERP_ENTITIES  # entities the ERP -> Magento direction syncs
 
 
 class UrlTokens:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from broker.publisher import Publisher
-from broker.topology import EVENTS_EXCHANGE, Topology
+from broker.topology import Topology, events_exchange
 from core.errors import BrokerUnavailable
 from schemas.notification import Notification
 
@@ -72,7 +72,7 @@ class BrokerLink:
             remaining = self._grace_until - time.monotonic()
             if remaining <= 0 or not publisher.wait_ready(remaining):
                 raise BrokerUnavailable("the broker is not connected")
-        publisher.publish(EVENTS_EXCHANGE, notification.routing_key, notification.to_body(),
+        publisher.publish(events_exchange(notification.origin), notification.routing_key, notification.to_body(),
                           message_id=notification.id, timeout=self._publish_timeout)
 
     def close(self) -> None:

@@ -9,6 +9,11 @@ Flow (see docs/architecture.md):
     consumer, permanent failure or attempts exhausted ──► "" ──► magento.<entity>.dead
     a message redelivered DELIVERY_LIMIT times (a consumer crashing on it) ──► magento.<entity>.dead
 
+The ERP → Magento direction is the same engine: erp.events (topic) ──<entity>.*──► erp.<entity>, dead
+letters in erp.<entity>.dead, and the same retry tiers (a retried copy carries its queue's name as its
+routing key, so a tier sends it back to whichever queue it came from). A stream names one queue: "stock" is
+magento.stock, "erp.stock" is erp.stock (core/entities.py).
+
 Quorum queues dead-letter "at-least-once" here, so a message expiring from a retry tier is never lost
 between the two queues. Header names do not start with ``x-``: a headers exchange ignores those.
 """
@@ -19,9 +24,10 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from core.entities import ENTITIES, QUEUES
+from core.entities import ERP, QUEUES, STREAMS, parse_stream
 
 EVENTS_EXCHANGE = "magento.events"
+ERP_EVENTS_EXCHANGE = "erp.events"
 RETRY_EXCHANGE = "magento.retry"
 DEFAULT_EXCHANGE = ""
 RETRY_TIER_HEADER = "retry_tier"
@@ -66,8 +72,14 @@ class Topology:
     bindings: tuple[BindingSpec, ...]
 
 
+def events_exchange(origin: str | None) -> str:
+    """The exchange a change from ``origin`` is published to: magento.events, or erp.events for the ERP's."""
+    return ERP_EVENTS_EXCHANGE if origin == ERP else EVENTS_EXCHANGE
+
+
 def entity_queue(entity: str) -> str:
-    """The entity's queue (the entity table's ``queue``); ``magento.<entity>`` for a name the table lacks."""
+    """The queue of a stream (an entity, or "erp.<entity>"; the entity table's ``queue``); ``magento.<entity>``
+    for a name the table lacks."""
     return QUEUES.get(entity) or f"magento.{entity}"
 
 
@@ -88,7 +100,7 @@ def entity_of_queue(queue: str) -> str | None:
     return _ENTITY_OF_QUEUE.get(queue)
 
 
-_ENTITY_OF_QUEUE: dict[str, str] = {name: entity for entity in ENTITIES
+_ENTITY_OF_QUEUE: dict[str, str] = {name: entity for entity in STREAMS
                                     for name in (entity_queue(entity), dead_queue(entity))}
 
 
@@ -110,20 +122,22 @@ def _retry_queue(seconds: int) -> QueueSpec:
     })
 
 
-def topology(entities: Iterable[str] = ENTITIES, retry_delays: Iterable[int] = ()) -> Topology:
-    """Everything to declare for ``entities`` and the retry tiers ``retry_delays`` (seconds)."""
+def topology(entities: Iterable[str] = STREAMS, retry_delays: Iterable[int] = ()) -> Topology:
+    """Everything to declare for the streams ``entities`` and the retry tiers ``retry_delays`` (seconds)."""
     queues: list[QueueSpec] = []
     bindings: list[BindingSpec] = []
-    for entity in entities:
-        queues.extend(_entity_queues(entity))
-        bindings.append(BindingSpec(entity_queue(entity), EVENTS_EXCHANGE, f"{entity}.*"))
+    for name in entities:
+        origin, entity = parse_stream(name)
+        queues.extend(_entity_queues(name))
+        bindings.append(BindingSpec(entity_queue(name), events_exchange(origin), f"{entity}.*"))
     for seconds in retry_delays:
         queues.append(_retry_queue(seconds))
         bindings.append(BindingSpec(retry_queue(seconds), RETRY_EXCHANGE, "",
                                     {"x-match": "all", RETRY_TIER_HEADER: retry_tier(seconds)}))
-    exchanges = (ExchangeSpec(EVENTS_EXCHANGE, "topic"), ExchangeSpec(RETRY_EXCHANGE, "headers"))
+    exchanges = (ExchangeSpec(EVENTS_EXCHANGE, "topic"), ExchangeSpec(ERP_EVENTS_EXCHANGE, "topic"),
+                 ExchangeSpec(RETRY_EXCHANGE, "headers"))
     return Topology(exchanges, tuple(queues), tuple(bindings))
 
 
-def all_queue_names(entities: Iterable[str] = ENTITIES, retry_delays: Iterable[int] = ()) -> list[str]:
+def all_queue_names(entities: Iterable[str] = STREAMS, retry_delays: Iterable[int] = ()) -> list[str]:
     return [queue.name for queue in topology(entities, retry_delays).queues]

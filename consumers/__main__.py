@@ -1,4 +1,4 @@
-"""``python -m consumers ENTITY [ENTITY ...] [--concurrency N] [--prefetch N] [--handler MODULE:FUNCTION]``.
+"""``python -m consumers STREAM [STREAM ...] [--concurrency N] [--prefetch N] [--handler MODULE:FUNCTION]``.
 
 Consumes the named entities' queues until SIGTERM or SIGINT, then finishes what it holds and exits 0.
 Exit codes: 0 stopped gracefully; 1 a broker error it cannot recover from, a forced stop, or Magento or the
@@ -23,7 +23,7 @@ from typing import Any
 
 import tenacity
 
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from core.errors import EXIT_CONFIG, BridgeError, ConfigError, MagentoAuthError, MagentoForbidden, RetryableError
 from core.logs import configure_from, scrub_stored
 from core.settings import Settings
@@ -40,8 +40,9 @@ MAGENTO_HINT = "check MAGENTO_ACCESS_TOKEN and the integration's resources in Ma
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m consumers",
                                      description="Consume Magento change notifications and sync them to the ERP.")
-    parser.add_argument("entities", nargs="+", metavar="ENTITY", choices=ENTITIES,
-                        help=f"entities whose queues to consume: {', '.join(ENTITIES)}")
+    parser.add_argument("entities", nargs="+", metavar="STREAM", choices=STREAMS,
+                        help="queues to consume: an entity for Magento's changes (magento.<entity>), "
+                             f"erp.<entity> for the ERP's; one of {', '.join(STREAMS)}")
     parser.add_argument("--concurrency", type=_positive, help="records handled in parallel (CONSUMER_CONCURRENCY)")
     parser.add_argument("--prefetch", type=_non_negative,
                         help="unacknowledged messages held per queue; 0 = 4 x concurrency (CONSUMER_PREFETCH)")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from consumers import stock_keys
 from consumers.dispatch import Outcome
+from consumers.router import Router, StreamHandler
 from core.errors import MagentoNotFound, MagentoUnavailable, MappingError, RecordBusy
 from core.logs import scrub_stored
 from core.outcomes import SKIPPED, SYNCED
@@ -213,7 +214,7 @@ class StoredReports:
 
     def __call__(self, notification: Notification, status: str, attempts: int, duration_ms: int,
                  error_class: str | None, error_text: str | None, detail: str | None) -> None:
-        self.sink.record(event_id=notification.id, entity=notification.entity, key=notification.key,
+        self.sink.record(event_id=notification.id, entity=notification.stream, key=notification.key,
                          action=notification.action, status=status, attempts=attempts, duration_ms=duration_ms,
                          error_class=error_class, error=scrub_stored(error_text), detail=scrub_stored(detail))
 
@@ -229,9 +230,10 @@ def report_to(sink: ReportStore | ReportWriter) -> StoredReports:
     return StoredReports(sink)
 
 
-def build_handler(settings: Settings) -> tuple[Pipeline, Callable[..., None], Callable[[], None]]:
-    """(handler, reporter, close) for ``python -m consumers``: the real Magento → ERP pipeline; the handler
-    (the ``Pipeline``) also has ``probe(entities)``, the start-up check."""
+def build_handler(settings: Settings) -> tuple[Router, Callable[..., None], Callable[[], None]]:
+    """(handler, reporter, close) for ``python -m consumers``: a Router holding the Magento → ERP pipeline
+    (and, for streams "erp.<entity>", the ERP → Magento handler); it also has ``probe(streams)``, the
+    start-up check."""
     from magento.client import MagentoClient
 
     engine = make_engine(settings.database_url)
@@ -252,4 +254,6 @@ def build_handler(settings: Settings) -> tuple[Pipeline, Callable[..., None], Ca
         state.close()
         engine.dispose()
 
-    return pipeline, report_to(reports), close
+    # The ERP → Magento handlers (origin "erp") register here beside the Magento → ERP pipeline.
+    handlers: dict[str | None, StreamHandler] = {None: pipeline}
+    return Router(handlers), report_to(reports), close

@@ -32,7 +32,7 @@ from consumers.retry import BrokerRetryTiers
 from consumers.settling import Settler
 from consumers.worker import PUBLISH_RETRY, REQUEUE, Delivery, Settles, Worker
 from core import parsing
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from core.errors import MalformedMessage
 from core.settings import Settings
 from schemas.notification import Notification
@@ -62,9 +62,9 @@ class Runner:
                  poll_interval: float = 0.2, clock: Any = parsing.utc_now,
                  probe: Callable[[], None] | None = None) -> None:
         self._entities = tuple(dict.fromkeys(entities))
-        unknown = [entity for entity in self._entities if entity not in ENTITIES]
+        unknown = [entity for entity in self._entities if entity not in STREAMS]
         if not self._entities or unknown:
-            raise ValueError(f"name entities to consume from {', '.join(ENTITIES)} (got {list(entities)})")
+            raise ValueError(f"name entities to consume from {', '.join(STREAMS)} (got {list(entities)})")
         self._settings = settings
         self._handler = handler
         self._reporter = reporter

@@ -15,10 +15,13 @@ from __future__ import annotations
 import dataclasses
 
 MAGENTO_TO_ERP = "magento_to_erp"
+ERP_TO_MAGENTO = "erp_to_magento"
+ERP = "erp"  # the ``origin`` of a notification of an ERP change (None: a Magento change)
+ORIGINS: tuple[str, ...] = (ERP,)
 SKU, ID = "sku", "id"
 ACTIONS: tuple[str, ...] = ("save", "delete")
 SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "replay", "sandbox",
-                             "erp-poll", "erp-webhook", "push")
+                            "erp-poll", "erp-webhook", "push")
 # Another key than the usual one: Adobe I/O stock item events carry the product's numeric id, not its SKU;
 # the consumer looks the SKU up (consumers/stock_keys.py).
 PRODUCT_ID = "product_id"
@@ -111,6 +114,26 @@ TABLE: tuple[Entity, ...] = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class ErpEntity:
+    """One entity in the ERP → Magento direction: what announces its changes and where they go."""
+
+    name: str
+    key: str  # SKU or ID: what a notification's key is
+    erp_read: str  # the HTTP ERP's GET path of one record ("stock/{sku}"); Odoo reads its models
+    odoo_models: tuple[str, ...]  # the Odoo models whose changes announce it (poller and webhooks)
+    magento_writer: str  # the Magento write the consumer makes ("stock": source items or the stock item)
+    queue: str  # "erp.<entity>": the quorum queue of its notifications (dead letters: "<queue>.dead")
+    group: str  # the consumer process (Procfile) that drains the queue
+    direction: str = ERP_TO_MAGENTO
+
+
+# The ERP → Magento direction: notifications published to erp.events (origin "erp"), one queue per entity.
+FROM_ERP: tuple[ErpEntity, ...] = (
+    ErpEntity("stock", SKU, "stock/{sku}", ("stock.quant", "stock.move"), "stock", "erp.stock", "erp-stock"),
+)
+
+
 def rows(direction: str = MAGENTO_TO_ERP) -> tuple[Entity, ...]:
     """The table's rows for one direction, in table order."""
     return tuple(row for row in TABLE if row.direction == direction)
@@ -139,4 +162,31 @@ SKU_KEYED: frozenset[str] = frozenset(row.name for row in rows() if row.key == S
 # Other keys than the usual one, and the entity each is allowed for.
 KEY_TYPES: dict[str, str] = {key_type: row.name for row in rows() for key_type in row.key_types}
 NONCRITICAL: tuple[str, ...] = tuple(row.name for row in rows() if row.noncritical)
-QUEUES: dict[str, str] = {row.name: row.queue for row in rows()}
+ERP_ENTITIES: tuple[str, ...] = tuple(row.name for row in FROM_ERP)
+QUEUES: dict[str, str] = {**{row.name: row.queue for row in rows()}, **{row.queue: row.queue for row in FROM_ERP}}
+# A stream is what one queue carries: a bare entity name for Magento's changes ("stock"), "erp.<entity>" for
+# the ERP's ("erp.stock"). `python -m consumers`, the topology, reports and dead letters name streams.
+STREAMS: tuple[str, ...] = ENTITIES + tuple(row.queue for row in FROM_ERP)
+
+
+def stream(origin: str | None, entity: str) -> str:
+    """The stream of ``entity``'s changes from ``origin`` (None: Magento)."""
+    return entity if origin is None else f"{origin}.{entity}"
+
+
+def parse_stream(name: str) -> tuple[str | None, str]:
+    """``(origin, entity)`` of a stream name ("stock", "magento.stock" or "erp.stock"); ValueError when unknown."""
+    origin, _, entity = name.rpartition(".")
+    if origin in ("", "magento") and entity in ENTITIES:
+        return None, entity
+    if origin == ERP and entity in ERP_ENTITIES:
+        return ERP, entity
+    raise ValueError(f"unknown stream {name!r}; known: {', '.join(STREAMS)}")
+
+
+def erp_entity(name: str) -> ErpEntity:
+    """The ERP → Magento row of entity ``name``; ValueError naming the known ones when there is none."""
+    for row in FROM_ERP:
+        if row.name == name:
+            return row
+    raise ValueError(f"unknown entity {name!r} from the ERP; known: {', '.join(ERP_ENTITIES)}")

@@ -34,7 +34,7 @@ from broker.topology import (
 )
 from consumers.retry import attempts_made, carried_headers
 from core import parsing
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from core.errors import MalformedMessage
 from schemas.notification import Notification
 
@@ -148,7 +148,7 @@ def _broker_error_text(headers: Mapping[str, Any], death: Mapping[str, Any], rea
 class Selection:
     """Which dead letters an operator chose: the queues to read, and optional id and time filters (ANDed)."""
 
-    entities: tuple[str, ...] = ENTITIES
+    entities: tuple[str, ...] = STREAMS
     ids: frozenset[str] = frozenset()
     since: dt.datetime | None = None
     keys: frozenset[str] = frozenset()
@@ -164,9 +164,9 @@ class Selection:
             raise ValueError("--all cannot be combined with --entity, --id or --since")
         if not everything and not narrowed:
             raise ValueError("choose the dead letters: --all, --entity E, --id ID (repeatable) or --since T")
-        if entity is not None and entity not in ENTITIES:
-            raise ValueError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
-        return cls((entity,) if entity else ENTITIES, ids, since)
+        if entity is not None and entity not in STREAMS:
+            raise ValueError(f"unknown entity {entity!r}; known: {', '.join(STREAMS)}")
+        return cls((entity,) if entity else STREAMS, ids, since)
 
     def matches(self, letter: DeadLetter) -> bool:
         if self.ids and letter.id not in self.ids:
@@ -194,7 +194,7 @@ def replay_copy(letter: DeadLetter, now: dt.datetime) -> tuple[str, bytes, dict[
         H_REPLAYED_ERROR_CLASS: letter.error_class,
         H_REPLAYED_ERROR: _cut(letter.error, REPLAYED_ERROR_CHARS),
     })
-    return entity_queue(notification.entity), notification.to_body(), headers
+    return entity_queue(notification.stream), notification.to_body(), headers
 
 
 def plain_value(value: Any) -> Any:

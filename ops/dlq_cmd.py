@@ -18,7 +18,7 @@ from typing import TypeVar
 import click
 import tqdm
 
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from core.errors import BrokerUnavailable
 from core.logs import printable, printable_json
 from core.settings import Settings
@@ -45,7 +45,8 @@ def dlq() -> None:
 
 
 @dlq.command("list")
-@click.option("--entity", type=click.Choice(ENTITIES), help="Only this entity's dead letters.")
+@click.option("--entity", type=click.Choice(STREAMS),
+              help="Only this stream's dead letters (an entity, or erp.<entity>).")
 @click.option("--key", "keys", multiple=True, metavar="KEY", help="Only this record key (repeatable).")
 @click.option("--error-class", metavar="CLASS", help="Only dead letters with this error class (e.g. ErpRejected).")
 @click.option("--state", type=click.Choice(STATES), help="Only records whose newest dead letter is in this state.")
@@ -56,7 +57,7 @@ def list_command(ctx: click.Context, entity: str | None, keys: Sequence[str], er
     """Dead letters grouped by record, newest last: its state (open, or resolved by a later sync), how many
     dead letters it has (older ones are superseded), attempts, error class and message."""
     settings = settings_from(ctx)
-    selection = Selection(entities=(entity,) if entity else ENTITIES, keys=frozenset(keys), error_class=error_class)
+    selection = Selection(entities=(entity,) if entity else STREAMS, keys=frozenset(keys), error_class=error_class)
     letters = _broker(lambda: list_letters(settings.amqp_url, selection))
     groups = [found for found in _grouped(settings, letters) if state is None or found.newest.state == state]
     if as_json:
@@ -82,7 +83,7 @@ def show(ctx: click.Context, event_id: str) -> None:
 def _selectors(function: click.decorators.FC) -> click.decorators.FC:
     options = [
         click.option("--all", "everything", is_flag=True, help="Every dead letter of every entity."),
-        click.option("--entity", type=click.Choice(ENTITIES), help="Every dead letter of this entity."),
+        click.option("--entity", type=click.Choice(STREAMS), help="Every dead letter of this entity."),
         click.option("--id", "ids", multiple=True, metavar="ID", help="This event id (repeatable)."),
     ]
     for option in reversed(options):

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from core import parsing
+from core.entities import ERP, ERP_ENTITIES
 from erp.odoo.changes import product_of
 from ops.publishing import event_id
 from schemas.notification import Notification, key_problem
@@ -29,9 +30,9 @@ from schemas.notification import Notification, key_problem
 log = logging.getLogger(__name__)
 
 DONE, FAILED, INTERRUPTED = "done", "failed", "interrupted"
-ORIGIN = "erp"
+ORIGIN = ERP
 SOURCE = "erp-poll"
-SYNCED_FROM_ERP: tuple[str, ...] = ("stock",)  # entities the ERP -> Magento direction syncs today
+SYNCED_FROM_ERP: tuple[str, ...] = ERP_ENTITIES  # entities the ERP -> Magento direction syncs
 
 
 @dataclasses.dataclass

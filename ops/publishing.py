@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import tenacity
 
-from broker.topology import EVENTS_EXCHANGE
+from broker.topology import events_exchange
 from core import parsing
 from core.entities import ListEndpoint
 from core.errors import BrokerUnavailable, MessageUnroutable
@@ -92,7 +92,7 @@ def _publish_once(publisher: Publishing, notifications: Sequence[Notification], 
     futures, refused = [], None
     for note in notifications:
         try:
-            futures.append(publisher.publish_async(EVENTS_EXCHANGE, note.routing_key, note.to_body(),
+            futures.append(publisher.publish_async(events_exchange(note.origin), note.routing_key, note.to_body(),
                                                    message_id=note.id))
         except BrokerUnavailable as error:  # what was handed over is still awaited, so nothing is in flight after
             refused = error

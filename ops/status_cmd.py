@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from ops.cmd_support import aligned, settings_from
 from ops.status import FIELDS, Status, collect
 from store.db import DatabaseError, ensure_schema, make_engine
@@ -27,7 +27,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     settings = settings_from(ctx)
     engine = _engine(settings.database_url)
     try:
-        figures = collect(settings.amqp_url, engine, ENTITIES, settings.retry_delays)
+        figures = collect(settings.amqp_url, engine, STREAMS, settings.retry_delays)
     finally:
         if engine is not None:
             engine.dispose()

@@ -10,7 +10,7 @@ import pika.exceptions
 from broker.amqp import declare_all
 from broker.topology import Topology
 from broker.topology import topology as layout_of
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from core.errors import broker_unreachable
 from ops.cli import load_settings_or_exit
 
@@ -26,7 +26,7 @@ def topology(dry_run: bool) -> None:
     settings = load_settings_or_exit()
     where = _describe(settings.amqp_url)
     if dry_run:
-        layout = layout_of(ENTITIES, settings.retry_delays)
+        layout = layout_of(STREAMS, settings.retry_delays)
     else:
         layout = _declare(settings.amqp_url, settings.retry_delays, where)
     click.echo(render(layout, where, declared=not dry_run))
@@ -34,7 +34,7 @@ def topology(dry_run: bool) -> None:
 
 def _declare(url: str, retry_delays: tuple[int, ...], where: str) -> Topology:
     try:
-        return declare_all(url, ENTITIES, retry_delays)
+        return declare_all(url, STREAMS, retry_delays)
     except pika.exceptions.ChannelClosedByBroker as exc:
         raise click.ClickException(
             f"the broker at {where} refused the layout ({exc.reply_code} {exc.reply_text}); a queue or exchange "

@@ -14,7 +14,17 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.entities import ACTIONS, ENTITIES, KEY_TYPES, PRODUCT_ID, SKU_KEYED, SOURCES  # noqa: F401 (PRODUCT_ID)
+from core.entities import (  # noqa: F401 (PRODUCT_ID)
+    ACTIONS,
+    ENTITIES,
+    ERP_ENTITIES,
+    KEY_TYPES,
+    ORIGINS,
+    PRODUCT_ID,
+    SKU_KEYED,
+    SOURCES,
+    stream,
+)
 from core.errors import MalformedMessage
 
 # ENTITIES, ACTIONS, SKU_KEYED, KEY_TYPES (with PRODUCT_ID) and SOURCES come from the entity table
@@ -32,7 +42,8 @@ class Notification:
     """One change: ``key`` is the SKU for product and stock, Magento's numeric entity id otherwise.
 
     ``key_type`` None means that usual key; ``"product_id"`` (stock only) means ``key`` is the numeric id of
-    the stock item's product, to be resolved to its SKU by the consumer.
+    the stock item's product, to be resolved to its SKU by the consumer. ``origin`` None means a change in
+    Magento (to be written into the ERP); ``"erp"`` a change in the ERP (to be written into Magento).
     """
 
     id: str
@@ -43,20 +54,27 @@ class Notification:
     store_code: str | None = None
     source: str = "webhook"
     key_type: str | None = None
+    origin: str | None = None
 
     @property
     def routing_key(self) -> str:
         return f"{self.entity}.{self.action}"
 
     @property
+    def stream(self) -> str:
+        """The queue's stream: the entity for a Magento change ("stock"), "erp.<entity>" for an ERP change."""
+        return stream(self.origin, self.entity)
+
+    @property
     def record(self) -> tuple[str, str]:
         """The record this notification is about, the unit of coalescing and of per-record ordering.
 
-        A key of another type is its own record (``("stock product_id", "42")``), never one SKU "42".
+        A key of another type is its own record (``("stock product_id", "42")``), never one SKU "42"; a change
+        from the ERP is a record of its stream (``("erp.stock", "MB-01")``), apart from Magento's changes.
         """
         if self.key_type is None:
-            return self.entity, self.key
-        return f"{self.entity} {self.key_type}", self.key
+            return self.stream, self.key
+        return f"{self.stream} {self.key_type}", self.key
 
     def keyed_by(self, key: str) -> Notification:
         """This notification with its usual key (e.g. the SKU a product id resolved to)."""
@@ -106,7 +124,8 @@ def plainly_valid(data: dict[str, Any]) -> bool:
     which it does for every notification with a ``key_type`` (rare; the schema checks those).
     """
     identifier, entity, action, key = data.get("id"), data.get("entity"), data.get("action"), data.get("key")
-    return ("key_type" not in data and type(identifier) is str and identifier_problem(identifier) is None
+    return ("key_type" not in data and data.get("origin") is None
+            and type(identifier) is str and identifier_problem(identifier) is None
             and type(entity) is str and entity in ENTITIES and type(action) is str and action in ACTIONS
             and type(key) in (str, int) and key_problem(entity, key) is None
             and _optional_text(data, "store_code", 64) and _plain_source(data.get("source", "webhook"))
@@ -242,6 +261,9 @@ class NotificationSchema(Schema):
     # None (or absent) for the usual key; "product_id" for a stock notification keyed by its product's id.
     key_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         tuple(KEY_TYPES), error="Must be one of: {choices} (or left out for the usual key)."))
+    # None (or absent) for a change in Magento; "erp" for a change in the ERP, bound for Magento.
+    origin = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ORIGINS, error="Must be one of: {choices} (or left out for a change in Magento)."))
 
     @validates_schema
     def _moment_fits_utc(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -256,6 +278,12 @@ class NotificationSchema(Schema):
         problem = identifier_problem(identifier.strip()) if isinstance(identifier, str) and identifier else None
         if problem:
             raise ValidationError(_sentence(problem), field_name="id")
+
+    @validates_schema
+    def _origin_has_entity(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("origin") is not None and data.get("entity") not in ERP_ENTITIES:
+            raise ValidationError(f"Changes from the ERP are synced for: {', '.join(ERP_ENTITIES)}.",
+                                  field_name="entity")
 
     @validates_schema
     def _key_fits_entity(self, data: dict[str, Any], **kwargs: Any) -> None:

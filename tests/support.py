@@ -32,9 +32,9 @@ def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fi
 
     from broker.amqp import connection_parameters, declare
     from broker.topology import topology
-    from core.entities import ENTITIES
+    from core.entities import STREAMS
 
-    layout = topology(ENTITIES, delays)
+    layout = topology(STREAMS, delays)
     connection = pika.BlockingConnection(connection_parameters(amqp_url, name=name))
     try:
         channel = connection.channel()

@@ -17,10 +17,11 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
+from core.entities import FROM_ERP
 from erp.odoo.rpc import OdooRpc
 
 # The Odoo models whose changes mean "this entity changed", per entity of the ERP -> Magento direction.
-WATCHED: dict[str, tuple[str, ...]] = {"stock": ("stock.quant", "stock.move")}
+WATCHED: dict[str, tuple[str, ...]] = {row.name: row.odoo_models for row in FROM_ERP}
 _INTERNAL = "internal"
 FILTERS: dict[str, list[Any]] = {
     "stock.quant": [("location_id.usage", "=", _INTERNAL)],

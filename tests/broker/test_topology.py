@@ -11,7 +11,8 @@ def test_names_are_the_documented_ones():
     layout = t.topology(["product"], [5, 30])
     assert [q.name for q in layout.queues] == [
         "magento.product", "magento.product.dead", "magento.retry.5s", "magento.retry.30s"]
-    assert {(e.name, e.type) for e in layout.exchanges} == {("magento.events", "topic"), ("magento.retry", "headers")}
+    assert {(e.name, e.type) for e in layout.exchanges} == {("magento.events", "topic"), ("erp.events", "topic"),
+                                                          ("magento.retry", "headers")}
 
 
 def test_entity_queue_dead_letters_poison_messages_at_least_once():
@@ -50,5 +51,44 @@ def test_a_retried_message_comes_back_to_its_entity_queue(broker_url):
                 break
             connection.sleep(0.1)
         assert method is not None and body == b"{}"
+    finally:
+        connection.close()
+
+
+def test_the_erp_direction_has_its_exchange_queues_and_bindings():
+    layout = t.topology(["stock", "erp.stock"], [5])
+    assert {exchange.name for exchange in layout.exchanges} == {"magento.events", "erp.events", "magento.retry"}
+    assert {(b.queue, b.exchange, b.routing_key) for b in layout.bindings if b.exchange != t.RETRY_EXCHANGE} == {
+        ("magento.stock", "magento.events", "stock.*"), ("erp.stock", "erp.events", "stock.*")}
+    erp_queue = next(queue for queue in layout.queues if queue.name == "erp.stock")
+    assert erp_queue.arguments["x-dead-letter-routing-key"] == "erp.stock.dead"
+    assert (t.events_exchange(None), t.events_exchange("erp")) == ("magento.events", "erp.events")
+    assert (t.entity_of_queue("erp.stock"), t.entity_of_queue("erp.stock.dead")) == ("erp.stock", "erp.stock")
+
+
+def test_a_change_from_the_erp_reaches_only_the_erp_queue_and_its_retry_comes_back_there(broker_url):
+    """Through the real broker: erp.events routes stock.save to erp.stock alone; a retry tier sends it back."""
+    from broker.amqp import connection_parameters, declare
+
+    connection = pika.BlockingConnection(connection_parameters(broker_url, name="test-topology-erp"))
+    try:
+        channel = connection.channel()
+        declare(channel, t.topology(["stock", "erp.stock"], [1]))
+        for queue in ("magento.stock", "erp.stock"):
+            channel.queue_purge(queue)
+        channel.confirm_delivery()
+        channel.basic_publish(t.events_exchange("erp"), "stock.save", b"first", mandatory=True)
+        assert channel.queue_declare("magento.stock", passive=True).method.message_count == 0
+        method, _props, body = channel.basic_get("erp.stock", auto_ack=True)
+        assert method is not None and body == b"first"
+        channel.basic_publish(t.RETRY_EXCHANGE, t.entity_queue("erp.stock"), b"again",
+                              pika.BasicProperties(delivery_mode=2, headers={t.RETRY_TIER_HEADER: "1s"}),
+                              mandatory=True)
+        for _ in range(60):
+            method, _props, body = channel.basic_get("erp.stock", auto_ack=True)
+            if method:
+                break
+            connection.sleep(0.1)
+        assert method is not None and body == b"again"
     finally:
         connection.close()

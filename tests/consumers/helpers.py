@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pika
 
-from broker.topology import EVENTS_EXCHANGE
+from broker.topology import events_exchange
 from consumers.dispatch import Outcome
 from consumers.runner import Runner
 from schemas.notification import Notification
@@ -27,7 +27,7 @@ def publish(channel: BlockingChannel, note: Notification, headers: dict[str, Any
     """Publish ``note`` the way the receiver does: to the events exchange, persistent, message_id = event id."""
     properties = pika.BasicProperties(delivery_mode=2, message_id=note.id, headers=headers,
                                       content_type="application/json")
-    channel.basic_publish(EVENTS_EXCHANGE, note.routing_key, note.to_body(), properties)
+    channel.basic_publish(events_exchange(note.origin), note.routing_key, note.to_body(), properties)
 
 
 def depth(channel: BlockingChannel, queue: str) -> int:
@@ -107,7 +107,8 @@ class Reports:
     def __call__(self, notification: Notification, status: str, attempts: int, duration_ms: int,
                  error_class: str | None, error_text: str | None, detail: str | None) -> None:
         with self.lock:
-            self.rows.append({"event": notification.id, "key": notification.key, "status": status,
+            self.rows.append({"event": notification.id, "stream": notification.stream, "key": notification.key,
+                              "status": status,
                               "attempts": attempts, "duration_ms": duration_ms, "error_class": error_class,
                               "error_text": error_text, "detail": detail})
 

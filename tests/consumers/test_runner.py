@@ -319,3 +319,29 @@ def test_a_runner_paused_on_refused_credentials_stops_gracefully_and_leaves_the_
                      message="the runner paused with the message back in its queue")
     running.stop()
     assert depth(amqp_channel, PRODUCTS) == 1 and depth(amqp_channel, dead_queue("product")) == 0
+
+
+def test_the_erp_stream_is_the_same_engine_retries_come_back_to_it_and_dead_letters_stay_in_it(
+        consumer_settings, start_runner, amqp_channel) -> None:
+    failures = iter([MagentoUnavailable("Read timed out")])
+
+    def handle(notes):
+        if notes[0].key == "SKU-DEAD":
+            raise MagentoValidationError("Could not save Source Item", status=400)
+        error = next(failures, None)
+        if error:
+            raise error
+        return Outcome()
+    reports = Reports()
+    running = start_runner(consumer_settings(MAX_ATTEMPTS=3), ["stock", "erp.stock"], Recorder(handle), reports)
+    publish(amqp_channel, Notification("x1", "stock", "save", "SKU-X", source="erp-poll", origin="erp"))
+    publish(amqp_channel, Notification("x2", "stock", "save", "SKU-DEAD", source="erp-poll", origin="erp"))
+    properties, body = get_dead(amqp_channel, "erp.stock")
+    wait_for_rows(reports, 3)
+    running.stop()
+    assert reports.statuses("x1") == [("retrying", 1), ("synced", 2)]
+    assert reports.statuses("x2") == [("dead", 1)]
+    assert {row["stream"] for row in reports.rows} == {"erp.stock"}
+    assert Notification.from_body(body).origin == "erp"
+    assert properties.headers[H_ERROR_CLASS] == "MagentoValidationError"
+    assert depth(amqp_channel, entity_queue("stock")) == depth(amqp_channel, dead_queue("stock")) == 0

@@ -232,7 +232,7 @@ def test_the_derived_constants():
     assert entities.KEY_TYPES == {"product_id": "stock", "odoo:stock.quant": "stock", "odoo:stock.move": "stock",
                                   "odoo:product.product": "stock"}
     assert set(entities.ODOO_KEY_TYPES.values()) <= set(entities.KEY_TYPES)
-    assert entities.QUEUES == {name: f"magento.{name}" for name in entities.ENTITIES}
+    assert entities.QUEUES == {**{name: f"magento.{name}" for name in entities.ENTITIES}, "erp.stock": "erp.stock"}
     assert Settings.from_env({}).noncritical_entities == entities.NONCRITICAL
     assert {row.key for row in entities.TABLE} <= {SKU, ID}
     assert {row.direction for row in entities.TABLE} == {entities.MAGENTO_TO_ERP}
@@ -268,3 +268,33 @@ def test_the_architecture_document_shows_the_table():
     section = re.search(r"^## Entities\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
     assert section is not None, "docs/architecture.md has no Entities section"
     assert render_table() in section.group(1)
+
+
+def test_streams_name_every_queue_of_both_directions():
+    assert entities.STREAMS == (*entities.ENTITIES, "erp.stock")
+    assert entities.ERP_ENTITIES == ("stock",)
+    assert [entities.QUEUES[name] for name in entities.STREAMS] == [
+        *(f"magento.{name}" for name in entities.ENTITIES), "erp.stock"]
+
+
+@pytest.mark.parametrize("name, parsed", [
+    ("stock", (None, "stock")), ("magento.stock", (None, "stock")), ("order", (None, "order")),
+    ("erp.stock", ("erp", "stock")),
+])
+def test_a_stream_name_says_its_origin_and_entity(name: str, parsed: tuple[str | None, str]) -> None:
+    assert entities.parse_stream(name) == parsed
+    assert entities.stream(*parsed) == name.removeprefix("magento.")
+
+
+@pytest.mark.parametrize("name", ["erp.order", "widget", "erp.", "odoo.stock", ""])
+def test_an_unknown_stream_is_refused_with_the_known_ones(name: str) -> None:
+    with pytest.raises(ValueError, match="known: product, customer, .*erp.stock"):
+        entities.parse_stream(name)
+
+
+def test_the_erp_rows_name_their_queue_group_and_odoo_models():
+    row = entities.erp_entity("stock")
+    assert (row.queue, row.group, row.key, row.direction) == ("erp.stock", "erp-stock", SKU, entities.ERP_TO_MAGENTO)
+    assert row.odoo_models == ("stock.quant", "stock.move")
+    with pytest.raises(ValueError, match="from the ERP; known: stock"):
+        entities.erp_entity("order")

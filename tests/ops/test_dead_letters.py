@@ -74,6 +74,16 @@ def test_the_replay_copy_starts_a_fresh_attempt_count_and_keeps_the_history():
                        d.H_REPLAYED_ERROR_CLASS: "ErpRejected", d.H_REPLAYED_ERROR: ERROR}
 
 
+def test_a_dead_letter_of_the_erp_stream_is_replayed_into_the_erp_queue():
+    note = Notification("evt-7", "stock", "save", "MB-01", source="erp-poll", origin="erp")
+    headers = dead_headers({}, Decision("dead", 1, None, "MagentoValidationError", ERROR), "2026-03-02T10:00:00.000Z")
+    letter = d.read("erp.stock", "evt-7", headers, note.to_body())
+    routing_key, body, _headers = d.replay_copy(letter, dt.datetime(2026, 3, 3, tzinfo=dt.UTC))
+    assert (letter.entity, routing_key) == ("erp.stock", "erp.stock")
+    assert Notification.from_body(body) == Notification("evt-7", "stock", "save", "MB-01", source="replay",
+                                                        origin="erp")
+
+
 def test_the_replay_copy_keeps_only_the_start_of_a_huge_error():
     letter = bridge_letter(**{H_ERROR: "x" * 40_000})
     _key, _body, headers = d.replay_copy(letter, dt.datetime(2026, 3, 3, tzinfo=dt.UTC))

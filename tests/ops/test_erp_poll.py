@@ -99,3 +99,10 @@ def test_a_stop_request_skips_the_remaining_sources():
     poller.stop.set()
 
     assert [result.status for result in poller.run_once()] == ["interrupted"]
+
+
+def test_every_odoo_model_of_the_entity_table_has_a_poll_filter():
+    from erp.odoo.changes import FILTERS, WATCHED
+
+    assert WATCHED == {"stock": ("stock.quant", "stock.move")}
+    assert {model for models in WATCHED.values() for model in models} <= set(FILTERS)

@@ -7,7 +7,7 @@ import json
 import pika
 
 from broker.topology import entity_queue
-from core.entities import ENTITIES
+from core.entities import STREAMS
 from ops.status_cmd import status
 from store.reports import ReportStore
 from tests.ops.helpers import invoke
@@ -23,7 +23,7 @@ def test_json_is_keyed_by_entity_with_the_documented_fields(settings, amqp_chann
     result = invoke(status, ["--json"], settings)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
-    assert list(figures) == list(ENTITIES)
+    assert list(figures) == list(STREAMS)
     for row in figures.values():
         assert set(row) == {"queued", "retrying", "dead", "consumers", "last_reconcile_at", "synced_last_hour",
                             "failed_last_hour"}
@@ -35,9 +35,10 @@ def test_the_table_has_a_row_per_entity_and_the_retry_tiers(settings):
     result = invoke(status, [], settings)
     lines = result.stdout.splitlines()
     assert lines[0].split()[:4] == ["ENTITY", "QUEUED", "RETRYING", "DEAD"]
-    assert [line.split()[0] for line in lines[1:9]] == list(ENTITIES)
+    assert [line.split()[0] for line in lines[1:10]] == list(STREAMS)
     assert lines[1].split() == ["product", "0", "0", "0", "0", "-", "0", "0"]
-    assert lines[9] == "retry tiers (all entities): 5s 0, 30s 0, 120s 0, 600s 0, 1800s 0"
+    assert lines[9].split() == ["erp.stock", "0", "0", "0", "0", "-", "0", "0"]
+    assert lines[10] == "retry tiers (all entities): 5s 0, 30s 0, 120s 0, 600s 0, 1800s 0"
 
 
 def test_an_unreachable_broker_still_shows_the_database_figures(make_settings):

@@ -243,3 +243,29 @@ def test_a_time_an_offset_pushes_past_the_calendar_is_a_problem():
     assert moment_problem(dt.datetime.fromisoformat("0001-01-01T01:30:00+01:00")) is None
     assert not plainly_valid({"id": "e", "entity": "product", "action": "save", "key": "A",
                               "occurred_at": "9999-12-31T23:59:59-01:00"})
+
+
+def test_a_change_from_the_erp_carries_its_origin_and_names_its_stream():
+    note = Notification.from_dict({"id": "e", "entity": "stock", "action": "save", "key": "MB-01", "origin": "erp",
+                                   "source": "erp-poll"})
+    assert (note.origin, note.stream, note.record, note.routing_key) == ("erp", "erp.stock", ("erp.stock", "MB-01"),
+                                                                         "stock.save")
+    assert Notification.from_body(note.to_body()) == note
+
+
+def test_a_change_from_magento_keeps_its_body_without_an_origin():
+    note = Notification("e", "stock", "save", "MB-01")
+    assert (note.origin, note.stream, note.record) == (None, "stock", ("stock", "MB-01"))
+    assert b"origin" not in note.to_body()
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"entity": "order", "key": "1", "origin": "erp"}, "entity", "Changes from the ERP are synced for: stock."),
+    ({"entity": "stock", "key": "S", "origin": "odoo"}, "origin",
+     "Must be one of: erp (or left out for a change in Magento)."),
+])
+def test_a_wrong_origin_is_explained(data: dict[str, Any], field: str, message: str) -> None:
+    problems = NotificationSchema().validate({"id": "e", "action": "save", **data})
+    assert problems == {field: [message]}
+    with pytest.raises(MalformedMessage):
+        Notification.from_dict({"id": "e", "action": "save", **data})
