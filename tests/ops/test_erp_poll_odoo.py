@@ -212,3 +212,58 @@ def test_the_watermark_does_not_move_while_the_broker_does_not_confirm(odoo, bro
     assert [result.status for result in healed] == [DONE, DONE]
     assert skus(published(amqp_channel)) == {"BOX-1"}
     assert watermarks.load("odoo:stock.quant").write_date is not None
+
+
+@pytest.fixture
+def receiver(make_settings, broker: str) -> Iterator[str]:
+    """The bridge's receiver (its real WSGI app) served on a free port, accepting one Odoo webhook token."""
+    from bridge.app import assemble, stop
+    from sandbox.serving import threaded_server
+
+    app = assemble(make_settings(AMQP_URL=broker, ERP_WEBHOOK_TOKENS=RIGHT_TOKEN, PUBLISH_TIMEOUT_SECONDS="3"))
+    server = threaded_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        stop(app)
+
+
+RIGHT_TOKEN = "odoo-webhook-right-token-5f3a9c"
+
+
+def deliveries(odoo: OdooWorld) -> list[dict[str, Any]]:
+    import requests
+
+    return requests.get(f"{odoo.url}/__sandbox/webhooks", timeout=10).json()["deliveries"]
+
+
+def add_rule(odoo: OdooWorld, url: str) -> None:
+    import requests
+
+    requests.post(f"{odoo.url}/__sandbox/webhooks", json={"url": url, "model": "stock.quant",
+                                                           "fields": ["write_date"]}, timeout=10).raise_for_status()
+
+
+def test_odoo_webhooks_with_the_right_token_publish_hints(odoo, receiver, amqp_channel):
+    add_rule(odoo, f"{receiver}/webhooks/erp/odoo/{RIGHT_TOKEN}")
+
+    odoo.count(odoo.product("BOX-1"), 4)
+
+    assert {delivery["status"] for delivery in deliveries(odoo)} == {202}
+    hints = published(amqp_channel)
+    assert hints and {(n.key_type, n.origin, n.source) for n in hints} == {("odoo:stock.quant", "erp", "erp-webhook")}
+
+
+def test_a_hint_with_a_wrong_token_is_401_and_the_poller_still_delivers(odoo, receiver, publisher, watermarks,
+                                                                          amqp_channel):
+    add_rule(odoo, f"{receiver}/webhooks/erp/odoo/not-the-token-at-all-00000")
+
+    odoo.count(odoo.product("BOX-1"), 4)
+
+    assert deliveries(odoo) and {delivery["status"] for delivery in deliveries(odoo)} == {401}
+    assert published(amqp_channel) == []
+    poller(odoo, publisher, watermarks).run_once()
+    assert skus(published(amqp_channel)) == {"BOX-1"}
