@@ -187,3 +187,23 @@ def test_an_invalid_erp_change_is_400():
         erp_notification({"id": "x", "entity": "stock", "action": "explode", "key": "A"})
     assert refused.value.status == 400
     assert erp_notification(json.loads(erp_body(event_id="é" * 127))).id.startswith("erp-sha256-")
+
+
+def test_the_http_erp_sandbox_s_signed_webhook_is_accepted(erp_client, amqp_channel):
+    import datetime as dt
+    import time
+
+    from sandbox.erp import webhook as sandbox_webhook
+    from sandbox.erp.store import Change
+
+    change = Change(41, "stock", "24-MB 01", "save", dt.datetime.now(dt.UTC))
+    body = json.dumps(sandbox_webhook.message(change), separators=(",", ":")).encode()
+    stamp = int(time.time())
+    signature = sandbox_webhook.signature(sandbox_webhook.secret_key(ERP_SECRET), "msg_erp_41", stamp, body)
+    headers = {**JSON, "webhook-id": "msg_erp_41", "webhook-timestamp": str(stamp), "webhook-signature": signature}
+
+    answer = erp_client.post("/webhooks/erp", data=body, headers=headers)
+
+    assert answer.status_code == 202, answer.json
+    [note] = messages(amqp_channel)
+    assert (note.id, note.key, note.origin, note.source) == ("erp-msg_erp_41", "24-MB 01", "erp", "erp-webhook")
