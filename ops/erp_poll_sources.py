@@ -17,7 +17,7 @@ from typing import Any
 from core import parsing
 from core.errors import BrokerUnavailable, ErpError
 from erp.http_changes import HttpChangeFeed
-from erp.odoo.changes import OdooChanges, Position, first_position, product_of
+from erp.odoo.changes import EPOCH, FROM_NEWEST, OdooChanges, Position, first_position, product_of
 from ops.erp_poll import (
     DONE,
     FAILED,
@@ -78,6 +78,8 @@ class OdooSource(_Publishing):
 
     def _poll(self, result: PollResult, stop: threading.Event) -> PollResult:
         mark = self.watermarks.load(self.name) or PollMark(self.name)
+        if mark.write_date is None and self.model in FROM_NEWEST:
+            return self._start_at_newest(result)
         since = read_from(mark, self.overlap)
         result.read_from, result.watermark = since, mark.write_date
         position: Position | None = first_position(since)
@@ -91,6 +93,14 @@ class OdooSource(_Publishing):
             if stop.is_set():
                 result.status, result.reason = INTERRUPTED, "stopped between pages (the watermark kept its place)"
                 return result
+
+    def _start_at_newest(self, result: PollResult) -> PollResult:
+        """A first poll that skips the model's history: the watermark starts at its newest row."""
+        newest = self.changes.newest_write_date(self.model) or EPOCH
+        self.watermarks.advance(PollMark(self.name, write_date=newest), self.clock())
+        result.watermark = newest
+        result.reason = "first poll: started at the newest row (the quants announce the stock on hand)"
+        return result
 
     def _publish_page(self, mark: PollMark, rows: list[dict[str, Any]], result: PollResult) -> PollMark:
         """Publish the page's fresh rows, one notification per SKU; the state is saved once confirmed."""

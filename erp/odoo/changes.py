@@ -9,6 +9,9 @@ Keyset paging in whole seconds: RPC answers ``write_date`` in whole seconds whil
 microseconds, so ``write_date > '10:00:00'`` still matches a row stamped 10:00:00.5. A page therefore
 continues from the last whole second read (``>=``) without the ids already read at that second
 (``Position``), which never loops and never skips a row of that second.
+
+The first poll of a model reads it all, except for the models in ``FROM_NEWEST`` (stock moves: years of
+history that the quants already sum up), whose first poll starts at their newest row.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ FILTERS: dict[str, list[Any]] = {
     "stock.move": [("state", "=", "done"), "|", ("location_id.usage", "=", _INTERNAL),
                    ("location_dest_id.usage", "=", _INTERNAL)],
 }
+# Models whose history a first poll (no watermark yet) skips: it starts at their newest row. Every done move
+# already shows in a quant, and the first poll of stock.quant announces every SKU with stock.
+FROM_NEWEST = frozenset({"stock.move"})
+EPOCH = "1970-01-01 00:00:00"  # the start of a model with no rows yet: everything written later is read
 FIELDS = ["write_date", "product_id"]
 ORDER = "write_date, id"
 CONTEXT = {"active_test": False}
@@ -81,6 +88,14 @@ class OdooChanges:
         rows = self.rpc.execute_kw(model, "search_read", [domain], {"fields": FIELDS, "order": ORDER,
                                                                     "limit": limit, "context": CONTEXT})
         return [dict(row) for row in rows or []]
+
+    def newest_write_date(self, model: str) -> str | None:
+        """The newest ``write_date`` among the rows the poll of ``model`` reads, or None when there is none."""
+        domain = page_domain(model, self.bridge_uid, None, None)
+        rows = self.rpc.execute_kw(model, "search_read", [domain], {"fields": ["write_date"], "limit": 1,
+                                                                    "order": "write_date desc, id desc",
+                                                                    "context": CONTEXT})
+        return rows[0]["write_date"] if rows else None
 
     def skus(self, product_ids: Iterable[int]) -> dict[int, str]:
         """``{product id: default_code}`` of the products that have one (archived ones too)."""

@@ -106,6 +106,13 @@ def poller(odoo: OdooWorld, publisher: Any, watermarks: ErpWatermarks, *, limit:
                                  publish_retry=ONE_TRY) for model in ("stock.quant", "stock.move")])
 
 
+def started(odoo: OdooWorld, publisher: Any, watermarks: ErpWatermarks, **options: Any) -> ErpPoller:
+    """A poller that made its first round (stock.move starts at its newest row), as a running one has."""
+    made = poller(odoo, publisher, watermarks, **options)
+    made.run_once()
+    return made
+
+
 def published(channel: Any) -> list[Notification]:
     return [Notification.from_body(body) for _properties, body in drain(channel, QUEUE)]
 
@@ -115,10 +122,11 @@ def skus(notes: list[Notification]) -> set[str]:
 
 
 def test_an_on_hand_change_is_published_within_one_poll(odoo, publisher, watermarks, amqp_channel):
+    running = started(odoo, publisher, watermarks)
     box = odoo.product("BOX-1")
     odoo.count(box, 12)
 
-    results = poller(odoo, publisher, watermarks).run_once()
+    results = running.run_once()
 
     notes = published(amqp_channel)
     assert [(r.source, r.status) for r in results] == [("odoo:stock.quant", DONE), ("odoo:stock.move", DONE)]
@@ -131,8 +139,9 @@ def test_an_on_hand_change_is_published_within_one_poll(odoo, publisher, waterma
 
 
 def test_repeats_inside_the_overlap_are_not_published_again(odoo, publisher, watermarks, amqp_channel):
+    running = started(odoo, publisher, watermarks)
     odoo.count(odoo.product("BOX-1"), 5)
-    first = poller(odoo, publisher, watermarks).run_once()
+    first = running.run_once()
     assert len(published(amqp_channel)) == 2
 
     again = poller(odoo, publisher, watermarks).run_once()  # a new process: the repeat set is in the database
@@ -143,17 +152,19 @@ def test_repeats_inside_the_overlap_are_not_published_again(odoo, publisher, wat
 
 
 def test_the_bridge_users_own_writes_are_not_published(odoo, publisher, watermarks, amqp_channel):
+    running = started(odoo, publisher, watermarks)
     mine, theirs = odoo.product("MINE"), odoo.product("THEIRS")
     odoo.count(mine, 3, by=odoo.bridge)
     odoo.count(theirs, 4)
 
-    poller(odoo, publisher, watermarks).run_once()
+    running.run_once()
 
     assert skus(published(amqp_channel)) == {"THEIRS"}
 
 
 def test_a_late_commit_dated_before_the_last_poll_still_arrives_on_the_next(odoo, publisher, watermarks,
                                                                              amqp_channel):
+    running = started(odoo, publisher, watermarks)
     late, quick = odoo.product("LATE"), odoo.product("QUICK")
     quant = odoo.counted(late, 7, by=odoo.bridge)  # counted by the bridge: not a change yet
     odoo.faults(slow_commits={"stock.quant.action_apply_inventory": 2.5})
@@ -163,10 +174,10 @@ def test_a_late_commit_dated_before_the_last_poll_still_arrives_on_the_next(odoo
     time.sleep(1.2)  # the held transaction started (and stamped its rows) before QUICK's change
     odoo.count(quick, 1)
 
-    during = poller(odoo, publisher, watermarks).run_once()
+    during = running.run_once()
     assert skus(published(amqp_channel)) == {"QUICK"}
     writer.join(10)
-    after = poller(odoo, publisher, watermarks).run_once()
+    after = running.run_once()
 
     late_notes = published(amqp_channel)
     assert skus(late_notes) == {"LATE"}
@@ -176,11 +187,12 @@ def test_a_late_commit_dated_before_the_last_poll_still_arrives_on_the_next(odoo
 
 
 def test_keyset_pages_publish_every_sku_once(odoo, publisher, watermarks, amqp_channel):
+    running = started(odoo, publisher, watermarks, limit=2)
     boxes = [odoo.product(f"BOX-{n}") for n in range(5)]
     for quantity, box in enumerate(boxes, start=1):
         odoo.count(box, quantity)
 
-    results = poller(odoo, publisher, watermarks, limit=2).run_once()
+    results = running.run_once()
 
     notes = published(amqp_channel)
     assert skus(notes) == {f"BOX-{n}" for n in range(5)}
@@ -192,6 +204,8 @@ def test_the_watermark_does_not_move_while_the_broker_does_not_confirm(odoo, bro
                                                                         amqp_channel):
     from urllib.parse import urlsplit
 
+    started(odoo, publisher, watermarks)
+    before = [watermarks.load(source) for source in ("odoo:stock.quant", "odoo:stock.move")]
     odoo.count(odoo.product("BOX-1"), 2)
     proxy = TcpProxy(("127.0.0.1", urlsplit(broker).port or 5672)).start()
     cut_off = Publisher(proxy.url_for(broker), name="test-erp-poll-cut", max_reconnect_delay=0.2).start()
@@ -205,7 +219,7 @@ def test_the_watermark_does_not_move_while_the_broker_does_not_confirm(odoo, bro
 
     assert failed[0].status == FAILED and failed[0].broker_failed
     assert "broker" in (failed[0].reason or "")
-    assert watermarks.load("odoo:stock.quant") is None and watermarks.load("odoo:stock.move") is None
+    assert [watermarks.load(source) for source in ("odoo:stock.quant", "odoo:stock.move")] == before
 
     healed = poller(odoo, publisher, watermarks).run_once()
 
@@ -259,11 +273,24 @@ def test_odoo_webhooks_with_the_right_token_publish_hints(odoo, receiver, amqp_c
 
 def test_a_hint_with_a_wrong_token_is_401_and_the_poller_still_delivers(odoo, receiver, publisher, watermarks,
                                                                           amqp_channel):
+    running = started(odoo, publisher, watermarks)
     add_rule(odoo, f"{receiver}/webhooks/erp/odoo/not-the-token-at-all-00000")
 
     odoo.count(odoo.product("BOX-1"), 4)
 
     assert deliveries(odoo) and {delivery["status"] for delivery in deliveries(odoo)} == {401}
     assert published(amqp_channel) == []
-    poller(odoo, publisher, watermarks).run_once()
+    running.run_once()
     assert skus(published(amqp_channel)) == {"BOX-1"}
+
+
+def test_a_first_poll_announces_every_sku_with_stock_and_skips_the_moves_history(odoo, publisher, watermarks,
+                                                                                amqp_channel):
+    for sku in ("OLD-1", "OLD-2"):
+        odoo.count(odoo.product(sku), 3)
+
+    quants, moves = poller(odoo, publisher, watermarks).run_once()
+
+    assert skus(published(amqp_channel)) == {"OLD-1", "OLD-2"}
+    assert (quants.published, moves.published) == (2, 0) and "first poll" in (moves.reason or "")
+    assert watermarks.load("odoo:stock.move").write_date == moves.watermark is not None
