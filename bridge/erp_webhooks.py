@@ -160,6 +160,9 @@ def erp_blueprint(webhooks: ErpWebhooks) -> Blueprint:
         except Rejection as rejection:
             log_refusal("POST", ODOO_SHOWN_PATH, rejection)
             return _response(Answer.refusal(rejection))
+        except Exception:  # answered here, not by the app's handler, which would log the path with the token
+            log.exception("unexpected error on POST %s", ODOO_SHOWN_PATH)
+            return _response(Answer(500, {"error": "internal error; retry later", "details": {}}))
 
     routes.add_url_rule(ODOO_PATH, "odoo_webhook_without_token", odoo, methods=["POST"])
     routes.add_url_rule(ODOO_PATH + "/", "odoo_webhook_empty_token", odoo, methods=["POST"])

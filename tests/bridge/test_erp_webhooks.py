@@ -207,3 +207,23 @@ def test_the_http_erp_sandbox_s_signed_webhook_is_accepted(erp_client, amqp_chan
     assert answer.status_code == 202, answer.json
     [note] = messages(amqp_channel)
     assert (note.id, note.key, note.origin, note.source) == ("erp-msg_erp_41", "24-MB 01", "erp", "erp-webhook")
+
+
+def test_an_unexpected_error_on_the_odoo_path_does_not_log_the_token(make_app, caplog):
+    class Broken:
+        def seen(self, event_id: str) -> bool:
+            raise RuntimeError("the duplicate store broke")
+
+    app = make_app(erp_webhook_tokens=ODOO_TOKEN)
+    intake = app.extensions["bridge.receiver"]
+    kept, intake.store = intake.store, Broken()
+    try:
+        with caplog.at_level(logging.ERROR):
+            answer = app.test_client().post(f"/webhooks/erp/odoo/{ODOO_TOKEN}", data=sandbox_odoo_body(),
+                                            headers=JSON)
+    finally:
+        intake.store = kept
+
+    assert answer.status_code == 500 and answer.json["error"] == "internal error; retry later"
+    assert "unexpected error on POST /webhooks/erp/odoo/<token>" in caplog.text
+    assert ODOO_TOKEN not in caplog.text
