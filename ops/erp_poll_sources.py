@@ -91,7 +91,7 @@ class OdooSource(_Publishing):
                 return result
             position = (position or Position(rows[-1]["write_date"], frozenset())).after(rows)
             if stop.is_set():
-                result.status, result.reason = INTERRUPTED, "stopped between pages (the watermark kept its place)"
+                result.status, result.reason = INTERRUPTED, "stopped between pages (watermark: the last confirmed page)"
                 return result
 
     def _start_at_newest(self, result: PollResult) -> PollResult:
