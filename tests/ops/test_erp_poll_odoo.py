@@ -294,3 +294,22 @@ def test_a_first_poll_announces_every_sku_with_stock_and_skips_the_moves_history
     assert skus(published(amqp_channel)) == {"OLD-1", "OLD-2"}
     assert (quants.published, moves.published) == (2, 0) and "first poll" in (moves.reason or "")
     assert watermarks.load("odoo:stock.move").write_date == moves.watermark is not None
+
+
+def test_a_poll_stopped_between_pages_resumes_after_the_last_confirmed_page(odoo, publisher, watermarks,
+                                                                             amqp_channel):
+    started(odoo, publisher, watermarks)
+    for quantity, sku in enumerate(("A-1", "A-2", "A-3", "A-4", "A-5"), start=1):
+        odoo.count(odoo.product(sku), quantity)
+    source = OdooSource(OdooChanges(odoo.bridge), "stock.quant", publisher, watermarks, limit=2,
+                        publish_retry=ONE_TRY)
+    stop = threading.Event()
+    stop.set()
+
+    stopped = source.poll(stop)
+    first = published(amqp_channel)
+    rest = source.poll(threading.Event())
+
+    assert (stopped.status, stopped.published) == ("interrupted", 2)
+    assert len(first) == 2 and rest.status == DONE
+    assert sorted(note.key for note in first + published(amqp_channel)) == ["A-1", "A-2", "A-3", "A-4", "A-5"]
