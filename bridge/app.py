@@ -11,6 +11,7 @@ from flask import Flask
 
 from bridge.dedup import open_store
 from bridge.endpoints import ADOBE_IO_PATH, MAGENTO_PATH, Authenticators, FastPath, adobe_io_endpoint, magento_endpoint
+from bridge.erp_webhooks import ErpWebhooks, UrlTokens, erp_blueprint
 from bridge.in_flight import InFlight
 from bridge.receiver import Broker, Intake, SeenStore
 from bridge.routes import make_blueprint, register_error_handlers
@@ -56,10 +57,15 @@ def assemble(settings: Settings, *, store: SeenStore | None = None, broker: Brok
     app = Flask("bridge")
     app.extensions[EXTENSION] = intake
     app.register_blueprint(make_blueprint(intake, endpoints))
+    app.register_blueprint(erp_blueprint(ErpWebhooks(
+        intake, UrlTokens(settings.erp_webhook_tokens),
+        StandardWebhooksVerifier(settings.erp_webhook_secrets, settings.webhook_tolerance_seconds),
+        settings.max_body_bytes)))
     register_error_handlers(app, debug_pid_header=debug)
     app.wsgi_app = FastPath(app.wsgi_app, endpoints, debug_pid_header=debug)  # type: ignore[method-assign]
-    log.info("receiver configured: %d signing secret(s), %d token(s), %d Adobe key(s), dedup window %d s",
-             len(settings.webhook_secrets), len(settings.webhook_tokens), len(settings.adobe_io_public_keys),
+    log.info("receiver configured: %d signing secret(s), %d token(s), %d Adobe key(s), %d ERP token(s), "
+             "%d ERP secret(s), dedup window %d s", len(settings.webhook_secrets), len(settings.webhook_tokens),
+             len(settings.adobe_io_public_keys), len(settings.erp_webhook_tokens), len(settings.erp_webhook_secrets),
              settings.dedup_window_seconds)
     return app
 

@@ -25,6 +25,11 @@ SOURCES: tuple[str, ...] = ("webhook", "adobe-io", "backfill", "reconcile", "rep
 # Another key than the usual one: Adobe I/O stock item events carry the product's numeric id, not its SKU;
 # the consumer looks the SKU up (consumers/stock_keys.py).
 PRODUCT_ID = "product_id"
+# An Odoo automation webhook names the Odoo record that changed (its model and id), not the SKU; the consumer
+# resolves it to the product's default_code (= Magento's SKU). Stock notifications from the ERP only.
+ODOO_STOCK_QUANT, ODOO_STOCK_MOVE, ODOO_PRODUCT = "odoo:stock.quant", "odoo:stock.move", "odoo:product.product"
+ODOO_KEY_TYPES: dict[str, str] = {"stock.quant": ODOO_STOCK_QUANT, "stock.move": ODOO_STOCK_MOVE,
+                                  "product.product": ODOO_PRODUCT}  # Odoo model -> key_type
 # Suffixes of the Magento model events Adobe I/O forwards (after the model's $_eventPrefix), by action.
 OBSERVER_SUFFIXES: dict[str, str] = {
     "save_after": "save", "save_commit_after": "save",
@@ -104,7 +109,8 @@ TABLE: tuple[Entity, ...] = (
     Entity("stock", SKU, "stockItems/{sku}",
            ListEndpoint("products", item_key="id", updated_field=None, record_key="sku"),
            "schemas.stock:StockSchema", "stock", "magento.stock", "catalog",
-           adobe_io_prefix="cataloginventory_stock_item", key_types=(PRODUCT_ID,)),
+           adobe_io_prefix="cataloginventory_stock_item",
+           key_types=(PRODUCT_ID, ODOO_STOCK_QUANT, ODOO_STOCK_MOVE, ODOO_PRODUCT)),
 )
 
 

@@ -48,6 +48,16 @@ def _secrets(raw: str) -> tuple[str, ...]:
     return secrets
 
 
+def _url_tokens(raw: str) -> tuple[str, ...]:
+    """ERP_WEBHOOK_TOKENS: each token is one URL path segment, so only URL-safe characters, 16 at least."""
+    tokens = parsing.word_list(raw)
+    for token in tokens:
+        if len(token) < 16 or not all(char.isascii() and (char.isalnum() or char in "-._~") for char in token):
+            raise ValueError("each token must be at least 16 characters of A-Z, a-z, 0-9, '-', '.', '_' or '~' "
+                             "(it travels in the webhook's URL)")
+    return tokens
+
+
 def _tax_map(raw: str) -> dict[str, int]:
     """ODOO_TAX_MAP: a JSON object, Magento tax code or rate ("8.25") -> Odoo account.tax id."""
     if not raw:
@@ -181,6 +191,18 @@ VARIABLES: tuple[Variable, ...] = (
     V("RECONCILE_OVERLAP", parsing.duration, "120s",
       "Each reconcile re-reads this much before the watermark, for transactions still open."),
     V("RECONCILE_INTERVAL", parsing.duration, "300s", "Seconds between reconcile runs of the reconciler."),
+    # ERP -> Magento: where the ERP's changes come from (bridgectl erp-poll, POST /webhooks/erp...)
+    V("ODOO_POLL_OVERLAP", parsing.duration, "300s",
+      "Each Odoo poll re-reads this much before its watermark (Odoo dates a row with its transaction's start)."),
+    V("ERP_POLL_INTERVAL", parsing.duration, "60s", "Time between the ERP poller's rounds (bridgectl erp-poll)."),
+    V("ERP_HTTP_CHANGES", parsing.boolean, "false",
+      "The HTTP ERP serves GET {ERP_HTTP_URL}/changes: bridgectl erp-poll reads it (true/false)."),
+    V("ERP_WEBHOOK_TOKENS", _url_tokens, "",
+      "Tokens of POST /webhooks/erp/odoo/<token> (Odoo's automation webhooks), comma separated; several allow "
+      "rotation.", secret=True),
+    V("ERP_WEBHOOK_SECRETS", _secrets, "",
+      "Standard Webhooks secrets (whsec_<base64>) of the HTTP ERP's POST /webhooks/erp, comma separated; several "
+      "allow rotation.", secret=True),
 )
 
 _BY_ATTR = {variable.attr: variable for variable in VARIABLES}
@@ -231,9 +253,11 @@ class Settings(_settings_class()):  # type: ignore[misc]
 
     def validate_receiver(self) -> None:
         """The receiver authenticates every notification, so it needs a secret, a token or an Adobe key."""
-        if not (self.webhook_secrets or self.webhook_tokens or self.adobe_io_public_keys):
+        if not (self.webhook_secrets or self.webhook_tokens or self.adobe_io_public_keys
+                or self.erp_webhook_tokens or self.erp_webhook_secrets):
             raise ConfigError("the receiver refuses to start: set WEBHOOK_SECRETS or WEBHOOK_TOKENS "
-                              "(or ADOBE_IO_PUBLIC_KEYS for Adobe I/O Events) so senders can be authenticated")
+                              "(or ADOBE_IO_PUBLIC_KEYS for Adobe I/O Events, ERP_WEBHOOK_TOKENS or "
+                              "ERP_WEBHOOK_SECRETS for the ERP's webhooks) so senders can be authenticated")
         if self.dedup_window_seconds < self.webhook_tolerance_seconds:
             raise ConfigError(f"the receiver refuses to start: DEDUP_WINDOW_SECONDS ({self.dedup_window_seconds}) "
                               f"is shorter than WEBHOOK_TOLERANCE_SECONDS ({self.webhook_tolerance_seconds}), so a "

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "dlq": "ops.dlq_cmd:dlq",
     "backfill": "ops.backfill_cmd:backfill",
     "reconcile": "ops.reconcile_cmd:reconcile",
+    "erp-poll": "ops.erp_poll_cmd:erp_poll",
     "status": "ops.status_cmd:status",
     "reports": "ops.reports_cmd:reports",
     "demo": "ops.demo:demo",

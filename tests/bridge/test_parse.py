@@ -46,7 +46,8 @@ def test_a_stock_notification_may_be_keyed_by_its_product_id() -> None:
     ({"id": "e", "entity": "stock", "action": "save", "key": "MB-01", "key_type": "product_id"},
      {"key": ["Must be a positive numeric product id for stock."]}),
     ({"id": "e", "entity": "stock", "action": "save", "key": 42, "key_type": "entity_id"},
-     {"key_type": ["Must be one of: product_id (or left out for the usual key)."]}),
+     {"key_type": ["Must be one of: product_id, odoo:stock.quant, odoo:stock.move, odoo:product.product "
+                   "(or left out for the usual key)."]}),
 ])
 def test_a_bad_key_type_is_400_with_the_field_explained(data: dict, details: dict) -> None:
     rejection = refusal(notification_from_webhook, data)

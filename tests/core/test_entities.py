@@ -229,7 +229,9 @@ def test_the_derived_constants():
                                  "stock")
     assert len(set(entities.ENTITIES)) == len(entities.ENTITIES)
     assert entities.SKU_KEYED == {"product", "stock"}
-    assert entities.KEY_TYPES == {"product_id": "stock"}
+    assert entities.KEY_TYPES == {"product_id": "stock", "odoo:stock.quant": "stock", "odoo:stock.move": "stock",
+                                  "odoo:product.product": "stock"}
+    assert set(entities.ODOO_KEY_TYPES.values()) <= set(entities.KEY_TYPES)
     assert entities.QUEUES == {**{name: f"magento.{name}" for name in entities.ENTITIES}, "erp.stock": "erp.stock"}
     assert Settings.from_env({}).noncritical_entities == entities.NONCRITICAL
     assert {row.key for row in entities.TABLE} <= {SKU, ID}

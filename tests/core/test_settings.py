@@ -112,3 +112,22 @@ def test_the_receiver_refuses_a_dedup_window_shorter_than_the_signature_toleranc
         settings.validate_receiver()
     Settings.from_env({"WEBHOOK_SECRETS": SECRET, "WEBHOOK_TOLERANCE_SECONDS": "300",
                        "DEDUP_WINDOW_SECONDS": "300"}).validate_receiver()
+
+
+def test_the_erp_change_settings():
+    defaults = Settings.from_env({})
+    assert (defaults.odoo_poll_overlap, defaults.erp_poll_interval, defaults.erp_http_changes) == (300, 60, False)
+    assert defaults.erp_webhook_tokens == () and defaults.erp_webhook_secrets == ()
+    settings = Settings.from_env({"ODOO_POLL_OVERLAP": "10m", "ERP_HTTP_CHANGES": "1",
+                                  "ERP_WEBHOOK_TOKENS": "new-token-0123456789, old-token-0123456789",
+                                  "ERP_WEBHOOK_SECRETS": SECRET})
+    assert settings.odoo_poll_overlap == 600 and settings.erp_http_changes is True
+    assert settings.erp_webhook_tokens == ("new-token-0123456789", "old-token-0123456789")
+    settings.validate_receiver()  # an ERP token or secret alone is a way to authenticate senders
+    assert settings.redacted()["erp_webhook_tokens"] == "***"
+
+
+@pytest.mark.parametrize("token", ["short", "has/a-slash-0123456789", "has space?0123456789", "ünïcode-0123456789"])
+def test_an_erp_webhook_token_must_be_a_long_url_safe_path_segment(token):
+    with pytest.raises(ConfigError, match="ERP_WEBHOOK_TOKENS: each token must be at least 16 characters"):
+        Settings.from_env({"ERP_WEBHOOK_TOKENS": token})

@@ -20,6 +20,8 @@ from schemas.notification import (
 )
 
 STOCK_BY_PRODUCT_ID = {"id": "evt-1", "entity": "stock", "action": "save", "key": "42", "key_type": "product_id"}
+KNOWN_KEY_TYPES = "product_id, odoo:stock.quant, odoo:stock.move, odoo:product.product"
+ODOO_KEY_TYPES = ("odoo:stock.quant", "odoo:stock.move", "odoo:product.product")
 
 
 def problems(data: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +46,8 @@ def test_the_usual_key_is_what_a_missing_key_type_means() -> None:
 
 
 @pytest.mark.parametrize("key_type, message", [
-    ("sku", "Must be one of: product_id (or left out for the usual key)."),
-    ("", "Must be one of: product_id (or left out for the usual key)."),
+    ("sku", f"Must be one of: {KNOWN_KEY_TYPES} (or left out for the usual key)."),
+    ("", f"Must be one of: {KNOWN_KEY_TYPES} (or left out for the usual key)."),
     (7, "Not a valid string."),
 ])
 def test_an_unknown_key_type_is_named(key_type: Any, message: str) -> None:
@@ -62,6 +64,18 @@ def test_a_product_id_key_is_only_for_stock(entity: str, key: Any) -> None:
 def test_a_product_id_key_must_be_a_positive_integer(key: Any) -> None:
     found = problems({**STOCK_BY_PRODUCT_ID, "key": key})
     assert set(found) == {"key"}
+
+
+@pytest.mark.parametrize("key_type", ODOO_KEY_TYPES)
+def test_an_odoo_record_key_is_a_positive_odoo_id_of_a_stock_notification(key_type: str) -> None:
+    odoo_keyed = {**STOCK_BY_PRODUCT_ID, "key_type": key_type, "key": 17}
+    assert problems(odoo_keyed) == {}
+    assert problems({**odoo_keyed, "key": "BOX-1"}) == {
+        "key": [f"Must be a positive numeric {key_type} for stock."]}
+    assert problems({**odoo_keyed, "entity": "product"}) == {
+        "key_type": [f"Only stock notifications may be keyed by {key_type}, not product."]}
+    note = Notification.from_dict({**odoo_keyed, "key": " 17 "})
+    assert (note.key, note.key_type, note.record) == ("17", key_type, (f"stock {key_type}", "17"))
 
 
 def test_a_product_id_key_that_is_not_numeric_is_explained() -> None:
