@@ -14,8 +14,6 @@ Document = dict[str, Any]
 StockLevels = dict[str, dict[str, float]]
 ALL_LOCATIONS = ""
 MEASURES: tuple[str, ...] = ("on_hand", "free", "forecast")  # STOCK_QUANTITY
-# Keys an ERP change of stock may carry instead of the SKU (Odoo webhooks name the record they are about).
-ODOO_KEY_TYPES: tuple[str, ...] = ("odoo:stock.quant", "odoo:stock.move", "odoo:product.product")
 
 
 class ErpBackend(abc.ABC):

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from core.entities import ODOO_KEY_TYPES
 from core.errors import ErpRejected
-from erp.base import ALL_LOCATIONS, ODOO_KEY_TYPES, StockLevels
+from erp.base import ALL_LOCATIONS, StockLevels
 from erp.odoo.rpc import OdooRpc
 
 VARIANT = "product.product"
@@ -60,7 +61,7 @@ class StockReads:
     def sku_of(self, key_type: str, record_id: str) -> str | None:
         """The SKU (default_code) of the product an Odoo stock.quant, stock.move or product.product is about;
         None when the record or its product is gone, or the product has no internal reference."""
-        if key_type not in ODOO_KEY_TYPES:
+        if key_type not in ODOO_KEY_TYPES.values():
             raise ErpRejected(f"the Odoo backend does not know records keyed by {key_type!r}")
         if not record_id.isdigit():
             raise ErpRejected(f"{key_type} id {record_id!r} is not a positive number")

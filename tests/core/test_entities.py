@@ -239,7 +239,8 @@ def test_the_derived_constants():
 
 
 def test_the_procfile_groups_are_the_tables():
-    assert procfile_groups() == {group: list(names) for group, names in entities.groups().items()}
+    erp_groups = {row.group: [row.queue] for row in entities.FROM_ERP}
+    assert procfile_groups() == {**{group: list(names) for group, names in entities.groups().items()}, **erp_groups}
 
 
 def test_an_unknown_entity_is_named_with_the_known_ones():
