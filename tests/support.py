@@ -45,6 +45,23 @@ def empty_topology(amqp_url: str, delays: Sequence[int], *, name: str = "test-fi
         connection.close()
 
 
+def odoo_execute_as(url: str, login: str, password: str, model: str, method: str, args: list,
+                    kwargs: dict | None = None) -> object:
+    """``execute_kw`` on the Odoo sandbox at ``url`` as the user ``login`` (its writes carry its ``write_uid``)."""
+    import requests
+
+    def call(service: str, method: str, args: list) -> object:
+        body = {"jsonrpc": "2.0", "method": "call", "id": 1,
+                "params": {"service": service, "method": method, "args": args}}
+        answer = requests.post(f"{url}/jsonrpc", json=body, timeout=10).json()
+        assert "error" not in answer, answer["error"]["data"]["message"]
+        return answer.get("result")
+
+    uid = call("common", "login", ["bridge", login, password])
+    assert uid, f"the Odoo sandbox refused {login}"
+    return call("object", "execute_kw", ["bridge", uid, password, model, method, args, kwargs or {}])
+
+
 def odoo_execute(url: str, model: str, method: str, args: list, kwargs: dict | None = None) -> object:
     """``execute_kw`` on the Odoo sandbox at ``url`` as its admin; None when the method returned nothing (Odoo
     then leaves ``result`` out); an error answer fails the test with Odoo's message."""
