@@ -25,11 +25,11 @@ from core import parsing
 from core.entities import ERP, ERP_ENTITIES
 from erp.odoo.changes import product_of
 from ops.publishing import event_id
+from ops.rounds import DONE, FAILED, INTERRUPTED
 from schemas.notification import Notification, key_problem
 
 log = logging.getLogger(__name__)
 
-DONE, FAILED, INTERRUPTED = "done", "failed", "interrupted"
 ORIGIN = ERP
 SOURCE = "erp-poll"
 SYNCED_FROM_ERP: tuple[str, ...] = ERP_ENTITIES  # entities the ERP -> Magento direction syncs

@@ -20,9 +20,10 @@ from core.errors import ConfigError
 from core.settings import Settings
 from ops.cli import ConfigProblem
 from ops.cmd_support import aligned, open_database, ready_publisher, settings_from, stop_on_signals
-from ops.erp_poll import FAILED, SYNCED_FROM_ERP, ErpPoller, PollResult, Source
+from ops.erp_poll import SYNCED_FROM_ERP, ErpPoller, PollResult, Source
 from ops.publishing import Publishing
 from ops.reconcile_cmd import Duration
+from ops.rounds import run_rounds
 from store.db import Engine
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,8 @@ def erp_poll(ctx: click.Context, entities: Sequence[str], once: bool, interval: 
         if poller is None:
             _nothing_to_poll(once)
             return
-        if not once:
-            with stop_on_signals(poller.stop):
-                poller.run_forever(interval or settings.erp_poll_interval)
-            return
-        results = poller.run_once()
-    click.echo("\n".join(as_lines(results)))
-    if any(result.status == FAILED for result in results):
-        ctx.exit(1)
+        run_rounds(ctx, poller.stop, once=once, lines=as_lines, round_once=poller.run_once,
+                   forever=lambda: poller.run_forever(interval or settings.erp_poll_interval))
 
 
 def as_lines(results: Sequence[PollResult]) -> list[str]:

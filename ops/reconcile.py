@@ -41,6 +41,7 @@ from magento.paging import iterate
 from magento.records import list_endpoint
 from magento.search_criteria import SearchCriteria
 from ops.publishing import Publishing, listed_key, occurred_at, publish_all, reconcile_event_id
+from ops.rounds import DONE, FAILED, INTERRUPTED
 from schemas.notification import Notification
 from store.db import Engine
 from store.positions import Watermark, Watermarks
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DONE, SKIPPED, FAILED, INTERRUPTED, NOT_DUE = "done", "skipped", "failed", "interrupted", "not due"
+SKIPPED, NOT_DUE = "skipped", "not due"  # besides ops.rounds' DONE, FAILED and INTERRUPTED
 FULL_PASS_EVERY = 3600.0
 
 

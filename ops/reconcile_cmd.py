@@ -16,8 +16,9 @@ import click
 from core import parsing
 from core.entities import ENTITIES
 from core.settings import Settings
-from ops.cmd_support import aligned, open_database, ready_publisher, require_magento, settings_from, stop_on_signals
-from ops.reconcile import FAILED, FULL_PASS_EVERY, PollResult, Reconciler, Timing
+from ops.cmd_support import aligned, open_database, ready_publisher, require_magento, settings_from
+from ops.reconcile import FULL_PASS_EVERY, PollResult, Reconciler, Timing
+from ops.rounds import run_rounds
 
 TITLES = ("ENTITY", "STATUS", "PUBLISHED", "KNOWN", "SINCE", "WATERMARK")
 
@@ -52,14 +53,8 @@ def reconcile(ctx: click.Context, entities: Sequence[str], once: bool, interval:
     settings = settings_from(ctx)
     chosen = tuple(dict.fromkeys(entities)) or ENTITIES
     with _reconciler(settings, full_pass_every) as reconciler:
-        if not once:
-            with stop_on_signals(reconciler.stop):
-                reconciler.run_forever(chosen, interval or settings.reconcile_interval)
-            return
-        results = reconciler.run_once(chosen)
-    click.echo("\n".join(as_lines(results)))
-    if any(result.status == FAILED for result in results):
-        ctx.exit(1)
+        run_rounds(ctx, reconciler.stop, once=once, lines=as_lines, round_once=lambda: reconciler.run_once(chosen),
+                   forever=lambda: reconciler.run_forever(chosen, interval or settings.reconcile_interval))
 
 
 def as_lines(results: Sequence[PollResult]) -> list[str]:
