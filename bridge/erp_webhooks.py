@@ -59,9 +59,11 @@ class UrlTokens:
 
 
 # ---- bodies to notifications (pure) -----------------------------------------------------------
-def odoo_notification(payload: Any) -> Notification:
+def odoo_notification(payload: Any, received_at: dt.datetime) -> Notification:
     """The stock notification of an Odoo automation webhook body; 400 when it is not one, 422 for a model
-    the bridge does not watch."""
+    the bridge does not watch. Its ``occurred_at`` is ``received_at``: Odoo sends the hint before its commit,
+    from a transaction whose ``write_date`` (its start) may be long past, and the consumer's one extra look
+    for a hint that finds nothing new yet is timed from the hint's arrival."""
     if not isinstance(payload, dict):
         raise Rejection(400, "the Odoo webhook body must be a JSON object", {"body": ["Must be an object."]})
     model, record_id = payload.get("_model"), payload.get("_id")
@@ -76,7 +78,7 @@ def odoo_notification(payload: Any) -> Notification:
     stamp = _digits(payload.get("write_date"))
     suffix = stamp or uuid.uuid4().hex  # without write_date each hint is its own event
     return Notification(id=f"odoo-{model}-{record_id}-{suffix}", entity="stock", action="save", key=str(record_id),
-                        occurred_at=_moment(payload.get("write_date")), source=SOURCE,
+                        occurred_at=parsing.iso(received_at), source=SOURCE,
                         key_type=ODOO_KEY_TYPES[model], origin=ORIGIN)
 
 
@@ -97,11 +99,6 @@ def _digits(write_date: Any) -> str:
     digits = "".join(char for char in write_date if char.isascii() and char.isdigit())
     return digits[:20] if len(digits) >= 14 else ""
 
-
-def _moment(write_date: Any) -> str | None:
-    """Odoo's ``write_date`` (UTC, ``YYYY-MM-DD HH:MM:SS[.ffffff]``) as ISO 8601, or None."""
-    if not isinstance(write_date, str):
-        return None
     try:
         return parsing.iso(dt.datetime.fromisoformat(write_date).replace(tzinfo=dt.UTC))
     except ValueError:
@@ -124,7 +121,7 @@ class ErpWebhooks:
         except SignatureError as exc:
             raise unauthenticated(str(exc)) from None
         parse.require_json(mimetype(environ))
-        note = odoo_notification(parse.parse_json(body))
+        note = odoo_notification(parse.parse_json(body), parsing.utc_now())
         return self._accepted(note)
 
     def erp(self, environ: dict[str, Any]) -> Answer:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from tests.bridge.conftest import drain, signed_headers
 
 ODOO_TOKEN = "odoo-hook-token-0123456789abcdef"
 OLD_ODOO_TOKEN = "odoo-hook-token-previous-fedcba98"
+RECEIVED = dt.datetime(2026, 12, 6, 5, 0, 9, tzinfo=dt.UTC)
 ERP_SECRET = "whsec_" + base64.b64encode(b"erp-test-secret-0123456789abcdef").decode()
 QUEUE = "erp.stock"
 JSON = {"Content-Type": "application/json"}
@@ -108,18 +110,20 @@ def test_an_unknown_model_is_422_with_a_clear_message(erp_client, amqp_channel):
 def test_odoo_bodies_map_to_stock_notifications_by_model():
     for model, key_type in [("stock.quant", "odoo:stock.quant"), ("stock.move", "odoo:stock.move"),
                             ("product.product", "odoo:product.product")]:
-        note = odoo_notification({"_model": model, "_id": 12, "_action": "Rule(#2)"})
+        note = odoo_notification({"_model": model, "_id": 12, "_action": "Rule(#2)"}, RECEIVED)
         assert (note.entity, note.key, note.key_type, note.origin, note.source) == (
             "stock", "12", key_type, "erp", "erp-webhook")
     dated = {"_model": "stock.quant", "_id": 12, "write_date": "2026-12-06 05:00:00.250000"}
-    assert odoo_notification(dated).id == odoo_notification(dated).id == "odoo-stock.quant-12-20261206050000250000"
-    assert odoo_notification(dated).occurred_at == "2026-12-06T05:00:00.250Z"
-    assert odoo_notification({"_model": "stock.quant", "_id": 12}).id != odoo_notification(
-        {"_model": "stock.quant", "_id": 12}).id  # no write_date: every hint is an event of its own
+    assert odoo_notification(dated, RECEIVED).id == odoo_notification(dated, RECEIVED).id == (
+        "odoo-stock.quant-12-20261206050000250000")
+    # the hint's arrival, not the transaction's start: Odoo sends it before its commit
+    assert odoo_notification(dated, RECEIVED).occurred_at == "2026-12-06T05:00:09.000Z"
+    assert odoo_notification({"_model": "stock.quant", "_id": 12}, RECEIVED).id != odoo_notification(
+        {"_model": "stock.quant", "_id": 12}, RECEIVED).id  # no write_date: every hint is an event of its own
     for bad, status in [([], 400), ({"_id": 1}, 400), ({"_model": "stock.quant", "_id": "1"}, 400),
                         ({"_model": "stock.quant", "_id": 0}, 400), ({"_model": "sale.order", "_id": 1}, 422)]:
         with pytest.raises(Rejection) as refused:
-            odoo_notification(bad)
+            odoo_notification(bad, RECEIVED)
         assert refused.value.status == status
 
 
