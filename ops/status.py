@@ -22,9 +22,12 @@ import pika.exceptions
 from broker.amqp import connection_parameters
 from broker.topology import dead_queue, entity_queue, retry_queue
 from core import parsing
+from core.entities import ERP, erp_entity, parse_stream
 from core.errors import broker_unreachable
 from core.outcomes import DEAD, SYNCED
+from ops.erp_poll_sources import HTTP_SOURCE
 from store.db import DatabaseError, Engine
+from store.erp_watermarks import ErpWatermarks
 from store.positions import Watermarks
 from store.report_queries import retrying_by_entity
 from store.reports import ReportStore
@@ -127,4 +130,15 @@ def _add_database(status: Status, engine: Engine, entities: Sequence[str], retry
         estimate = retrying.get(entity, 0)
         row["retrying"] = estimate if in_tiers is None else min(estimate, in_tiers)
         mark = marks.get(entity)
-        row["last_reconcile_at"] = parsing.iso(mark.last_run_at) if mark else None
+        last_run = mark.last_run_at if mark else _last_erp_poll(engine, entity)
+        row["last_reconcile_at"] = parsing.iso(last_run) if last_run else None
+
+
+def _last_erp_poll(engine: Engine, stream: str) -> dt.datetime | None:
+    """For an ERP stream ("erp.stock"): the ERP poller's last confirmed page over its sources; else None."""
+    origin, entity = parse_stream(stream)
+    if origin != ERP:
+        return None
+    sources = [f"odoo:{model}" for model in erp_entity(entity).odoo_models] + [HTTP_SOURCE]
+    watermarks = ErpWatermarks(engine)
+    return max((moment for moment in map(watermarks.updated_at, sources) if moment), default=None)

@@ -8,6 +8,7 @@ import pika
 
 from broker.amqp import connection_parameters
 from broker.topology import DEFAULT_EXCHANGE, RETRY_EXCHANGE, RETRY_TIER_HEADER, entity_queue, retry_queue
+from core import parsing
 from core.entities import ENTITIES
 from ops.status import FIELDS, collect, queue_figures
 from store.positions import Watermark, Watermarks
@@ -79,3 +80,16 @@ def test_a_missing_topology_is_named(broker_url, engine):
     connection.close()
     figures = collect(broker_url, engine, ["order"], DELAYS, now=NOW)
     assert any("magento.retry.1800s" in problem for problem in figures.problems)
+
+
+def test_the_erp_stream_shows_when_the_erp_poller_last_confirmed_a_page(broker, engine):
+    from store.erp_watermarks import ErpWatermarks
+    from store.poll_window import PollMark
+
+    assert collect(broker, engine, ["erp.stock"], DELAYS, now=NOW).entities["erp.stock"]["last_reconcile_at"] is None
+    watermarks = ErpWatermarks(engine)
+    watermarks.advance(PollMark("odoo:stock.move", write_date="2026-05-01 09:00:00"), NOW - dt.timedelta(minutes=9))
+    watermarks.advance(PollMark("odoo:stock.quant", write_date="2026-05-01 09:58:00"), NOW - dt.timedelta(minutes=2))
+
+    row = collect(broker, engine, ["erp.stock"], DELAYS, now=NOW).entities["erp.stock"]
+    assert row["last_reconcile_at"] == parsing.iso(NOW - dt.timedelta(minutes=2))
