@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.settings import Settings
 from erp.base import ErpBackend
 
 
-def build_backend(settings: Any) -> ErpBackend:
+def build_backend(settings: Settings) -> ErpBackend:
     """The ERP backend ``ERP_BACKEND`` names (``odoo``, else the HTTP ERP), built from the settings."""
     if settings.erp_backend == "odoo":
         from erp.odoo.backend import OdooBackend

@@ -1,5 +1,6 @@
-"""The layout's rules that lint-imports cannot state: no import cycle among the product's modules, and the
-few imports of sandbox, bench or tests the product is allowed (ops' demo and sandbox commands) happen lazily.
+"""The layout's rules that lint-imports cannot state: no import cycle among the product's modules, the few
+imports of sandbox, bench or tests the product is allowed (ops' demo and sandbox commands) happen lazily, and
+no client, backend, channel or settings parameter of the strict packages is typed ``Any``.
 
 The one-way rules between packages are contracts in pyproject.toml, checked by ``lint-imports`` in
 ``make test`` (docs/architecture.md, "Rooms").
@@ -85,3 +86,31 @@ def test_module_level_imports_leave_out_those_in_functions(tmp_path: Path) -> No
     source.write_text("import os\nif os:\n    from sandbox import cli\n\n\ndef command():\n    import tests\n"
                       "\n\nclass C:\n    import bench.receiver\n\n    def method(self):\n        from bench import x\n")
     assert sorted(module_level_imports(source)) == [(1, "os"), (3, "sandbox"), (11, "bench.receiver")]
+
+
+STRICT = ("core", "schemas", "store", "broker", "magento", "erp", "consumers")
+# Parameters that hold a client, a backend, a broker channel or the settings: typed as what they are, never Any.
+TYPED_ROLES = frozenset({"settings", "client", "magento", "backend", "erp", "channel", "connection", "publisher"})
+
+
+def any_typed_roles(path: Path, root: Path = ROOT) -> list[str]:
+    """``file:line name`` of every parameter in ``TYPED_ROLES`` annotated ``Any`` in the file at ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                if arg.arg in TYPED_ROLES and isinstance(arg.annotation, ast.Name) and arg.annotation.id == "Any":
+                    found.append(f"{path.relative_to(root)}:{arg.lineno} {arg.arg}")
+    return found
+
+
+def test_no_client_backend_channel_or_settings_parameter_is_typed_any_in_the_strict_packages() -> None:
+    found = [hit for package in STRICT for path in sorted((ROOT / package).rglob("*.py"))
+             for hit in any_typed_roles(path)]
+    assert found == []
+
+
+def test_the_any_finder_names_the_parameter(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text("from typing import Any\n\ndef build(settings: Any, count: Any) -> None: ...\n")
+    assert any_typed_roles(module, tmp_path) == ["module.py:3 settings"]
