@@ -19,8 +19,8 @@ class Receiver:
     """A webhook receiver that, on each POST, reads the record back from the sandbox at once (as a bridge
     would) and keeps the body and what it read."""
 
-    def __init__(self, odoo: Client, delay: float = 0.0) -> None:
-        self.odoo, self.delay = Client(odoo.url), delay
+    def __init__(self, odoo: Client, delay: float = 0.0, fields: tuple[str, ...] = ("phone",)) -> None:
+        self.odoo, self.delay, self.fields = Client(odoo.url), delay, list(fields)
         self.received: list[dict] = []
         self.read_back: list[list[dict]] = []
         app = Flask(__name__)
@@ -33,7 +33,7 @@ class Receiver:
         body = json.loads(request.get_data())
         self.received.append({"body": body, "content_type": request.content_type})
         self.read_back.append(self.odoo.result(body["_model"], "search_read", [[("id", "=", body["_id"])]],
-                                               {"fields": ["phone"], "context": {"active_test": False}}))
+                                               {"fields": self.fields, "context": {"active_test": False}}))
         time.sleep(self.delay)
         return "ok", 200
 
@@ -64,6 +64,29 @@ def test_the_body_names_model_id_action_and_the_selected_fields(odoo, receiver):
     assert body["country_id"] == 233  # read with load=None: the id alone
     assert body["write_date"].startswith(odoo.result("res.partner", "read", [[partner], ["write_date"]])[0]
                                          ["write_date"])
+
+
+def test_a_rule_fires_at_every_write_of_the_call_so_a_receiver_meets_repeats(odoo):
+    """A real Odoo 17.0 posted 10 identical bodies for one quant ``create`` in inventory mode and 12 for the
+    ``action_apply_inventory`` that followed; the sandbox posts once per create/write it makes (here 2 then 2)."""
+    quants = Receiver(odoo, fields=("quantity",))
+    try:
+        answer = odoo.admin("POST", "webhooks", json={"url": quants.url, "model": "stock.quant",
+                                                      "fields": ["product_id", "quantity", "write_date"]})
+        assert answer.status_code == 200, answer.text
+        product = odoo.result("product.product", "create", [{"name": "Box", "detailed_type": "product"}])
+        context = {"context": {"inventory_mode": True}}
+        quant = odoo.result("stock.quant", "create", [{"product_id": product, "location_id": 8,
+                                                       "inventory_quantity": 5}], context)
+        counted = [item["body"] for item in quants.received]
+        odoo.execute("stock.quant", "action_apply_inventory", [[quant]], context)
+    finally:
+        quants.server.shutdown()
+
+    assert len(counted) == 2 and counted[0] == counted[1] and counted[0]["_id"] == quant
+    assert counted[0]["product_id"] == product  # load=None: the bare id
+    applied = [item["body"] for item in quants.received[2:]]
+    assert sorted(body["quantity"] for body in applied) == [-5.0, 5.0]
 
 
 def test_without_fields_only_model_id_and_action_are_sent(odoo, receiver):
