@@ -60,7 +60,9 @@ def test_the_body_names_model_id_action_and_the_selected_fields(odoo, receiver):
     body = received["body"]
     assert received["content_type"] == "application/json"
     assert set(body) == {"_action", "_id", "_model", "id", "name", "country_id", "write_date"}
-    assert (body["_action"], body["_id"], body["_model"]) == (f"Notify bridge(#{rule['id']})", partner, "res.partner")
+    # a real Odoo 17.0 names the rule's action "Send Webhook Notification" whatever name it was given
+    assert (body["_action"], body["_id"], body["_model"]) == (f"Send Webhook Notification(#{rule['id']})", partner,
+                                                              "res.partner")
     assert body["country_id"] == 233  # read with load=None: the id alone
     assert body["write_date"].startswith(odoo.result("res.partner", "read", [[partner], ["write_date"]])[0]
                                          ["write_date"])
@@ -124,6 +126,30 @@ def test_triggers_and_trigger_fields_choose_which_writes_send(odoo, receiver):
     odoo.result("res.partner", "write", [[partner], {"phone": "1"}])
 
     assert len(receiver.received) == 1
+
+
+def test_a_trigger_field_written_with_its_own_value_sends_nothing(odoo, receiver):
+    """A real Odoo 17.0 compares the trigger fields' old and new values: the same phone again sent nothing."""
+    _rule(odoo, receiver.url, trigger="on_write", trigger_fields=["phone"])
+    partner = odoo.result("res.partner", "create", [{"name": "Ada", "phone": "1"}])
+
+    odoo.result("res.partner", "write", [[partner], {"phone": "1"}])
+    odoo.result("res.partner", "write", [[partner], {"phone": "2"}])
+
+    assert len(receiver.received) == 1
+
+
+def test_an_on_write_rule_without_trigger_fields_fires_at_a_create_too(odoo, receiver):
+    """A real Odoo 17.0 posted 10 times for one res.partner create under an "on_write" rule (the recomputes that
+    follow a create are writes); an "on_create" rule does not fire at a write."""
+    _rule(odoo, receiver.url, trigger="on_write")
+    _rule(odoo, receiver.url, trigger="on_create")
+
+    partner = odoo.result("res.partner", "create", [{"name": "Ada"}])
+    odoo.result("res.partner", "write", [[partner], {"phone": "1"}])
+
+    assert [item["body"]["_action"] for item in receiver.received] == [
+        "Send Webhook Notification(#1)", "Send Webhook Notification(#2)", "Send Webhook Notification(#1)"]
 
 
 def test_a_slow_receiver_is_given_up_after_one_second_without_retry(odoo):
