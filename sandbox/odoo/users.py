@@ -1,6 +1,7 @@
 """The sandbox's ``res.users`` and ``res.groups``: logins with write-only passwords, so another user (the bridge's
-own) can log in, and the one access right a real Odoo 17 showed the bridge's user meeting: only the "Administration
-/ Access Rights" group (or "Settings", which implies it) may create, modify or delete other users."""
+own) can log in, and groups for the access rights a real Odoo 17 showed the bridge's user meeting: only the
+"Administration / Access Rights" group (or "Settings", which implies it) may create, modify or delete other users;
+only an Inventory Administrator applies an inventory count (``stock.py``)."""
 
 from __future__ import annotations
 
