@@ -144,15 +144,25 @@ def compare(operator: str, stored: Any, value: Any) -> bool:
         return False
 
 
+TIMED = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
+                   r"(?:Z|[+-]\d{2}(?::?\d{2})?)?$")
+
+
 def instant(value: Any) -> Any:
-    """A datetime text as PostgreSQL compares timestamps (``10:00:00.5`` after ``10:00:00``); other values as is."""
+    """A datetime text as PostgreSQL compares timestamps (``10:00:00.5`` after ``10:00:00``); other values as is.
+
+    As a real Odoo 17 over PostgreSQL: ISO ``T`` texts and ``HH:MM`` are taken, and a ``Z``/``+05:00`` offset is
+    ignored (``timestamp without time zone``), so ``"2026-12-06T05:52:13+05:00"`` is 05:52:13.
+    """
     if isinstance(value, (list, tuple)):
         return [instant(item) for item in value]
     if not isinstance(value, str):
         return value
-    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+    timed = TIMED.match(value)
+    text = f"{timed['day']} {timed['time']}" if timed else value
+    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(value, pattern)
+            return dt.datetime.strptime(text, pattern)
         except ValueError:
             continue
     return value

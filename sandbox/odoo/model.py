@@ -100,7 +100,8 @@ class Model(Reader):
         return record["id"]
 
     def _write_one(self, rid: int, vals: dict) -> None:
-        record = dict(self.db.get(self._name, rid))
+        old = self.db.get(self._name, rid)
+        record = dict(old)
         for fname, value in vals.items():
             field = self._fields[fname]
             if field.stored and fname != "id" and not field.x2many:
@@ -109,7 +110,12 @@ class Model(Reader):
         self._validate(record, set(vals))
         self.db.put(self._name, record)
         self._apply_relations(rid, vals)
-        self.db.note(self._name, rid, "write", vals)
+        self.db.note(self._name, rid, "write", [fname for fname in vals if self._changed(fname, old, record)])
+
+    def _changed(self, fname: str, old: dict, new: dict) -> bool:
+        """Whether a write changed the field (x2many and non-stored fields count as changed): for trigger fields."""
+        field = self._fields[fname]
+        return not field.stored or field.x2many or old.get(fname) != new.get(fname)
 
     def _check_names(self, vals: dict) -> None:
         for fname in vals:
@@ -263,9 +269,9 @@ class Model(Reader):
 
     def _set(self, rid: int, **values: Any) -> None:
         """Write stored values directly, bypassing hooks (the workflow methods' own state changes)."""
-        self.db.put(self._name, {**self._record(rid), **values, "write_date": self.env.stamp(),
-                                 "write_uid": self.env.uid})
-        self.db.note(self._name, rid, "write", values)
+        old = self._record(rid)
+        self.db.put(self._name, {**old, **values, "write_date": self.env.stamp(), "write_uid": self.env.uid})
+        self.db.note(self._name, rid, "write", [fname for fname in values if values[fname] != old.get(fname)])
 
     def _prepare_create(self, vals: dict) -> dict:
         return vals

@@ -204,7 +204,12 @@ class Move(Model):
         "sale_line_id": Many2one("sale.order.line", "Sale Line"),
         "state": Selection(MOVE_STATES, "Status", default="draft"),
         "is_inventory": Boolean("Inventory"), "date": Datetime("Date Scheduled"),
+        "reference": Char("Reference", compute="_compute_reference"),
     }
+
+    def _compute_reference(self, record: dict) -> str:
+        picking = self.db.get("stock.picking", record.get("picking_id"))
+        return picking["name"] if picking else record["name"]
 
     def _prepare_create(self, vals: dict) -> dict:
         product_unit(self, vals, "product_uom")

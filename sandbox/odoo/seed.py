@@ -6,6 +6,7 @@ from sandbox.odoo.modules import seed_modules
 from sandbox.odoo.orm import MODULES, Database, Env
 from sandbox.odoo.precision import PRECISIONS
 from sandbox.odoo.uom import UNITS
+from sandbox.odoo.users import GROUPS
 
 # code, symbol, active, id: the ids a real Odoo 17 gives them (it holds 169 currencies; these are the common ones)
 CURRENCIES = (("USD", "$", True, 1), ("CAD", "$", False, 3), ("CHF", "CHF", False, 4), ("AUD", "$", False, 21),
@@ -56,8 +57,10 @@ def seed(db: Database, login: str = "admin", active_currencies: tuple[str, ...] 
                                    "rounding": 1.0 if code in WHOLE_UNIT_CURRENCIES else 0.01}, rid)
                       for code, symbol, active, rid in CURRENCIES}
         company = xmlid("base", "main_company", "res.company", {"name": "My Company", "currency_id": currencies["USD"]})
+        groups = [xmlid(module, name, "res.groups", {"name": label}, rid) for module, name, rid, label in GROUPS]
         xmlid("base", "user_root", "res.users", {"name": "OdooBot", "login": "__system__", "active": False})
-        xmlid("base", "user_admin", "res.users", {"name": "Mitchell Admin", "login": login})
+        xmlid("base", "user_admin", "res.users", {"name": "Administrator", "login": login,
+                                                  "groups_id": [(6, 0, groups)]})
         for code, name in COUNTRIES:
             country = xmlid("base", code.lower(), "res.country", {"name": name, "code": code}, COUNTRY_IDS.get(code))
             for state_code, state_name in STATES.get(code, ()):
@@ -108,8 +111,8 @@ def _seed_stock(env: Env, xmlid) -> None:
                   {"name": "Stock", "usage": "internal", "location_id": view}, 8)  # ids of a real Odoo 17
     xmlid("stock", "stock_location_inventory", "stock.location",
           {"name": "Inventory adjustment", "usage": "inventory", "location_id": virtual}, 14)
-    warehouse = xmlid("stock", "warehouse0", "stock.warehouse", {"name": "YourCompany", "code": "WH",
-                                                                "lot_stock_id": stock})
+    warehouse = xmlid("stock", "warehouse0", "stock.warehouse", {"name": "My Company", "code": "WH",
+                                                                "view_location_id": view, "lot_stock_id": stock})
     xmlid("stock", "picking_type_out", "stock.picking.type", {
         "name": "Delivery Orders", "code": "outgoing", "sequence_code": "WH/OUT/", "warehouse_id": warehouse,
         "default_location_src_id": stock, "default_location_dest_id": customers})

@@ -18,6 +18,7 @@ from sandbox.odoo.fields import (
 )
 from sandbox.odoo.model import Model
 from sandbox.odoo.orm import register, rpc
+from sandbox.odoo.users import in_group
 
 LOCATION_USAGES = ("supplier", "view", "internal", "customer", "inventory", "production", "transit")
 INVENTORY_CREATE_FIELDS = {"product_id", "location_id", "lot_id", "package_id", "owner_id", "inventory_quantity"}
@@ -68,10 +69,31 @@ class Location(Model):
 
 @register
 class Warehouse(Model):
+    """Warehouses; creating one without locations makes its view location ``<code>`` under "Physical Locations",
+    its ``<code>/Stock`` and its delivery operation type, as Odoo 17 does (Odoo also makes inactive Input, Output,
+    Quality Control and Packing Zone locations and Receipts/Pick/Pack/Internal types, left out here)."""
+
     _name, _description = "stock.warehouse", "Warehouse"
     _declared = {"name": Char("Warehouse", required=True), "code": Char("Short Name", required=True),
+                 "view_location_id": Many2one("stock.location", "View Location"),
                  "lot_stock_id": Many2one("stock.location", "Location Stock", required=True),
                  "active": Boolean("Active", default=True)}
+    _unique = ((("code",), "The operation cannot be completed: The short name of the warehouse must be unique per "
+                           "company!"),)
+
+    def _create_one(self, vals: dict) -> int:
+        if vals.get("lot_stock_id") or not isinstance(vals.get("code"), str) or not vals["code"]:
+            return super()._create_one(vals)
+        locations = self.env["stock.location"]
+        view = vals.get("view_location_id") or locations.create({
+            "name": vals["code"], "usage": "view", "location_id": self.env.ref("stock.stock_location_locations")})
+        stock = locations.create({"name": "Stock", "usage": "internal", "location_id": view})
+        rid = super()._create_one({**vals, "view_location_id": view, "lot_stock_id": stock})
+        self.env["stock.picking.type"].create({
+            "name": "Delivery Orders", "code": "outgoing", "sequence_code": f"{vals['code']}/OUT/",
+            "warehouse_id": rid, "default_location_src_id": stock,
+            "default_location_dest_id": self.env.ref("stock.stock_location_customers")})
+        return rid
 
 
 @register
@@ -161,7 +183,10 @@ class Quant(Model):
 
     @rpc("records")
     def action_apply_inventory(self, ids: Any) -> None:
-        """Turn each counted quantity into a done inventory move; returns None, as Odoo 17 does."""
+        """Turn each counted quantity into a done inventory move; returns None, as Odoo 17 does. Only a member of
+        ``stock.group_stock_manager`` may (Odoo's UserError otherwise, its count left set)."""
+        if not in_group(self.env, "stock.group_stock_manager"):
+            raise UserError("Only a stock manager can validate an inventory adjustment.")
         adjustment = self.env.ref("stock.stock_location_inventory")
         for rid in self._ids(ids):
             record = self._record(rid)
@@ -174,8 +199,10 @@ class Quant(Model):
     def _inventory_move(self, record: dict, difference: float, adjustment: int) -> None:
         source, destination = (adjustment, record["location_id"]) if difference > 0 else (record["location_id"],
                                                                                            adjustment)
+        user = self.db.get("res.users", self.env.uid) if self.env.uid != 1 else None  # the counting user
         self.env["stock.move"].create({
-            "name": "Product Quantity Updated", "product_id": record["product_id"], "is_inventory": True,
+            "name": "Product Quantity Updated" + (f" ({user['name']})" if user else ""),
+            "product_id": record["product_id"], "is_inventory": True,
             "product_uom_qty": abs(difference), "quantity": abs(difference), "state": "done",
             "location_id": source, "location_dest_id": destination, "date": self.env.now()})
         self._counterpart(record["product_id"], adjustment, -difference)

@@ -266,7 +266,10 @@ def test_odoo_webhooks_with_the_right_token_publish_hints(odoo, receiver, amqp_c
 
     odoo.count(odoo.product("BOX-1"), 4)
 
-    assert {delivery["status"] for delivery in deliveries(odoo)} == {202}
+    # Odoo 17 posts a rule again at each write of the same save (the sandbox once per write): the repeats carry
+    # the same write_date, so the receiver answers them 200 duplicate
+    statuses = [delivery["status"] for delivery in deliveries(odoo)]
+    assert 202 in statuses and set(statuses) <= {200, 202} and len(statuses) > 1
     hints = published(amqp_channel)
     assert hints and {(n.key_type, n.origin, n.source) for n in hints} == {("odoo:stock.quant", "erp", "erp-webhook")}
 

@@ -98,7 +98,7 @@ def test_the_bridge_user_authenticates_and_stamps_write_uid(odoo):
     assert uid == bridge
     assert written["result"] is True
     assert wrong["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
-    assert (row["create_uid"], row["write_uid"], row["phone"]) == ([2, "Mitchell Admin"], [bridge, "Magento Bridge"],
+    assert (row["create_uid"], row["write_uid"], row["phone"]) == ([2, "Administrator"], [bridge, "Magento Bridge"],
                                                                    "1")
     assert odoo.call("common", "authenticate", "bridge", "bridge", "nope", {})["result"] is False
 

@@ -19,8 +19,8 @@ class Receiver:
     """A webhook receiver that, on each POST, reads the record back from the sandbox at once (as a bridge
     would) and keeps the body and what it read."""
 
-    def __init__(self, odoo: Client, delay: float = 0.0) -> None:
-        self.odoo, self.delay = Client(odoo.url), delay
+    def __init__(self, odoo: Client, delay: float = 0.0, fields: tuple[str, ...] = ("phone",)) -> None:
+        self.odoo, self.delay, self.fields = Client(odoo.url), delay, list(fields)
         self.received: list[dict] = []
         self.read_back: list[list[dict]] = []
         app = Flask(__name__)
@@ -33,7 +33,7 @@ class Receiver:
         body = json.loads(request.get_data())
         self.received.append({"body": body, "content_type": request.content_type})
         self.read_back.append(self.odoo.result(body["_model"], "search_read", [[("id", "=", body["_id"])]],
-                                               {"fields": ["phone"], "context": {"active_test": False}}))
+                                               {"fields": self.fields, "context": {"active_test": False}}))
         time.sleep(self.delay)
         return "ok", 200
 
@@ -60,10 +60,35 @@ def test_the_body_names_model_id_action_and_the_selected_fields(odoo, receiver):
     body = received["body"]
     assert received["content_type"] == "application/json"
     assert set(body) == {"_action", "_id", "_model", "id", "name", "country_id", "write_date"}
-    assert (body["_action"], body["_id"], body["_model"]) == (f"Notify bridge(#{rule['id']})", partner, "res.partner")
+    # a real Odoo 17.0 names the rule's action "Send Webhook Notification" whatever name it was given
+    assert (body["_action"], body["_id"], body["_model"]) == (f"Send Webhook Notification(#{rule['id']})", partner,
+                                                              "res.partner")
     assert body["country_id"] == 233  # read with load=None: the id alone
     assert body["write_date"].startswith(odoo.result("res.partner", "read", [[partner], ["write_date"]])[0]
                                          ["write_date"])
+
+
+def test_a_rule_fires_at_every_write_of_the_call_so_a_receiver_meets_repeats(odoo):
+    """A real Odoo 17.0 posted 10 identical bodies for one quant ``create`` in inventory mode and 12 for the
+    ``action_apply_inventory`` that followed; the sandbox posts once per create/write it makes (here 2 then 2)."""
+    quants = Receiver(odoo, fields=("quantity",))
+    try:
+        answer = odoo.admin("POST", "webhooks", json={"url": quants.url, "model": "stock.quant",
+                                                      "fields": ["product_id", "quantity", "write_date"]})
+        assert answer.status_code == 200, answer.text
+        product = odoo.result("product.product", "create", [{"name": "Box", "detailed_type": "product"}])
+        context = {"context": {"inventory_mode": True}}
+        quant = odoo.result("stock.quant", "create", [{"product_id": product, "location_id": 8,
+                                                       "inventory_quantity": 5}], context)
+        counted = [item["body"] for item in quants.received]
+        odoo.execute("stock.quant", "action_apply_inventory", [[quant]], context)
+    finally:
+        quants.server.shutdown()
+
+    assert len(counted) == 2 and counted[0] == counted[1] and counted[0]["_id"] == quant
+    assert counted[0]["product_id"] == product  # load=None: the bare id
+    applied = [item["body"] for item in quants.received[2:]]
+    assert sorted(body["quantity"] for body in applied) == [-5.0, 5.0]
 
 
 def test_without_fields_only_model_id_and_action_are_sent(odoo, receiver):
@@ -101,6 +126,30 @@ def test_triggers_and_trigger_fields_choose_which_writes_send(odoo, receiver):
     odoo.result("res.partner", "write", [[partner], {"phone": "1"}])
 
     assert len(receiver.received) == 1
+
+
+def test_a_trigger_field_written_with_its_own_value_sends_nothing(odoo, receiver):
+    """A real Odoo 17.0 compares the trigger fields' old and new values: the same phone again sent nothing."""
+    _rule(odoo, receiver.url, trigger="on_write", trigger_fields=["phone"])
+    partner = odoo.result("res.partner", "create", [{"name": "Ada", "phone": "1"}])
+
+    odoo.result("res.partner", "write", [[partner], {"phone": "1"}])
+    odoo.result("res.partner", "write", [[partner], {"phone": "2"}])
+
+    assert len(receiver.received) == 1
+
+
+def test_an_on_write_rule_without_trigger_fields_fires_at_a_create_too(odoo, receiver):
+    """A real Odoo 17.0 posted 10 times for one res.partner create under an "on_write" rule (the recomputes that
+    follow a create are writes); an "on_create" rule does not fire at a write."""
+    _rule(odoo, receiver.url, trigger="on_write")
+    _rule(odoo, receiver.url, trigger="on_create")
+
+    partner = odoo.result("res.partner", "create", [{"name": "Ada"}])
+    odoo.result("res.partner", "write", [[partner], {"phone": "1"}])
+
+    assert [item["body"]["_action"] for item in receiver.received] == [
+        "Send Webhook Notification(#1)", "Send Webhook Notification(#2)", "Send Webhook Notification(#1)"]
 
 
 def test_a_slow_receiver_is_given_up_after_one_second_without_retry(odoo):
