@@ -18,45 +18,27 @@ import pytest
 
 from magento.client import MagentoClient
 from sandbox.erp.app import SandboxThread
-from sandbox.magento.app import create_app as magento_app
-from sandbox.magento.app import run_in_thread
-from sandbox.odoo.app import ServerThread
-from sandbox.odoo.app import create_app as odoo_app
 from tests import support
 from tests.erp.odoo.test_stock_reads import berlin, count, location, product
 from tests.ops.helpers import MagentoSandbox
+from tests.stock_sandboxes import Odoo, magento_with_berlin, odoo_sandbox
 
 TOKEN = "stock-e2e-token"
 BRIDGE_LOGIN, BRIDGE_PASSWORD = "magento-bridge", "bridge-pass-1"
 
 
-class Odoo:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
-        return support.odoo_execute(self.url, model, method, args, kwargs)
-
-
 @pytest.fixture
 def magento() -> Iterator[MagentoSandbox]:
-    app = magento_app(TOKEN, "empty")
-    with run_in_thread(app) as server:
-        sandbox = MagentoSandbox(app, server.url, TOKEN)
-        sandbox.admin("POST", "/inventory/sources", {"source_code": "berlin", "name": "Berlin", "stocks": [1]})
+    with magento_with_berlin(TOKEN) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def odoo() -> Iterator[Odoo]:
-    server = ServerThread(odoo_app(db="bridge", login="admin", password="admin"), port=support.free_port()).start()
-    try:
-        odoo = Odoo(server.url)
+    with odoo_sandbox() as odoo:
         odoo.execute("res.users", "create", [{"name": "Magento bridge", "login": BRIDGE_LOGIN,
                                               "password": BRIDGE_PASSWORD}])
         yield odoo
-    finally:
-        server.stop()
 
 
 @pytest.fixture

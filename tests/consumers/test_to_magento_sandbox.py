@@ -15,44 +15,26 @@ from consumers.to_magento import StockPush, build_stock_push
 from core.outcomes import SKIPPED, SYNCED
 from erp.odoo.backend import OdooBackend
 from magento.client import MagentoClient
-from sandbox.magento.app import create_app as magento_app
-from sandbox.magento.app import run_in_thread
-from sandbox.odoo.app import ServerThread
-from sandbox.odoo.app import create_app as odoo_app
 from schemas.notification import Notification
 from store.db import ensure_schema, make_engine
 from store.sync_state import SyncStateStore
-from tests import support
 from tests.erp.odoo.test_stock_reads import berlin, count, location, product
 from tests.ops.helpers import MagentoSandbox
+from tests.stock_sandboxes import Odoo, magento_with_berlin, odoo_sandbox
 
 TOKEN = "stock-push-token"
 
 
-class Odoo:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def execute(self, model: str, method: str, args: list, kwargs: dict | None = None):
-        return support.odoo_execute(self.url, model, method, args, kwargs)
-
-
 @pytest.fixture
 def magento() -> Iterator[MagentoSandbox]:
-    app = magento_app(TOKEN, "empty")
-    with run_in_thread(app) as server:
-        sandbox = MagentoSandbox(app, server.url, TOKEN)
-        sandbox.admin("POST", "/inventory/sources", {"source_code": "berlin", "name": "Berlin", "stocks": [1]})
+    with magento_with_berlin(TOKEN) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def odoo() -> Iterator[Odoo]:
-    server = ServerThread(odoo_app(db="bridge", login="admin", password="admin"), port=support.free_port()).start()
-    try:
-        yield Odoo(server.url)
-    finally:
-        server.stop()
+    with odoo_sandbox() as sandbox:
+        yield sandbox
 
 
 @pytest.fixture

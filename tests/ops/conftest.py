@@ -15,6 +15,8 @@ from consumers.retry import Decision, dead_headers
 from core import parsing
 from core.settings import Settings
 from schemas.notification import Notification
+from store.db import ensure_schema, make_engine
+from store.erp_watermarks import ErpWatermarks
 from tests.ops import helpers
 
 MAGENTO_TOKEN = "ops-test-token-9d2e"
@@ -65,6 +67,15 @@ def publisher(broker: str) -> Iterator[Publisher]:
         yield started
     finally:
         started.close()
+
+
+@pytest.fixture
+def watermarks(sqlite_url: str) -> Iterator[ErpWatermarks]:
+    """The ERP poller's positions in a database of its own."""
+    engine = make_engine(sqlite_url)
+    ensure_schema(engine)
+    yield ErpWatermarks(engine)
+    engine.dispose()
 
 
 def dead_letter(entity: str, key: str, *, event_id: str | None = None, error_class: str = "MagentoAuthError",

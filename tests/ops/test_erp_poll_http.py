@@ -18,7 +18,6 @@ from ops.erp_poll_cmd import erp_poll
 from ops.erp_poll_sources import HTTP_SOURCE, HttpFeedSource
 from sandbox.erp.app import SandboxThread
 from schemas.notification import Notification
-from store.db import ensure_schema, make_engine
 from store.erp_watermarks import ErpWatermarks
 from store.poll_window import PollMark
 from tests.ops.helpers import drain, invoke
@@ -34,20 +33,6 @@ def erp() -> Iterator[SandboxThread]:
         yield sandbox
 
 
-@pytest.fixture
-def watermarks(sqlite_url: str) -> Iterator[ErpWatermarks]:
-    engine = make_engine(sqlite_url)
-    ensure_schema(engine)
-    yield ErpWatermarks(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def publisher(broker: str) -> Iterator[Publisher]:
-    made = Publisher(broker, name="test-erp-feed").start()
-    assert made.wait_ready(10)
-    yield made
-    made.close()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from ops.erp_poll import DONE, FAILED, ErpPoller
 from ops.erp_poll_sources import OdooSource
 from sandbox.odoo.app import ServerThread, create_app
 from schemas.notification import Notification
-from store.db import ensure_schema, make_engine
 from store.erp_watermarks import ErpWatermarks
 from tests import support
 from tests.ops.helpers import drain
@@ -84,20 +83,6 @@ def odoo() -> Iterator[OdooWorld]:
         server.stop()
 
 
-@pytest.fixture
-def watermarks(sqlite_url: str) -> Iterator[ErpWatermarks]:
-    engine = make_engine(sqlite_url)
-    ensure_schema(engine)
-    yield ErpWatermarks(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def publisher(broker: str) -> Iterator[Publisher]:
-    made = Publisher(broker, name="test-erp-poll").start()
-    assert made.wait_ready(10)
-    yield made
-    made.close()
 
 
 def poller(odoo: OdooWorld, publisher: Any, watermarks: ErpWatermarks, *, limit: int = 100) -> ErpPoller:
