@@ -12,26 +12,21 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from store.db import ensure_schema, erp_watermarks, make_engine
+from store.db import erp_watermarks
 from store.erp_watermarks import ErpWatermarks
 from store.poll_window import PollMark, fresh_rows
+from tests.store.conftest import BOTH_DATABASES, engine_pair
 from tests.store.test_sync_state_sql import run_together
 
 NOW = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC)
 SOURCE = "odoo:stock.quant"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engines(request) -> Iterator[list[Engine]]:
+@pytest.fixture(params=BOTH_DATABASES)
+def engines(request: pytest.FixtureRequest) -> Iterator[list[Engine]]:
     """Two engines on one empty table: two pollers, as far as the database can tell."""
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "module_postgres_url")
-    pair = [make_engine(url), make_engine(url)]
-    ensure_schema(pair[0])
-    with pair[0].begin() as connection:
-        connection.execute(erp_watermarks.delete())
-    yield pair
-    for engine in pair:
-        engine.dispose()
+    with engine_pair(request, erp_watermarks) as pair:
+        yield pair
 
 
 def test_a_poll_state_is_saved_and_read_back_whole(engines):

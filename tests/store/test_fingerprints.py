@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from schemas.fingerprint import fingerprint
-from store.db import echo_fingerprints, ensure_schema, make_engine
+from store.db import echo_fingerprints
 from store.fingerprints import FingerprintStore, Written
 from store.retention import Pruner
+from tests.store.conftest import BOTH_DATABASES, engine_pair
 from tests.store.test_sync_state_sql import run_together
 
 START = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC).timestamp()
@@ -28,17 +29,11 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engines(request) -> Iterator[list[Engine]]:
+@pytest.fixture(params=BOTH_DATABASES)
+def engines(request: pytest.FixtureRequest) -> Iterator[list[Engine]]:
     """Two engines on one empty table: two consumer processes, as far as the database can tell."""
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "module_postgres_url")
-    pair = [make_engine(url), make_engine(url)]
-    ensure_schema(pair[0])
-    with pair[0].begin() as connection:
-        connection.execute(echo_fingerprints.delete())
-    yield pair
-    for engine in pair:
-        engine.dispose()
+    with engine_pair(request, echo_fingerprints) as pair:
+        yield pair
 
 
 def test_what_the_bridge_wrote_comes_back_as_an_echo_however_the_side_spells_it(engines):
