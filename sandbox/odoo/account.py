@@ -54,8 +54,25 @@ def _default_currency(model: Model) -> int:
     return model.db.get("res.company", model.env.ref("base.main_company"))["currency_id"]
 
 
+class DocumentAmounts:
+    """``amount_untaxed``, ``amount_tax`` and ``amount_total`` of a document from its ``_totals`` (an invoice or
+    credit memo, a sale order)."""
+
+    def _totals(self, record: dict) -> tuple[float, float, float]:
+        raise NotImplementedError
+
+    def _compute_amount_untaxed(self, record: dict) -> float:
+        return self._totals(record)[0]
+
+    def _compute_amount_tax(self, record: dict) -> float:
+        return self._totals(record)[1]
+
+    def _compute_amount_total(self, record: dict) -> float:
+        return self._totals(record)[2]
+
+
 @register
-class Move(Model):
+class Move(DocumentAmounts, Model):
     _name, _description = "account.move", "Journal Entry"
     _order = "date desc, name desc, id desc"
     _declared = {
@@ -92,15 +109,6 @@ class Move(Model):
         lines = self.env["account.move.line"]
         amounts = [lines._amounts(line) for line in self._lines(record) if line["display_type"] == "product"]
         return document_totals(amounts, currency_rounding(self, record["currency_id"]))
-
-    def _compute_amount_untaxed(self, record: dict) -> float:
-        return self._totals(record)[0]
-
-    def _compute_amount_tax(self, record: dict) -> float:
-        return self._totals(record)[1]
-
-    def _compute_amount_total(self, record: dict) -> float:
-        return self._totals(record)[2]
 
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:

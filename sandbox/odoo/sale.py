@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.odoo.account import default_from_product
+from sandbox.odoo.account import DocumentAmounts, default_from_product
 from sandbox.odoo.errors import UserError, ValidationError
 from sandbox.odoo.fields import (
     Boolean,
@@ -36,7 +36,7 @@ def _default_pricelist(model: Model) -> Any:
 
 
 @register
-class SaleOrder(Model):
+class SaleOrder(DocumentAmounts, Model):
     _name, _description = "sale.order", "Sales Order"
     _order = "date_order desc, id desc"
     _declared = {
@@ -87,15 +87,6 @@ class SaleOrder(Model):
         lines = self.env["sale.order.line"]
         amounts = [lines._amounts(line) for line in self._lines(record) if not line.get("display_type")]
         return document_totals(amounts, currency_rounding(self, self._compute_currency_id(record)))
-
-    def _compute_amount_untaxed(self, record: dict) -> float:
-        return self._totals(record)[0]
-
-    def _compute_amount_tax(self, record: dict) -> float:
-        return self._totals(record)[1]
-
-    def _compute_amount_total(self, record: dict) -> float:
-        return self._totals(record)[2]
 
     def _before_unlink(self, ids: list[int]) -> None:
         for rid in ids:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pika
 
 from broker import topology as t
@@ -30,6 +32,16 @@ def test_entity_of_queue():
     assert t.entity_of_queue("magento.widget") is None
 
 
+def first_body(connection: pika.BlockingConnection, channel: Any, queue: str, seconds: float = 6) -> bytes | None:
+    """The body of the first message to arrive in ``queue`` within ``seconds`` (taken), or None."""
+    for _ in range(int(seconds * 10)):
+        method, _props, body = channel.basic_get(queue, auto_ack=True)
+        if method:
+            return body
+        connection.sleep(0.1)
+    return None
+
+
 def test_a_retried_message_comes_back_to_its_entity_queue(broker_url):
     """Through the real broker: headers exchange -> tier queue -> TTL -> default exchange -> entity queue."""
     from broker.amqp import connection_parameters, declare
@@ -45,12 +57,7 @@ def test_a_retried_message_comes_back_to_its_entity_queue(broker_url):
                               pika.BasicProperties(delivery_mode=2, headers={t.RETRY_TIER_HEADER: "1s"}),
                               mandatory=True)
         assert channel.queue_declare("magento.retry.1s", passive=True).method.message_count == 1
-        for _ in range(60):
-            method, _props, body = channel.basic_get("magento.customer", auto_ack=True)
-            if method:
-                break
-            connection.sleep(0.1)
-        assert method is not None and body == b"{}"
+        assert first_body(connection, channel, "magento.customer") == b"{}"
     finally:
         connection.close()
 
@@ -84,11 +91,6 @@ def test_a_change_from_the_erp_reaches_only_the_erp_queue_and_its_retry_comes_ba
         channel.basic_publish(t.RETRY_EXCHANGE, t.entity_queue("erp.stock"), b"again",
                               pika.BasicProperties(delivery_mode=2, headers={t.RETRY_TIER_HEADER: "1s"}),
                               mandatory=True)
-        for _ in range(60):
-            method, _props, body = channel.basic_get("erp.stock", auto_ack=True)
-            if method:
-                break
-            connection.sleep(0.1)
-        assert method is not None and body == b"again"
+        assert first_body(connection, channel, "erp.stock") == b"again"
     finally:
         connection.close()
